@@ -1,0 +1,1 @@
+"""The numerical core: numpy and sympy only, never Qt."""

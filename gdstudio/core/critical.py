@@ -1,0 +1,160 @@
+"""What a run found: the kind of its end point and the distinct critical points of a batch.
+
+An end point is classified from the eigenvalues λ of the exact Hessian there:
+
+* ``minimum``     all λ > ζ            * ``maximum``   all λ < −ζ
+* ``saddle``      some λ > ζ and some λ < −ζ
+* ``degenerate``  otherwise (a zero eigenvalue: a flat direction, e.g. the monkey saddle)
+
+The zero threshold ζ = max(1e-9·(1 + max|λ|), 10·√‖∇f‖) grows with the remaining gradient,
+because gradient descent stops *near* a critical point: close to a degenerate point such as
+x³ − 3xy² the Hessian's eigenvalues shrink like √‖∇f‖, so a fixed threshold would call the
+stopping point a saddle. Objectives without a Hessian (large networks) give ``unknown``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .objective import Objective
+
+KINDS = ("minimum", "maximum", "saddle", "degenerate")
+
+
+def classify_hessians(H: np.ndarray, grad_norms: np.ndarray | None = None) -> tuple[list[str], np.ndarray]:
+    """Kinds and eigenvalues (ascending) for Hessians of shape (N, d, d)."""
+    H = np.asarray(H, float)
+    n = H.shape[0]
+    kinds = ["degenerate"] * n
+    eig = np.full(H.shape[:2], np.nan)
+    finite = np.isfinite(H).all(axis=(1, 2))
+    if finite.any():
+        sym = (H[finite] + np.swapaxes(H[finite], 1, 2)) / 2
+        eig[finite] = np.linalg.eigvalsh(sym)
+    gn = np.zeros(n) if grad_norms is None else np.nan_to_num(np.asarray(grad_norms, float), nan=np.inf)
+    for i in range(n):
+        if not finite[i]:
+            kinds[i] = "unknown"
+            continue
+        lam = eig[i]
+        zeta = max(1e-9 * (1 + np.abs(lam).max()), 10 * np.sqrt(gn[i]))
+        pos, neg = lam > zeta, lam < -zeta
+        if pos.all():
+            kinds[i] = "minimum"
+        elif neg.all():
+            kinds[i] = "maximum"
+        elif pos.any() and neg.any():
+            kinds[i] = "saddle"
+    return kinds, eig
+
+
+def hessians(objective: Objective, P: np.ndarray) -> np.ndarray | None:
+    try:
+        return np.asarray(objective.hess(P), float)
+    except NotImplementedError:
+        return None
+
+
+def classify_points(objective: Objective, P: np.ndarray, grads: np.ndarray | None = None) -> list[str]:
+    """Kind of each point of P (N, d); ``unknown`` where the Hessian is unavailable or
+    not finite."""
+    P = np.atleast_2d(np.asarray(P, float))
+    if P.shape[0] == 0:
+        return []
+    with np.errstate(all="ignore"):
+        G = objective.grad(P) if grads is None else np.asarray(grads, float)
+        H = hessians(objective, P)
+    if H is None:
+        return ["unknown"] * P.shape[0]
+    return classify_hessians(H, np.linalg.norm(G, axis=1))[0]
+
+
+@dataclass
+class CriticalPoint:
+    point: tuple[float, ...]
+    value: float
+    kind: str
+    runs: list[int] = field(default_factory=list)
+    best: bool = False
+    eigenvalues: tuple[float, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {
+            "point": list(self.point),
+            "value": self.value,
+            "kind": self.kind,
+            "runs": list(self.runs),
+            "count": len(self.runs),
+            "best": self.best,
+            "eigenvalues": list(self.eigenvalues),
+        }
+
+
+def merge_distance_for(domain) -> float:
+    """End points closer than this are the same critical point: 1e-3 of the domain's
+    diagonal (runs stop within about tol/λ of the exact point, far below this)."""
+    span = np.array([hi - lo for lo, hi in domain], float)
+    return 1e-3 * float(np.linalg.norm(span)) if span.size else 1e-6
+
+
+def group_critical_points(
+    objective: Objective,
+    P: np.ndarray,
+    ok: np.ndarray | None = None,
+    values: np.ndarray | None = None,
+    merge_distance: float | None = None,
+) -> list[CriticalPoint]:
+    """Group the end points ``P[ok]`` that reached the same critical point.
+
+    Returns the groups sorted by value (lowest first); the lowest minimum is marked
+    ``best``. Each group's representative is its lowest-valued member.
+    """
+    P = np.atleast_2d(np.asarray(P, float))
+    n = P.shape[0]
+    ok = np.ones(n, bool) if ok is None else np.asarray(ok, bool)
+    with np.errstate(all="ignore"):
+        f = objective.value(P) if values is None else np.asarray(values, float)
+    ok = ok & np.isfinite(f) & np.isfinite(P).all(axis=1)
+    idx = np.flatnonzero(ok)
+    if idx.size == 0:
+        return []
+    if merge_distance is None:
+        merge_distance = merge_distance_for(objective.domain())
+    order = idx[np.argsort(f[idx], kind="stable")]
+    reps: list[int] = []
+    members: list[list[int]] = []
+    rep_points = np.empty((0, P.shape[1]))
+    for i in order:
+        if rep_points.shape[0]:
+            dist = np.linalg.norm(rep_points - P[i], axis=1)
+            j = int(np.argmin(dist))
+            if dist[j] <= merge_distance:
+                members[j].append(int(i))
+                continue
+        reps.append(int(i))
+        members.append([int(i)])
+        rep_points = np.vstack([rep_points, P[i]])
+    with np.errstate(all="ignore"):
+        G = objective.grad(rep_points)
+        H = hessians(objective, rep_points)
+    if H is None:
+        kinds, eig = ["unknown"] * len(reps), np.full(rep_points.shape, np.nan)
+    else:
+        kinds, eig = classify_hessians(H, np.linalg.norm(G, axis=1))
+    points = [
+        CriticalPoint(
+            tuple(float(v) for v in P[r]),
+            float(f[r]),
+            kinds[k],
+            sorted(members[k]),
+            False,
+            tuple(float(v) for v in eig[k]),
+        )
+        for k, r in enumerate(reps)
+    ]
+    minima = [c for c in points if c.kind == "minimum"]
+    if minima:
+        min(minima, key=lambda c: c.value).best = True
+    return points

@@ -1,0 +1,314 @@
+"""The batch runner: every run advances together, one vectorised step for all of them.
+
+Coordinates live in a (d, N) array so each numpy operation walks contiguous memory. A run
+that has stopped is masked, not removed: its position stays frozen while the others go on,
+and every array keeps its shape. The worker thread calls :meth:`BatchDescent.advance` in
+chunks; :func:`gdstudio.descend` and the command line drive it to the end.
+
+Stopping rules, checked after every step:
+
+* ``converged``  the gradient norm is ≤ tol (tol = 0 never converges);
+* ``diverged``   the step produced a non-finite point, value or gradient (the step is
+  rejected, so the trajectory ends at the last finite point), or a coordinate left the domain
+  by more than ``divergence_factor`` domain widths (that point is kept: it is finite);
+* ``max_steps``  the run took ``max_steps`` steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import numpy as np
+
+from .objective import Domain, Objective, as_points
+from .optimizers import DEFAULT_LR, Optimizer, make_optimizer, validate_lr
+from .schedules import Schedule
+
+RUNNING, CONVERGED, DIVERGED, MAX_STEPS = 0, 1, 2, 3
+STATUS_NAMES = ("running", "converged", "diverged", "max_steps")
+STATUS_MESSAGES = {
+    RUNNING: "still running",
+    CONVERGED: "the gradient norm fell to the tolerance",
+    DIVERGED: "the iterates blew up (non-finite, or far outside the domain)",
+    MAX_STEPS: "the step limit was reached before converging",
+}
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A block of consecutive steps for all runs. Arrays are read-only: a chunk is handed
+    to another thread and must never change after it was made."""
+
+    first_step: int  # step number of row 0 (1 for the first update)
+    points: np.ndarray  # (k, N, d); rows of stopped runs repeat their last point
+    values: np.ndarray  # (k, N)
+    grads: np.ndarray  # (k, N, d)
+    status: np.ndarray  # (N,) status after the chunk
+    steps: np.ndarray  # (N,) steps each run has taken after the chunk
+
+    @property
+    def n_steps(self) -> int:
+        return self.points.shape[0]
+
+
+@dataclass
+class _Group:
+    optimizer: Optimizer
+    index: Optional[np.ndarray]  # None: the group is the whole batch
+    lr: object  # float or (n_g,) array
+    state: list
+
+
+def _per_run(value, n: int, name: str):
+    """Scalars stay scalars (cheaper); sequences become (n,) float arrays."""
+    if value is None or np.ndim(value) == 0:
+        return value
+    arr = np.asarray(value, dtype=float).ravel()
+    if arr.size != n:
+        raise ValueError(f"{name} has {arr.size} values but there are {n} runs")
+    return arr
+
+
+def _take(value, index):
+    if index is None or value is None or np.ndim(value) == 0:
+        return value
+    return value[index]
+
+
+class BatchDescent:
+    """Gradient descent from N starts at once. See the module docstring."""
+
+    def __init__(
+        self,
+        objective: Objective,
+        starts: Sequence | np.ndarray,
+        optimizer: str | Sequence[str] = "gd",
+        lr=None,
+        schedule: Schedule | None = None,
+        max_steps: int = 1000,
+        tol: float = 1e-6,
+        domain: Domain | None = None,
+        divergence_factor: float = 100.0,
+        **hyper,
+    ):
+        self.objective = objective
+        P = as_points(starts, objective.dim)
+        n, d = P.shape
+        self.n_runs, self.dim = n, d
+        if int(max_steps) < 0:
+            raise ValueError("the step limit must be ≥ 0")
+        if not np.isfinite(tol) or tol < 0:
+            raise ValueError(f"invalid tolerance {tol!r}: it must be a number ≥ 0")
+        self.max_steps = int(max_steps)
+        self.tol = float(tol)
+        self.schedule = schedule or Schedule()
+        self.domain = tuple(domain) if domain is not None else objective.domain()
+        lo = np.array([a for a, _ in self.domain], float)
+        hi = np.array([b for _, b in self.domain], float)
+        width = np.maximum(hi - lo, 1e-12)
+        self._lim_lo = (lo - divergence_factor * width)[:, None]
+        self._lim_hi = (hi + divergence_factor * width)[:, None]
+
+        names = [optimizer] * n if isinstance(optimizer, str) else list(optimizer)
+        if len(names) != n:
+            raise ValueError(f"{len(names)} optimizers given for {n} runs")
+        names = [str(s).strip().lower() for s in names]
+        mixed = len(set(names)) > 1
+        if lr is None:
+            lr = [DEFAULT_LR.get(s, 1e-3) for s in names] if mixed else DEFAULT_LR.get(names[0], 1e-3)
+        validate_lr(lr)
+        self.base_lr = _per_run(lr, n, "lr")
+        per_run_hyper = {k: _per_run(v, n, k) for k, v in hyper.items() if v is not None}
+
+        self.X = np.ascontiguousarray(P.T)
+        self.groups: list[_Group] = []
+        for name in dict.fromkeys(names):
+            index = None if not mixed else np.flatnonzero(np.array(names) == name)
+            if mixed:
+                from .optimizers import HYPER_DEFAULTS
+
+                applies = HYPER_DEFAULTS.get(name, {})
+                own = {
+                    k: _take(v, index)
+                    for k, v in per_run_hyper.items()
+                    if k in applies or (k == "betas" and name == "adam")
+                }
+            else:
+                own = per_run_hyper
+            opt = make_optimizer(name, **own)
+            X_g = self.X if index is None else self.X[:, index]
+            self.groups.append(_Group(opt, index, _take(self.base_lr, index), opt.init_state(X_g)))
+        self.optimizer_names = names
+
+        if hasattr(objective, "on_step"):
+            objective.on_step(0)
+        with np.errstate(all="ignore"):
+            f, G = objective.value_and_grad_T(self.X)
+        self.f = np.asarray(f, float)
+        self.G = np.asarray(G, float)
+        self.status = np.zeros(n, np.int8)
+        self.steps = np.zeros(n, np.int64)
+        self.step = 0
+        bad = ~(np.isfinite(self.f) & np.isfinite(self.G).all(axis=0))
+        self.status[bad] = DIVERGED
+        self.f = np.where(bad, np.nan, self.f)
+        self._check_convergence(~bad)
+        if self.max_steps == 0:
+            self.status[self.status == RUNNING] = MAX_STEPS
+
+    # -- read-only views ---------------------------------------------------------------
+    @property
+    def points(self) -> np.ndarray:
+        return self.X.T
+
+    @property
+    def values(self) -> np.ndarray:
+        return self.f
+
+    @property
+    def grads(self) -> np.ndarray:
+        return self.G.T
+
+    @property
+    def done(self) -> bool:
+        return not np.any(self.status == RUNNING)
+
+    @property
+    def active(self) -> np.ndarray:
+        return self.status == RUNNING
+
+    def status_names(self) -> list[str]:
+        return [STATUS_NAMES[s] for s in self.status]
+
+    def initial_chunk(self) -> Chunk:
+        """Step 0 (the starts) as a chunk, for writers and views."""
+        return Chunk(
+            0,
+            _frozen(self.X.T[None].copy()),
+            _frozen(self.f[None].copy()),
+            _frozen(self.G.T[None].copy()),
+            _frozen(self.status.copy()),
+            _frozen(self.steps.copy()),
+        )
+
+    # -- live changes ------------------------------------------------------------------
+    def set_lr(self, lr) -> None:
+        """Change the base learning rate of every run (scalar) or of each run (N values);
+        it takes effect at the next step."""
+        validate_lr(lr)
+        self.base_lr = _per_run(lr, self.n_runs, "lr")
+        for g in self.groups:
+            g.lr = _take(self.base_lr, g.index)
+
+    def set_max_steps(self, max_steps: int) -> None:
+        """Raise or lower the step limit of a running batch."""
+        self.max_steps = int(max_steps)
+        self.status[(self.status == MAX_STEPS) & (self.steps < self.max_steps)] = RUNNING
+        self.status[(self.status == RUNNING) & (self.steps >= self.max_steps)] = MAX_STEPS
+
+    # -- stepping ----------------------------------------------------------------------
+    def _check_convergence(self, candidates: np.ndarray) -> None:
+        if self.tol <= 0:
+            return
+        gn2 = np.einsum("dn,dn->n", self.G, self.G)
+        self.status[candidates & (self.status == RUNNING) & (gn2 <= self.tol * self.tol)] = CONVERGED
+
+    def _propose(self, t: int):
+        """One optimizer update for every run; returns the proposed X and new states."""
+        if len(self.groups) == 1 and self.groups[0].index is None:
+            g = self.groups[0]
+            lr_t = self.schedule.lr_at(g.lr, t - 1)
+            out = g.optimizer.array_update(self.X, self.G, *g.state, t, lr_t, *g.optimizer.hyper_values)
+            return out[0], [out[1:]]
+        Xn = np.empty_like(self.X)
+        states = []
+        for g in self.groups:
+            lr_t = self.schedule.lr_at(g.lr, t - 1)
+            out = g.optimizer.array_update(
+                self.X[:, g.index], self.G[:, g.index], *g.state, t, lr_t, *g.optimizer.hyper_values
+            )
+            Xn[:, g.index] = out[0]
+            states.append(out[1:])
+        return Xn, states
+
+    def _step_once(self, on_step) -> None:
+        t = self.step + 1
+        active = self.status == RUNNING
+        all_active = bool(active.all())
+        Xn, states = self._propose(t)
+        if on_step is not None:
+            on_step(t)  # a mini-batch objective draws the batch this step's gradient sees
+        fn, Gn = self.objective.value_and_grad_T(Xn)
+        fn = np.asarray(fn, float)
+        Gn = np.asarray(Gn, float)
+        # Cheap whole-batch checks first; the per-run masks are built only when needed.
+        total = fn.sum() + Gn.sum() + Xn.sum()
+        in_box = bool((Xn.min(axis=1) >= self._lim_lo[:, 0]).all() and (Xn.max(axis=1) <= self._lim_hi[:, 0]).all())
+        if all_active and np.isfinite(total) and in_box:
+            self.X, self.f, self.G = Xn, fn, Gn
+            for g, s in zip(self.groups, states):
+                g.state = list(s)
+            self.steps += 1
+        else:
+            finite = np.isfinite(fn) & np.isfinite(Gn).all(axis=0) & np.isfinite(Xn).all(axis=0)
+            accept = active & finite
+            self.status[active & ~finite] = DIVERGED
+            self.X = np.where(accept, Xn, self.X)
+            self.f = np.where(accept, fn, self.f)
+            self.G = np.where(accept, Gn, self.G)
+            for g, s in zip(self.groups, states):
+                acc = accept if g.index is None else accept[g.index]
+                g.state = [np.where(acc, new, old) for new, old in zip(s, g.state)]
+            self.steps[accept] += 1
+            outside = ((self.X < self._lim_lo) | (self.X > self._lim_hi)).any(axis=0)
+            self.status[accept & outside] = DIVERGED
+        self.step = t
+        self._check_convergence(self.status == RUNNING)
+        if t >= self.max_steps:
+            self.status[self.status == RUNNING] = MAX_STEPS
+
+    def advance(self, k: int, record: bool = True) -> Optional[Chunk]:
+        """Take up to ``k`` steps for every active run. Returns the steps as a Chunk (or None
+        with ``record=False``); an empty chunk when nothing was running."""
+        on_step = getattr(self.objective, "on_step", None)
+        first = self.step + 1
+        pts, vals, grads = [], [], []
+        with np.errstate(all="ignore"):
+            for _ in range(int(k)):
+                if self.done:
+                    break
+                self._step_once(on_step)
+                if record:
+                    pts.append(self.X)
+                    vals.append(self.f)
+                    grads.append(self.G)
+        if not record:
+            return None
+        n, d = self.n_runs, self.dim
+        if pts:
+            points = np.stack(pts).transpose(0, 2, 1).copy()
+            values = np.stack(vals)
+            gr = np.stack(grads).transpose(0, 2, 1).copy()
+        else:
+            points, values, gr = np.empty((0, n, d)), np.empty((0, n)), np.empty((0, n, d))
+        return Chunk(
+            first,
+            _frozen(points),
+            _frozen(values),
+            _frozen(gr),
+            _frozen(self.status.copy()),
+            _frozen(self.steps.copy()),
+        )
+
+    def run(self, chunk_steps: int = 256, record: bool = False):
+        """Advance until every run has stopped, yielding each chunk (when recording)."""
+        while not self.done:
+            chunk = self.advance(chunk_steps, record=record)
+            if record:
+                yield chunk

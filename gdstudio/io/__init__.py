@@ -1,0 +1,1 @@
+"""Files: streaming CSV export, data-set loading. No Qt."""
