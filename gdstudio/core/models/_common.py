@@ -1,0 +1,77 @@
+"""Small helpers shared by the data-fitting objectives."""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional, Sequence
+
+import numpy as np
+
+from ..objective import Domain
+
+
+def box_domain(
+    center: Sequence[float],
+    points: Iterable[Sequence[float]] = (),
+    margin: float = 1.25,
+    min_half: Optional[Sequence[float] | float] = None,
+) -> Domain:
+    """A box centred on ``center`` that contains every point of ``points`` with a margin:
+    the half-width on each axis is ``margin`` × the largest distance from the centre along
+    that axis, and at least ``min_half`` (default: 1 unit, or 10 % of |centre|, whichever
+    is larger)."""
+    c = np.asarray(center, float)
+    half = np.zeros_like(c)
+    for p in points:
+        p = np.asarray(p, float)
+        if np.all(np.isfinite(p)):
+            half = np.maximum(half, np.abs(p - c))
+    half = margin * half
+    if min_half is None:
+        floor = np.maximum(1.0, 0.1 * np.abs(c))
+    else:
+        floor = np.broadcast_to(np.asarray(min_half, float), c.shape)
+    half = np.maximum(half, floor)
+    return tuple((float(ci - h), float(ci + h)) for ci, h in zip(c, half))
+
+
+def zscore(v: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """(v - mean) / std with the population std (ddof = 0); a constant column keeps
+    std = 1 so it is only centred."""
+    v = np.asarray(v, float)
+    m = float(v.mean())
+    s = float(v.std())
+    if not np.isfinite(s) or s == 0.0:
+        s = 1.0
+    return (v - m) / s, m, s
+
+
+def check_scale(scale: str) -> str:
+    s = str(scale).strip().lower()
+    if s not in ("none", "standard"):
+        raise ValueError(f"unknown scaling '{scale}'; choose 'none' or 'standard'")
+    return s
+
+
+def check_xy(x, y, *, two_d_x: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Float copies of the data, refusing mismatched lengths, too few points and
+    non-finite values with one clear sentence."""
+    x = np.array(x, dtype=float)
+    y = np.array(y, dtype=float)
+    if two_d_x:
+        if x.ndim == 1:
+            x = x.reshape(-1, 1)
+        if x.ndim != 2:
+            raise ValueError(f"the inputs must be an (n, k) array; got shape {x.shape}")
+    elif x.ndim != 1:
+        x = x.reshape(-1) if x.ndim == 2 and 1 in x.shape else x
+        if x.ndim != 1:
+            raise ValueError(f"x must be one column of numbers; got shape {x.shape}")
+    if y.ndim == 2 and y.shape[1] == 1 and not two_d_x:
+        y = y[:, 0]
+    if x.shape[0] != y.shape[0]:
+        raise ValueError(f"x has {x.shape[0]} values but y has {y.shape[0]}")
+    if x.shape[0] < 2:
+        raise ValueError(f"need at least 2 data points; got {x.shape[0]}")
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise ValueError("the data contain missing or non-finite values")
+    return x, y
