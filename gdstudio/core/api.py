@@ -187,3 +187,11 @@ def _descend_batch(objective, P, optimizer, lr, steps, tol, record, schedule, do
         tgrads = [allg[: s + 1, i].copy() for i, s in enumerate(run.steps)]
     return _finish(objective, P, run.points.copy(), run.values.copy(), run.grads.copy(),
                    run.status, run.steps, trajs, tvals, tgrads)
+
+
+def summarize_run(run: BatchDescent, starts: np.ndarray | None = None) -> DescentResult:
+    """A DescentResult (without trajectories) for a batch that has been driven elsewhere,
+    e.g. streamed into a CSV by the command line."""
+    P = run.initial_points if starts is None else np.asarray(starts, float)
+    return _finish(run.objective, P, run.points.copy(), run.values.copy(), run.grads.copy(),
+                   run.status, run.steps, None, None, None)

@@ -1,0 +1,372 @@
+"""The command line: ``gdstudio`` (the window), ``gdstudio presets``, ``gdstudio run``.
+
+Every mistake a person can make on the command line gets one sentence on stderr and exit
+status 2; no traceback. See ``docs/cli.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+from typing import Optional, Sequence
+
+import numpy as np
+
+from . import __version__
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad input from the person: printed as one sentence, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, no usage dump
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+# options whose values may start with '-' (negative numbers: --start -1,2)
+_VALUE_OPTIONS = {"--start", "--domain", "--betas", "--lr", "--momentum", "--alpha", "--eps", "--tol"}
+
+
+def _join_negative_values(argv: list[str]) -> list[str]:
+    out, i = [], 0
+    while i < len(argv):
+        a = argv[i]
+        if a in _VALUE_OPTIONS and i + 1 < len(argv) and argv[i + 1].startswith("-") and len(argv[i + 1]) > 1 and (argv[i + 1][1].isdigit() or argv[i + 1][1] == "."):
+            out.append(f"{a}={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(a)
+            i += 1
+    return out
+
+
+def _number(text: str, what: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise UsageError(f"{what}: {text!r} is not a number") from None
+    if not math.isfinite(v):
+        raise UsageError(f"{what}: {text!r} is not a finite number")
+    return v
+
+
+def _numbers(text: str, n: int, what: str, form: str) -> list[float]:
+    parts = [p.strip() for p in str(text).split(",")]
+    if len(parts) != n or any(p == "" for p in parts):
+        raise UsageError(f"{what} expects {form} ({n} numbers separated by commas), got {text!r}")
+    return [_number(p, what) for p in parts]
+
+
+def _positive_int(text: str, what: str, minimum: int = 0) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise UsageError(f"{what}: {text!r} is not a whole number") from None
+    if v < minimum:
+        raise UsageError(f"{what} must be at least {minimum}, got {v}")
+    return v
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .core.optimizers import OPTIMIZERS
+    from .core.starts import SAMPLERS
+
+    p = _Parser(prog="gdstudio", description="Gradient Descent Studio: watch gradient descent work.")
+    p.add_argument("--version", action="version", version=f"gdstudio {__version__}")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+    sub.add_parser("gui", help="open the studio window (the default)")
+    sub.add_parser("presets", help="list the built-in functions")
+    r = sub.add_parser(
+        "run",
+        help="run gradient descent headless and print what each run found",
+        description="Run gradient descent without the window. Prints one row per run and the "
+        "distinct critical points found; --out writes every trajectory to CSV.",
+    )
+    g = r.add_argument_group("function")
+    g.add_argument("--function", default=None, metavar="TEXT",
+                   help="a preset name (see 'gdstudio presets') or an expression in x and y; default rosenbrock")
+    g.add_argument("--domain", metavar="XMIN,XMAX,YMIN,YMAX", help="the domain (default: the preset's, or -3,3,-3,3)")
+    o = r.add_argument_group("optimizer")
+    o.add_argument("--optimizer", default="gd", choices=OPTIMIZERS)
+    o.add_argument("--lr", metavar="LR", help="learning rate (default: PyTorch's default for the optimizer)")
+    o.add_argument("--momentum", metavar="MU", help="momentum for momentum/nesterov (default 0.9)")
+    o.add_argument("--betas", metavar="B1,B2", help="Adam's betas (default 0.9,0.999)")
+    o.add_argument("--alpha", metavar="A", help="RMSprop's smoothing constant (default 0.99)")
+    o.add_argument("--eps", metavar="EPS", help="the epsilon of adagrad/rmsprop/adam")
+    o.add_argument("--schedule", metavar="SPEC", default="constant",
+                   help="constant | step:SIZE[:GAMMA] | exponential[:GAMMA] | cosine[:T_MAX[:ETA_MIN]]")
+    s = r.add_argument_group("start points")
+    s.add_argument("--start", action="append", metavar="X,Y", help="a start point (repeatable)")
+    s.add_argument("--random-starts", metavar="N", help="N random start points inside the domain")
+    s.add_argument("--sampler", default="uniform", choices=SAMPLERS,
+                   help="how random starts are drawn: uniform, sobol/halton (low-discrepancy), grid")
+    s.add_argument("--seed", default="0", metavar="S", help="seed of the random starts (default 0)")
+    st = r.add_argument_group("stopping")
+    st.add_argument("--steps", default="1000", metavar="N", help="the most steps per run (default 1000)")
+    st.add_argument("--tol", default="1e-6", metavar="G", help="stop when the gradient norm is ≤ G; 0 means never (default 1e-6)")
+    m = r.add_argument_group("models fitted to data")
+    m.add_argument("--model", metavar="MODEL",
+                   help="linreg | mlp | a typed model such as 'a*exp(b*x)' (names other than x are parameters)")
+    m.add_argument("--data", metavar="DATA", help="housing | sine | xor | moons | circles | spirals | FILE.csv")
+    m.add_argument("--x", metavar="COL", help="input column (linreg default LotArea; comma-separated list for mlp)")
+    m.add_argument("--y", metavar="COL", help="target column (default SalePrice)")
+    m.add_argument("--scale", default="none", choices=("none", "standard"), help="feature scaling")
+    m.add_argument("--loss", default="mse", choices=("mse", "mae", "huber"), help="loss of a typed model")
+    m.add_argument("--hidden", default="8,8", metavar="W1,W2,...", help="hidden layer widths of the network")
+    m.add_argument("--activation", default="tanh", choices=("tanh", "sigmoid", "relu"))
+    m.add_argument("--batch-size", metavar="B", help="mini-batch size (default: full batch)")
+    out = r.add_argument_group("output")
+    out.add_argument("--out", metavar="FILE.csv", help="write every trajectory to this CSV (+ FILE.json sidecar)")
+    out.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    return p
+
+
+# -- the 'run' command --------------------------------------------------------------------
+def _hyper(args) -> dict:
+    hyper = {}
+    if args.momentum is not None:
+        hyper["momentum"] = _number(args.momentum, "--momentum")
+    if args.betas is not None:
+        hyper["betas"] = tuple(_numbers(args.betas, 2, "--betas", "B1,B2"))
+    if args.alpha is not None:
+        hyper["alpha"] = _number(args.alpha, "--alpha")
+    if args.eps is not None:
+        hyper["eps"] = _number(args.eps, "--eps")
+    return hyper
+
+
+def _problem(args, seed: int):
+    """(objective, default starts or None, model metadata) for --function or --model."""
+    from .core.expression import ExpressionError
+    from .core.presets import get_objective
+
+    if args.model:
+        if args.function:
+            raise UsageError("give either --function or --model, not both")
+        from .core.models.problems import build_problem
+
+        hidden = args.hidden
+        batch = _positive_int(args.batch_size, "--batch-size", 1) if args.batch_size else None
+        try:
+            prob = build_problem(
+                args.model, args.data, x=args.x, y=args.y, scale=args.scale, loss=args.loss,
+                hidden=hidden, activation=args.activation, seed=seed, batch_size=batch,
+            )
+        except ExpressionError as err:
+            raise UsageError(f"--model: {err}") from None
+        except (ValueError, OSError) as err:
+            raise UsageError(str(err)) from None
+        meta = {"model": args.model, "data": args.data, "x": prob.x_name, "y": prob.y_name,
+                "scale": args.scale, "loss": args.loss, "hidden": args.hidden,
+                "activation": args.activation, "batch_size": batch}
+        return prob.objective, np.asarray(prob.default_starts, float), meta
+    if args.data or args.x or args.y:
+        raise UsageError("--data, --x and --y need --model (e.g. --model linreg)")
+    text = args.function or "rosenbrock"
+    try:
+        return get_objective(text), None, {}
+    except ExpressionError as err:
+        raise UsageError(f"--function: {err}") from None
+    except ValueError as err:
+        raise UsageError(f"--function: {err}") from None
+
+
+def _starts(args, objective, default_starts, domain, seed):
+    from .core.starts import make_starts
+
+    d = objective.dim
+    pts = []
+    for text in args.start or []:
+        if d != 2:
+            names = ",".join(objective.names)
+            pts.append(_numbers(text, d, "--start", names.upper()))
+        else:
+            pts.append(_numbers(text, 2, "--start", "X,Y"))
+    if args.random_starts is not None:
+        n = _positive_int(args.random_starts, "--random-starts", 1)
+        try:
+            pts.extend(make_starts(args.sampler, n, domain, seed).tolist())
+        except ValueError as err:
+            raise UsageError(str(err)) from None
+    if pts:
+        return np.asarray(pts, float), ("explicit" if not args.random_starts else args.sampler)
+    if default_starts is not None:
+        return default_starts, "model default"
+    return make_starts(args.sampler, 10, domain, seed), f"{args.sampler} (10 by default)"
+
+
+def _fmt(v: float) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "nan" if v is None or math.isnan(v) else str(v)
+    return f"{v:.6g}"
+
+
+def _fmt_point(p) -> str:
+    return "(" + ", ".join(_fmt(float(v)) for v in p) + ")"
+
+
+def _clean(v):
+    """JSON has no NaN or infinity: report them as null."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def _table(result, names) -> str:
+    rows = [("run", "start", "end", "value", "steps", "status", "critical")]
+    for i in range(len(result.status)):
+        rows.append((
+            str(i), _fmt_point(result.starts[i]), _fmt_point(result.final_points[i]),
+            _fmt(float(result.values[i])), str(result.steps[i]), result.status[i], result.critical[i],
+        ))
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    out = "\n".join(lines)
+    out += f"\n\nDistinct critical points found ({len(result.critical_points)}):"
+    if not result.critical_points:
+        out += "\n  none (no run converged; try more steps, another learning rate or --tol)"
+    for c in result.critical_points:
+        star = "  <- best" if c.best else ""
+        out += (f"\n  {c.kind:<10} at {_fmt_point(c.point)}  value {_fmt(c.value)}  "
+                f"reached by {len(c.runs)} run{'s' if len(c.runs) != 1 else ''}{star}")
+    return out
+
+
+def _json(result, meta) -> str:
+    runs = [
+        {
+            "run": i,
+            "start": [_clean(float(v)) for v in result.starts[i]],
+            "end": [_clean(float(v)) for v in result.final_points[i]],
+            "value": _clean(float(result.values[i])),
+            "steps": int(result.steps[i]),
+            "status": result.status[i],
+            "critical": result.critical[i],
+        }
+        for i in range(len(result.status))
+    ]
+    cps = []
+    for c in result.critical_points:
+        d = c.to_dict()
+        d["point"] = [_clean(v) for v in d["point"]]
+        d["value"] = _clean(d["value"])
+        d["eigenvalues"] = [_clean(v) for v in d["eigenvalues"]]
+        cps.append(d)
+    return json.dumps({**meta, "runs": runs, "critical_points": cps}, indent=2)
+
+
+def cmd_run(args) -> int:
+    from .core.api import summarize_run
+    from .core.runner import BatchDescent
+    from .core.schedules import parse_schedule
+    from .io.trajectories import ExportError, stream_descent_csv
+
+    seed = _positive_int(args.seed, "--seed", 0)
+    steps = _positive_int(args.steps, "--steps", 0)
+    tol = _number(args.tol, "--tol")
+    if tol < 0:
+        raise UsageError(f"--tol must be ≥ 0, got {args.tol}")
+    lr = _number(args.lr, "--lr") if args.lr is not None else None
+    hyper = _hyper(args)
+    try:
+        schedule = parse_schedule(args.schedule, steps)
+    except ValueError as err:
+        raise UsageError(f"--schedule: {err}") from None
+    objective, default_starts, model_meta = _problem(args, seed)
+    if args.domain is not None:
+        if objective.dim != 2:
+            raise UsageError("--domain applies to functions of two variables")
+        v = _numbers(args.domain, 4, "--domain", "XMIN,XMAX,YMIN,YMAX")
+        if not (v[0] < v[1] and v[2] < v[3]):
+            raise UsageError(f"--domain needs XMIN < XMAX and YMIN < YMAX, got {args.domain}")
+        domain = ((v[0], v[1]), (v[2], v[3]))
+    else:
+        domain = objective.domain()
+    starts, start_kind = _starts(args, objective, default_starts, domain, seed)
+    try:
+        run = BatchDescent(objective, starts, args.optimizer, lr, schedule, steps, tol, domain, **hyper)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    meta = {
+        "function": getattr(objective, "source", "") or objective.label,
+        "label": objective.label,
+        "variables": list(objective.names),
+        "optimizer": args.optimizer,
+        "lr": float(run.base_lr) if np.ndim(run.base_lr) == 0 else list(run.base_lr),
+        "hyper": run.groups[0].optimizer.describe(),
+        "schedule": schedule.describe(),
+        "steps": steps,
+        "tol": tol,
+        "domain": [list(r) for r in domain],
+        "starts_from": start_kind,
+        "seed": seed,
+        **({"model_settings": model_meta} if model_meta else {}),
+    }
+    if args.out:
+        try:
+            stream_descent_csv(args.out, run, {**meta, "starts": starts.tolist(),
+                                               "command": ["gdstudio", *sys.argv[1:]]})
+        except ExportError as err:
+            raise UsageError(str(err)) from None
+    else:
+        while not run.done:
+            run.advance(1024, record=False)
+    result = summarize_run(run, starts)
+    if args.json:
+        print(_json(result, meta))
+    else:
+        print(f"{objective.label or meta['function']}  ·  {args.optimizer}, lr {meta['lr']:g}"
+              if np.ndim(run.base_lr) == 0 else objective.label)
+        print(_table(result, objective.names))
+        if args.out:
+            print(f"\nTrajectories written to {args.out} (settings in {os.path.splitext(args.out)[0]}.json)")
+    return 0
+
+
+def cmd_presets(args) -> int:
+    from .core.presets import format_presets_table
+
+    print(format_presets_table())
+    return 0
+
+
+def cmd_gui(argv: Sequence[str]) -> int:
+    try:
+        from .gui.app import main as gui_main
+    except ImportError as err:
+        print(f"gdstudio: the studio window cannot start: {err}. "
+              "Try 'gdstudio run --help' for the command line.", file=sys.stderr)
+        return 1
+    return gui_main(list(argv))
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] == "gui":
+        return cmd_gui(argv[1:])
+    parser = build_parser()
+    try:
+        args = parser.parse_args(_join_negative_values(argv))
+        if args.command == "presets":
+            return cmd_presets(args)
+        if args.command == "run":
+            return cmd_run(args)
+        if args.command == "gui" or args.command is None:
+            return cmd_gui([])
+    except UsageError as err:
+        print(f"gdstudio: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,228 @@
+"""Trajectory CSV export: streaming, atomic, exactly re-readable, with a JSON sidecar.
+
+* Header ``run,step,<p0>,<p1>,...,value,grad_<p0>,grad_<p1>,...`` with the objective's
+  parameter names (``x,y`` for a typed function, ``a,b`` for a line fit).
+* One row per step per run; step 0 is the start. Rows come chunk by chunk in step order
+  (all runs at step k before step k+1 within a chunk); sort by (run, step) for per-run order.
+* Floats are written with ``repr``, the shortest text that reads back to the same double.
+* The CSV and the sidecar are written to temporary files in the target folder and renamed
+  into place only when complete, so a failed or cancelled export never leaves a partial file
+  and never damages an existing one.
+* Only one chunk of rows is ever held in memory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterable, Optional, Sequence
+
+import numpy as np
+
+from .. import __version__
+
+
+class ExportError(OSError):
+    """A write failed; ``str()`` is one sentence naming the file and the reason."""
+
+
+def header_for(names: Sequence[str]) -> list[str]:
+    return ["run", "step", *names, "value", *(f"grad_{n}" for n in names)]
+
+
+def sidecar_path(csv_path: os.PathLike | str) -> Path:
+    p = Path(csv_path)
+    return p.with_suffix(".json") if p.suffix.lower() == ".csv" else p.with_name(p.name + ".json")
+
+
+def _describe_os_error(path: Path, err: OSError) -> str:
+    reason = err.strerror or str(err)
+    return f"cannot write {path}: {reason}"
+
+
+class _AtomicFile:
+    """A text file that appears at ``path`` only when ``commit()`` is called."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        folder = path.parent if str(path.parent) else Path(".")
+        if path.is_dir():
+            raise ExportError(f"cannot write {path}: it is a folder")
+        if not folder.is_dir():
+            raise ExportError(f"cannot write {path}: the folder {folder} does not exist")
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+        except OSError as err:
+            raise ExportError(_describe_os_error(path, err)) from None
+        self.tmp = Path(tmp)
+        self.fh = os.fdopen(fd, "w", newline="", encoding="utf-8")
+
+    def write(self, text: str) -> None:
+        try:
+            self.fh.write(text)
+        except OSError as err:
+            self.abort()
+            raise ExportError(_describe_os_error(self.path, err)) from None
+
+    def commit(self) -> None:
+        try:
+            self.fh.flush()
+            os.fsync(self.fh.fileno())
+            self.fh.close()
+            os.replace(self.tmp, self.path)
+        except OSError as err:
+            self.abort()
+            raise ExportError(_describe_os_error(self.path, err)) from None
+
+    def abort(self) -> None:
+        try:
+            self.fh.close()
+        except OSError:
+            pass
+        try:
+            self.tmp.unlink()
+        except FileNotFoundError:
+            pass
+
+
+class TrajectoryWriter:
+    """Streams chunks of a descent into a CSV. Use as a context manager: the file appears
+    only if the block finishes without an exception.
+
+    ``runs`` selects which run indices to write (all by default); their original indices
+    are kept in the ``run`` column.
+    """
+
+    def __init__(self, path, names: Sequence[str], metadata: Optional[dict] = None,
+                 runs: Optional[Sequence[int]] = None):
+        self.path = Path(path)
+        self.names = tuple(names)
+        self.metadata = dict(metadata or {})
+        self.runs = None if runs is None else np.asarray(sorted(set(int(r) for r in runs)), int)
+        self.rows = 0
+        self._file: Optional[_AtomicFile] = None
+
+    def __enter__(self):
+        self._file = _AtomicFile(self.path)
+        self._file.write(",".join(header_for(self.names)) + "\n")
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            self._file.abort()
+            return False
+        self._file.commit()
+        meta = {
+            "format": "gdstudio-trajectories",
+            "format_version": 1,
+            "program": "gdstudio",
+            "program_version": __version__,
+            "csv": self.path.name,
+            "columns": header_for(self.names),
+            "rows": self.rows,
+            "row_order": "by step, then run",
+            **self.metadata,
+        }
+        side = _AtomicFile(sidecar_path(self.path))
+        side.write(json.dumps(meta, indent=2, default=_json_default) + "\n")
+        side.commit()
+        return False
+
+    def write_arrays(self, first_step: int, points, values, grads, steps_after) -> None:
+        """Rows for ``points`` (k, N, d) etc.; row j is step ``first_step + j``, and run i's
+        rows stop at its own step count ``steps_after[i]``."""
+        points = np.asarray(points, float)
+        k, n, d = points.shape
+        run_ids = np.arange(n) if self.runs is None else self.runs[self.runs < n]
+        steps_after = np.asarray(steps_after)
+        out = []
+        for j in range(k):
+            s = first_step + j
+            live = run_ids[steps_after[run_ids] >= s]
+            if live.size == 0:
+                continue
+            block = np.concatenate(
+                [points[j, live], np.asarray(values)[j, live, None], np.asarray(grads)[j, live]], axis=1
+            ).tolist()
+            prefix = f",{s},"
+            out.extend(
+                f"{r}{prefix}{','.join(map(repr, row))}\n" for r, row in zip(live.tolist(), block)
+            )
+            self.rows += live.size
+        self._file.write("".join(out))
+
+    def write_chunk(self, chunk) -> None:
+        self.write_arrays(chunk.first_step, chunk.points, chunk.values, chunk.grads, chunk.steps)
+
+
+def _json_default(obj):
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, (np.floating, np.integer)):
+        return obj.item()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"cannot store {type(obj).__name__} in the sidecar")
+
+
+def write_result_csv(path, result, metadata: Optional[dict] = None,
+                     runs: Optional[Iterable[int]] = None) -> int:
+    """Write a recorded :class:`~gdstudio.core.api.DescentResult`. Returns the row count."""
+    if result.trajectories is None:
+        raise ValueError("this result has no trajectories: run descend(..., record=True)")
+    meta = {**result.settings, **(metadata or {})}
+    meta.setdefault("starts", np.asarray(result.starts).tolist())
+    with TrajectoryWriter(path, result.objective.names, meta, runs) as w:
+        longest = max((len(t) for t in result.trajectories), default=0)
+        n, d = len(result.trajectories), result.objective.dim
+        steps = np.asarray(result.steps)
+        for first in range(0, longest, 512):
+            k = min(512, longest - first)
+            P = np.zeros((k, n, d))
+            F = np.zeros((k, n))
+            G = np.zeros((k, n, d))
+            for i, (tr, tv, tg) in enumerate(zip(result.trajectories, result.trajectory_values, result.trajectory_grads)):
+                seg = slice(first, min(first + k, len(tr)))
+                m = seg.stop - seg.start
+                if m > 0:
+                    P[:m, i], F[:m, i], G[:m, i] = tr[seg], tv[seg], tg[seg]
+            w.write_arrays(first, P, F, G, steps)
+    return w.rows
+
+
+def read_trajectories_csv(path) -> tuple[list[str], np.ndarray]:
+    """Read an exported CSV back: (header, float array of all rows)."""
+    with open(path, encoding="utf-8") as fh:
+        header = fh.readline().strip().split(",")
+        data = np.loadtxt(fh, delimiter=",", ndmin=2) if fh else np.empty((0, len(header)))
+    return header, data
+
+
+def stream_descent_csv(path, run, metadata: Optional[dict] = None,
+                       runs: Optional[Iterable[int]] = None, chunk_steps: int = 256,
+                       cancel=None) -> int:
+    """Run a fresh :class:`~gdstudio.core.runner.BatchDescent` to the end, streaming every
+    chunk into the CSV (memory stays at one chunk). ``cancel()`` returning true aborts the
+    export and leaves any existing file untouched. Returns the row count."""
+    if run.step != 0:
+        raise ValueError("stream_descent_csv needs a batch that has not stepped yet")
+    with TrajectoryWriter(path, run.objective.names, metadata, runs) as w:
+        w.write_chunk(run.initial_chunk())
+        while not run.done:
+            if cancel is not None and cancel():
+                raise ExportError(f"export to {path} was cancelled; nothing was written")
+            w.write_chunk(run.advance(chunk_steps))
+    return w.rows
+
+
+def write_trajectories_csv(path, objective, source, metadata: Optional[dict] = None,
+                           runs: Optional[Iterable[int]] = None) -> int:
+    """Write trajectories from a recorded ``DescentResult`` or a fresh ``BatchDescent``
+    (``objective`` names the columns and must be the source's objective)."""
+    if hasattr(source, "advance"):
+        return stream_descent_csv(path, source, metadata, runs)
+    if getattr(source, "objective", objective) is not objective:
+        raise ValueError("the result was computed on another objective")
+    return write_result_csv(path, source, metadata, runs)
