@@ -17,8 +17,8 @@ def box_domain(
 ) -> Domain:
     """A box centred on ``center`` that contains every point of ``points`` with a margin:
     the half-width on each axis is ``margin`` × the largest distance from the centre along
-    that axis, and at least ``min_half`` (default: 1 unit, or 10 % of |centre|, whichever
-    is larger)."""
+    that axis, and at least ``min_half`` (default: 10 % of |centre|, or 1 where that and the
+    distances are all 0)."""
     c = np.asarray(center, float)
     half = np.zeros_like(c)
     for p in points:
@@ -27,10 +27,10 @@ def box_domain(
             half = np.maximum(half, np.abs(p - c))
     half = margin * half
     if min_half is None:
-        floor = np.maximum(1.0, 0.1 * np.abs(c))
+        half = np.maximum(half, 0.1 * np.abs(c))
+        half = np.where(half > 0, half, 1.0)
     else:
-        floor = np.broadcast_to(np.asarray(min_half, float), c.shape)
-    half = np.maximum(half, floor)
+        half = np.maximum(half, np.broadcast_to(np.asarray(min_half, float), c.shape))
     return tuple((float(ci - h), float(ci + h)) for ci, h in zip(c, half))
 
 

@@ -1,0 +1,346 @@
+"""A model the person types, fitted to their own data: ``a*x + b``, ``a*exp(b*x)``, ...
+
+The text is parsed safely by :func:`gdstudio.core.expression.parse_expression` with the single
+variable ``x``; every other name is a parameter to fit (sorted alphabetically: that is the
+order of θ). The model m(x; θ) is differentiated symbolically (first and second derivatives
+with respect to the parameters) and compiled to vectorised numpy code evaluated on
+(runs × data points) at once.
+
+Costs, over the n data points, residual rᵢ = yᵢ − m(xᵢ; θ):
+
+* ``mse``    J = (1/n)·Σ rᵢ²                     (same convention as the straight-line fit)
+* ``mae``    J = (1/n)·Σ |rᵢ|                    gradient uses sign(r), the subgradient that is
+  0 at r = 0; MAE is not differentiable where a residual is exactly 0
+* ``huber``  J = (1/n)·Σ h_δ(rᵢ) with h_δ(r) = ½r² for |r| ≤ δ, δ·(|r| − ½δ) beyond
+  (the standard Huber loss, ``huber_delta`` = δ; note the ½: for small residuals it is half
+  the squared error)
+
+Chain rule (exact): ∂J/∂θₖ = (1/n)·Σ ℓ'(rᵢ)·(−∂m/∂θₖ), and the Hessian
+
+    ∂²J/∂θₖ∂θₗ = (1/n)·Σ [ℓ''(rᵢ)·∂m/∂θₖ·∂m/∂θₗ − ℓ'(rᵢ)·∂²m/∂θₖ∂θₗ]
+
+with ℓ'' = 2 (MSE), 0 (MAE: only the −sign(r)·∂²m term remains), 1 inside / 0 outside the
+Huber band. Derivatives of max/min/abs/sign produce step functions whose own derivative (a
+Dirac delta) is taken as 0, exact everywhere except on the kinks.
+
+With ``scale="standard"`` x and y are z-scored first; the parameters are then those of the
+model on standardised data.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Optional
+
+import numpy as np
+import sympy
+
+from ..objective import Objective
+from ._common import box_domain, check_scale, check_xy, zscore
+
+__all__ = ["LOSSES", "TypedModelObjective"]
+
+LOSSES = ("mse", "mae", "huber")
+
+#: runs × data points evaluated at once
+_BUDGET = 1 << 19
+
+
+def _no_delta(e: sympy.Expr) -> sympy.Expr:
+    return e.replace(sympy.DiracDelta, lambda *a: sympy.S.Zero)
+
+
+class TypedModelObjective(Objective):
+    """The cost of fitting ``model_text`` (a formula in x with free parameters) to (x, y).
+
+    ``loss``: ``"mse"`` | ``"mae"`` | ``"huber"`` (``huber_delta`` δ > 0); ``scale``:
+    ``"none"`` | ``"standard"``. Raises ``ExpressionError`` (a ValueError) for a formula that
+    does not parse, ValueError for a formula without parameters."""
+
+    def __init__(
+        self,
+        model_text: str,
+        x,
+        y,
+        loss: str = "mse",
+        huber_delta: float = 1.0,
+        scale: str = "none",
+        x_name: str = "x",
+        y_name: str = "y",
+        x_unit: str = "",
+        y_unit: str = "",
+    ):
+        from ..expression import make_symbol, parse_expression
+
+        loss_ = str(loss).strip().lower()
+        if loss_ not in LOSSES:
+            raise ValueError(f"unknown loss '{loss}'; choose one of: {', '.join(LOSSES)}")
+        delta = float(huber_delta)
+        if not (np.isfinite(delta) and delta > 0):
+            raise ValueError(f"the Huber threshold must be a positive number; got {huber_delta}")
+        self.loss = loss_
+        self.huber_delta = delta
+        self.scale = check_scale(scale)
+        text = str(model_text).strip()
+        parsed = parse_expression(text, variables=("x",), allow_parameters=True)
+        if not parsed.parameters:
+            raise ValueError(
+                f"the model '{text}' has no parameters to fit; use names other than x, "
+                f"e.g. a*x + b"
+            )
+        x, y = check_xy(x, y)
+        self.model_text = text
+        self.parsed = parsed
+        self.names = tuple(parsed.parameters)
+        self.x_raw, self.y_raw = x, y
+        self.x_name, self.y_name = str(x_name), str(y_name)
+        self.x_unit, self.y_unit = str(x_unit or ""), str(y_unit or "")
+        if self.scale == "standard":
+            xs, self.x_mean, self.x_std = zscore(x)
+            ys, self.y_mean, self.y_std = zscore(y)
+        else:
+            xs, ys = x, y
+            self.x_mean, self.x_std, self.y_mean, self.y_std = 0.0, 1.0, 0.0, 1.0
+        self.x, self.y = xs, ys
+        self.n = xs.size
+
+        xsym = make_symbol("x")
+        thetas = [make_symbol(p) for p in self.names]
+        d = len(thetas)
+        m = parsed.expr
+        dm = [_no_delta(sympy.diff(m, t)) for t in thetas]
+        pairs = [(k, l) for k in range(d) for l in range(k, d)]
+        d2m = [_no_delta(sympy.diff(dm[k], thetas[l])) for k, l in pairs]
+        for e in [*dm, *d2m]:
+            if e.has(sympy.Derivative) or e.has(sympy.Subs):
+                raise ValueError(f"the model '{text}' cannot be differentiated exactly")
+        #: sympy expressions, for display
+        self.model_expr = m
+        self.gradient_exprs = tuple(dm)
+        self.hessian_exprs = {(self.names[k], self.names[l]): e for (k, l), e in zip(pairs, d2m)}
+        self._pairs = pairs
+        self.linear_in_parameters = all(e == 0 for e in d2m)
+        args = [xsym, *thetas]
+        self._f_m = sympy.lambdify(args, m, "numpy", dummify=True)
+        self._f_mg = sympy.lambdify(args, [m, *dm], "numpy", cse=True, dummify=True)
+        self._f_mgh = sympy.lambdify(args, [m, *dm, *d2m], "numpy", cse=True, dummify=True)
+
+        lname = {"mse": "MSE", "mae": "MAE", "huber": f"Huber(δ={delta:g})"}[loss_]
+        std = " (standardised)" if self.scale == "standard" else ""
+        xdesc = "" if self.x_name == "x" else f", x = {self.x_name}"
+        self.label = f"{lname} of {self.y_name} ~ {text}{xdesc}{std}"
+        self.source = (
+            f"typed: {self.y_name} ~ {text}; x={self.x_name}; loss={loss_}"
+            + (f"; delta={delta:g}" if loss_ == "huber" else "")
+            + f"; scale={self.scale}"
+        )
+        self.default_start = self._choose_start()
+        self._fit = self.reference_fit()
+        self.default_domain = self._make_domain()
+
+    # -- evaluation --------------------------------------------------------------------
+    @property
+    def max_batch_runs(self) -> int:
+        return max(1, _BUDGET // self.n)
+
+    def _eval(self, fn, P: np.ndarray, x: Optional[np.ndarray] = None):
+        """fn on (runs × points): returns arrays broadcast to (B, n)."""
+        xs = self.x if x is None else x
+        X = xs.reshape(1, -1)
+        cols = [P[:, k:k + 1] for k in range(P.shape[1])]
+        shape = (P.shape[0], X.shape[1])
+        out = fn(X, *cols)
+        if isinstance(out, (list, tuple)):
+            return [np.broadcast_to(np.asarray(o, float), shape) for o in out]
+        return np.broadcast_to(np.asarray(out, float), shape)
+
+    def _loss(self, r: np.ndarray, order: int):
+        if self.loss == "mse":
+            if order == 0:
+                return r * r
+            return r * r, 2.0 * r, 2.0
+        if self.loss == "mae":
+            a = np.abs(r)
+            if order == 0:
+                return a
+            return a, np.sign(r), 0.0
+        dlt = self.huber_delta
+        a = np.abs(r)
+        inside = a <= dlt
+        val = np.where(inside, 0.5 * r * r, dlt * (a - 0.5 * dlt))
+        if order == 0:
+            return val
+        return val, np.where(inside, r, dlt * np.sign(r)), inside.astype(float)
+
+    def _blocks(self, N: int):
+        c = self.max_batch_runs
+        return [(i, min(N, i + c)) for i in range(0, N, c)]
+
+    def value(self, P: np.ndarray) -> np.ndarray:
+        P = np.atleast_2d(np.asarray(P, float))
+        out = np.empty(P.shape[0])
+        with np.errstate(all="ignore"):
+            for i, j in self._blocks(P.shape[0]):
+                r = self.y[None, :] - self._eval(self._f_m, P[i:j])
+                out[i:j] = self._loss(r, 0).mean(axis=1)
+        return out
+
+    def value_and_grad(self, P: np.ndarray):
+        P = np.atleast_2d(np.asarray(P, float))
+        N, d = P.shape
+        f = np.empty(N)
+        G = np.empty((N, d))
+        with np.errstate(all="ignore"):
+            for i, j in self._blocks(N):
+                m, *dm = self._eval(self._f_mg, P[i:j])
+                r = self.y[None, :] - m
+                val, d1, _ = self._loss(r, 1)
+                f[i:j] = val.mean(axis=1)
+                for k in range(d):
+                    G[i:j, k] = -(d1 * dm[k]).mean(axis=1)
+        return f, G
+
+    def grad(self, P: np.ndarray) -> np.ndarray:
+        return self.value_and_grad(P)[1]
+
+    def value_and_grad_T(self, X: np.ndarray):
+        f, G = self.value_and_grad(np.asarray(X, float).T)
+        return f, np.ascontiguousarray(G.T)
+
+    def hess(self, P: np.ndarray) -> np.ndarray:
+        P = np.atleast_2d(np.asarray(P, float))
+        N, d = P.shape
+        H = np.empty((N, d, d))
+        with np.errstate(all="ignore"):
+            for i, j in self._blocks(N):
+                out = self._eval(self._f_mgh, P[i:j])
+                m, dm, d2m = out[0], out[1:1 + d], out[1 + d:]
+                r = self.y[None, :] - m
+                _, d1, d2 = self._loss(r, 2)
+                for (k, l), e in zip(self._pairs, d2m):
+                    h = (d2 * dm[k] * dm[l] - d1 * e).mean(axis=1)
+                    H[i:j, k, l] = h
+                    H[i:j, l, k] = h
+        return H
+
+    # -- predictions -------------------------------------------------------------------
+    def predict(self, theta, x) -> np.ndarray:
+        """The model's ŷ (original units) at raw x values; θ (d,) -> shape of x,
+        θ (N, d) -> (N, len(x))."""
+        th = np.asarray(theta, float)
+        x = np.asarray(x, float)
+        xs = (x.ravel() - self.x_mean) / self.x_std
+        with np.errstate(all="ignore"):
+            out = self._eval(self._f_m, np.atleast_2d(th), xs) * self.y_std + self.y_mean
+        return out[0].reshape(x.shape) if th.ndim == 1 else np.array(out)
+
+    # -- starts, reference fit, domain ---------------------------------------------------
+    def _usable(self, theta: np.ndarray) -> bool:
+        with np.errstate(all="ignore"):
+            m, *dm = self._eval(self._f_mg, theta[None, :])
+            if not np.all(np.isfinite(m)):
+                return False
+            for g in dm:
+                if not np.all(np.isfinite(g)) or np.allclose(g, 0.0, atol=1e-12, rtol=0):
+                    return False
+        return True
+
+    def _choose_start(self) -> np.ndarray:
+        """(0, …, 0) unless some parameter has no effect on the model there (its derivative
+        vanishes at every data point, e.g. b in a*exp(b*x) at a = 0) or the model is not
+        finite; then the first of the 0/1 combinations, fewest ones first (for d ≤ 6), that
+        has neither problem (a*exp(b*x) -> (a, b) = (1, 0); a*sin(b*x) -> (1, 1)); if none,
+        zeros."""
+        d = len(self.names)
+        zero = np.zeros(d)
+        if self._usable(zero):
+            return zero
+        if d <= 6:
+            for k in range(1, d + 1):
+                for ones in itertools.combinations(range(d), k):
+                    t = np.zeros(d)
+                    t[list(ones)] = 1.0
+                    if self._usable(t):
+                        return t
+        return zero
+
+    def reference_fit(self, start=None, max_iter: int = 200) -> Optional[np.ndarray]:
+        """A least-squares fit of the model (the MSE minimiser, whatever ``loss``): exact
+        linear least squares when the model is linear in its parameters, otherwise
+        Levenberg–Marquardt from ``start`` (default start). Used to centre the default
+        domain; None when it fails."""
+        d = len(self.names)
+        th = np.array(self.default_start if start is None else start, float)
+        with np.errstate(all="ignore"):
+            if self.linear_in_parameters:
+                m0, *J = self._eval(self._f_mg, np.zeros((1, d)))
+                A = np.column_stack([np.asarray(g[0]) for g in J])
+                if not np.all(np.isfinite(A)):
+                    return None
+                sol = np.linalg.lstsq(A, self.y - m0[0], rcond=None)[0]
+                return sol if np.all(np.isfinite(sol)) else None
+
+            def resid(t):
+                m, *J = self._eval(self._f_mg, t[None, :])
+                return self.y - m[0], np.column_stack([np.asarray(g[0]) for g in J])
+
+            r, J = resid(th)
+            cost = float(r @ r)
+            if not np.isfinite(cost):
+                return None
+            lam = 1e-3
+            for _ in range(max_iter):
+                if not np.all(np.isfinite(J)):
+                    return None
+                A = J.T @ J
+                g = J.T @ r
+                damp = lam * (np.diag(np.diag(A)) + 1e-12 * np.eye(d) * max(1.0, np.trace(A) / d))
+                try:
+                    step = np.linalg.solve(A + damp, g)
+                except np.linalg.LinAlgError:
+                    lam *= 10
+                    continue
+                t_new = th + step
+                r_new, J_new = resid(t_new)
+                c_new = float(r_new @ r_new)
+                if np.isfinite(c_new) and c_new < cost:
+                    small = np.linalg.norm(step) <= 1e-10 * (1 + np.linalg.norm(th))
+                    th, r, J, cost = t_new, r_new, J_new, c_new
+                    lam = max(lam / 3, 1e-12)
+                    if small:
+                        break
+                else:
+                    lam *= 4
+                    if lam > 1e12:
+                        break
+        return th if np.all(np.isfinite(th)) else None
+
+    def closed_form(self) -> Optional[np.ndarray]:
+        """The exact minimiser when it has a closed form (MSE of a model linear in its
+        parameters), else None."""
+        if self.loss == "mse" and self.linear_in_parameters:
+            return self._fit
+        return None
+
+    def cauchy_point(self) -> Optional[np.ndarray]:
+        """Where steepest descent from the default start goes first: the exact line
+        minimum of the local quadratic model along −∇J (None if the curvature there is not
+        positive). On badly scaled data this is far from the start, at the valley floor."""
+        p0 = self.default_start[None, :]
+        with np.errstate(all="ignore"):
+            g = self.grad(p0)[0]
+            H = self.hess(p0)[0]
+            curv = float(g @ H @ g)
+            if not (np.isfinite(curv) and curv > 0 and np.all(np.isfinite(g))):
+                return None
+            c = self.default_start - (float(g @ g) / curv) * g
+        return c if np.all(np.isfinite(c)) else None
+
+    def _make_domain(self):
+        pts = [self.default_start]
+        cp = self.cauchy_point()
+        if cp is not None:
+            pts.append(cp)
+        if self._fit is None:
+            return box_domain(self.default_start, pts, min_half=3.0)
+        return box_domain(self._fit, pts, min_half=1.0 if self.scale == "standard" else None)
