@@ -283,7 +283,7 @@ def load_csv_columns(
     size = p.stat().st_size
     if size > max_bytes:
         raise DataError(
-            f"{name} is {size / 1e6:.1f} MB, more than the {max_bytes / 1e6:.0f} MB limit; "
+            f"{name} is {size / 2**20:.1f} MB, more than the {max_bytes / 2**20:.0f} MB limit; "
             f"use a smaller sample of it"
         )
     try:
