@@ -50,6 +50,20 @@ def _no_delta(e: sympy.Expr) -> sympy.Expr:
     return e.replace(sympy.DiracDelta, lambda *a: sympy.S.Zero)
 
 
+def _compile(exprs: list, symbols: list):
+    """A vectorised function of the symbols returning one array per expression: the
+    studio's shared compiler (``gdstudio.core.compiled.compile_numpy``) when available,
+    else sympy's lambdify (numpy printer, common subexpressions computed once)."""
+    try:
+        from ..compiled import compile_numpy
+    except ImportError:
+        compile_numpy = None
+    if compile_numpy is not None:
+        return compile_numpy(exprs, symbols)
+    fn = sympy.lambdify(symbols, list(exprs), "numpy", cse=True, dummify=True)
+    return lambda *a: list(fn(*a))
+
+
 class TypedModelObjective(Objective):
     """The cost of fitting ``model_text`` (a formula in x with free parameters) to (x, y).
 
@@ -121,9 +135,9 @@ class TypedModelObjective(Objective):
         self._pairs = pairs
         self.linear_in_parameters = all(e == 0 for e in d2m)
         args = [xsym, *thetas]
-        self._f_m = sympy.lambdify(args, m, "numpy", dummify=True)
-        self._f_mg = sympy.lambdify(args, [m, *dm], "numpy", cse=True, dummify=True)
-        self._f_mgh = sympy.lambdify(args, [m, *dm, *d2m], "numpy", cse=True, dummify=True)
+        self._f_m = _compile([m], args)
+        self._f_mg = _compile([m, *dm], args)
+        self._f_mgh = _compile([m, *dm, *d2m], args)
 
         lname = {"mse": "MSE", "mae": "MAE", "huber": f"Huber(δ={delta:g})"}[loss_]
         std = " (standardised)" if self.scale == "standard" else ""
@@ -149,10 +163,8 @@ class TypedModelObjective(Objective):
         X = xs.reshape(1, -1)
         cols = [P[:, k:k + 1] for k in range(P.shape[1])]
         shape = (P.shape[0], X.shape[1])
-        out = fn(X, *cols)
-        if isinstance(out, (list, tuple)):
-            return [np.broadcast_to(np.asarray(o, float), shape) for o in out]
-        return np.broadcast_to(np.asarray(out, float), shape)
+        out = [np.broadcast_to(np.asarray(o, float), shape) for o in fn(X, *cols)]
+        return out[0] if fn is self._f_m else out
 
     def _loss(self, r: np.ndarray, order: int):
         if self.loss == "mse":
