@@ -58,39 +58,50 @@ HYPER_DEFAULTS: dict[str, dict[str, float]] = {
 }
 
 # -- update rules: one source for arrays and floats --------------------------------------
-# Each takes (p, g, *state, t, lr, *hyper) and returns (p, *state). ``sqrt`` is bound to
-# numpy.sqrt or math.sqrt when the source is compiled.
+# ``factors(t, lr, *hyper) -> (a, b)`` computes what depends only on the step (for Adam the
+# bias corrections, a power each), once per step rather than once per coordinate.
+# ``update(p, g, *state, a, b, *hyper) -> (p, *state)`` is the per-coordinate rule. ``sqrt``
+# is bound to numpy.sqrt or math.sqrt when the source is compiled.
+_FACTORS_SOURCE = {
+    "adam": """
+def factors(t, lr, beta1, beta2, eps):
+    return lr / (1 - beta1 ** t), 1 / sqrt(1 - beta2 ** t)
+""",
+}
+_PLAIN_FACTORS = """
+def factors(t, lr, *hyper):
+    return lr, 0.0
+"""
+
 _UPDATE_SOURCE = {
     "gd": """
-def update(p, g, t, lr):
+def update(p, g, lr, _):
     return (p + (-lr) * g,)
 """,
     "momentum": """
-def update(p, g, b, t, lr, momentum):
+def update(p, g, b, lr, _, momentum):
     b = b * momentum + g
     return p + (-lr) * b, b
 """,
     "nesterov": """
-def update(p, g, b, t, lr, momentum):
+def update(p, g, b, lr, _, momentum):
     b = b * momentum + g
     return p + (-lr) * (g + momentum * b), b
 """,
     "adagrad": """
-def update(p, g, s, t, lr, eps):
+def update(p, g, s, lr, _, eps):
     s = s + g * g
     return p + (-lr) * (g / (sqrt(s) + eps)), s
 """,
     "rmsprop": """
-def update(p, g, v, t, lr, alpha, eps):
+def update(p, g, v, lr, _, alpha, eps):
     v = v * alpha + (1 - alpha) * (g * g)
     return p + (-lr) * (g / (sqrt(v) + eps)), v
 """,
     "adam": """
-def update(p, g, m, v, t, lr, beta1, beta2, eps):
+def update(p, g, m, v, step_size, inv_bias_correction2_sqrt, beta1, beta2, eps):
     m = m + (1 - beta1) * (g - m)
     v = v * beta2 + (1 - beta2) * (g * g)
-    step_size = lr / (1 - beta1 ** t)
-    inv_bias_correction2_sqrt = 1 / sqrt(1 - beta2 ** t)
     return p + (-step_size) * (m / (sqrt(v) * inv_bias_correction2_sqrt + eps)), m, v
 """,
 }
@@ -106,14 +117,20 @@ STATE_NAMES = {
 }
 
 
-def _compile(name: str, sqrt) -> Callable:
+def factors_source(name: str) -> str:
+    return _FACTORS_SOURCE.get(name, _PLAIN_FACTORS)
+
+
+def _compile(name: str, sqrt, source: str, fn: str) -> Callable:
     namespace = {"sqrt": sqrt}
-    exec(compile(_UPDATE_SOURCE[name], f"<gdstudio optimizer {name}>", "exec"), namespace)
-    return namespace["update"]
+    exec(compile(source, f"<gdstudio optimizer {name}>", "exec"), namespace)
+    return namespace[fn]
 
 
-_ARRAY_UPDATES = {name: _compile(name, np.sqrt) for name in OPTIMIZERS}
-_FLOAT_UPDATES = {name: _compile(name, math.sqrt) for name in OPTIMIZERS}
+_ARRAY_UPDATES = {n: _compile(n, np.sqrt, _UPDATE_SOURCE[n], "update") for n in OPTIMIZERS}
+_FLOAT_UPDATES = {n: _compile(n, math.sqrt, _UPDATE_SOURCE[n], "update") for n in OPTIMIZERS}
+_FACTORS = {n: _compile(n, np.sqrt, factors_source(n), "factors") for n in OPTIMIZERS}
+_FLOAT_FACTORS = {n: _compile(n, math.sqrt, factors_source(n), "factors") for n in OPTIMIZERS}
 
 # -- the same rules, in place, for the batch runner --------------------------------------
 # numpy allocates a fresh array for every operation of the functional form above; for ten
@@ -123,19 +140,19 @@ _FLOAT_UPDATES = {name: _compile(name, math.sqrt) for name in OPTIMIZERS}
 # always a fresh array, because positions are handed to other threads in chunks.
 
 
-def _gd_inplace(p, g, buf, out, t, lr):
+def _gd_inplace(p, g, buf, out, lr, _):
     np.multiply(g, -lr, out=buf)
     return np.add(p, buf, out=out)
 
 
-def _momentum_inplace(p, g, b, buf, out, t, lr, momentum):
+def _momentum_inplace(p, g, b, buf, out, lr, _, momentum):
     b *= momentum
     b += g
     np.multiply(b, -lr, out=buf)
     return np.add(p, buf, out=out)
 
 
-def _nesterov_inplace(p, g, b, buf, out, t, lr, momentum):
+def _nesterov_inplace(p, g, b, buf, out, lr, _, momentum):
     b *= momentum
     b += g
     np.multiply(b, momentum, out=buf)
@@ -144,7 +161,7 @@ def _nesterov_inplace(p, g, b, buf, out, t, lr, momentum):
     return np.add(p, buf, out=out)
 
 
-def _adagrad_inplace(p, g, s, buf, out, t, lr, eps):
+def _adagrad_inplace(p, g, s, buf, out, lr, _, eps):
     np.multiply(g, g, out=buf)
     s += buf
     np.sqrt(s, out=buf)
@@ -154,7 +171,7 @@ def _adagrad_inplace(p, g, s, buf, out, t, lr, eps):
     return np.add(p, buf, out=out)
 
 
-def _rmsprop_inplace(p, g, v, buf, out, t, lr, alpha, eps):
+def _rmsprop_inplace(p, g, v, buf, out, lr, _, alpha, eps):
     v *= alpha
     np.multiply(g, g, out=buf)
     buf *= 1 - alpha
@@ -166,7 +183,7 @@ def _rmsprop_inplace(p, g, v, buf, out, t, lr, alpha, eps):
     return np.add(p, buf, out=out)
 
 
-def _adam_inplace(p, g, m, v, buf, out, t, lr, beta1, beta2, eps):
+def _adam_inplace(p, g, m, v, buf, out, step_size, inv_bias_correction2_sqrt, beta1, beta2, eps):
     np.subtract(g, m, out=buf)
     buf *= 1 - beta1
     m += buf
@@ -174,8 +191,6 @@ def _adam_inplace(p, g, m, v, buf, out, t, lr, beta1, beta2, eps):
     np.multiply(g, g, out=buf)
     buf *= 1 - beta2
     v += buf
-    step_size = lr / (1 - beta1**t)
-    inv_bias_correction2_sqrt = 1 / np.sqrt(1 - beta2**t)
     np.sqrt(v, out=buf)
     buf *= inv_bias_correction2_sqrt
     buf += eps
@@ -215,9 +230,19 @@ class Optimizer:
 
     @property
     def inplace_update(self) -> Callable:
-        """(p, g, *state, scratch, out, t, lr, *hyper) -> out (the new p); updates the
+        """(p, g, *state, scratch, out, a, b, *hyper) -> out (the new p); updates the
         state buffers in place."""
         return _INPLACE_UPDATES[self.name]
+
+    @property
+    def factors(self) -> Callable:
+        """(t, lr, *hyper) -> (a, b): the per-step quantities the update takes after the
+        state (works on arrays and floats)."""
+        return _FACTORS[self.name]
+
+    @property
+    def float_factors(self) -> Callable:
+        return _FLOAT_FACTORS[self.name]
 
     @property
     def float_update(self) -> Callable:

@@ -23,6 +23,7 @@ import numpy as np
 
 from .objective import Domain, Objective, as_points
 from .optimizers import DEFAULT_LR, Optimizer, make_optimizer, validate_lr
+from .fused import FUSED_MIN_SIZE, fused_kernel
 from .schedules import Schedule
 
 RUNNING, CONVERGED, DIVERGED, MAX_STEPS = 0, 1, 2, 3
@@ -119,6 +120,7 @@ class BatchDescent:
         tol: float = 1e-6,
         domain: Domain | None = None,
         divergence_factor: float = 100.0,
+        use_fused: bool = True,
         **hyper,
     ):
         self.objective = objective
@@ -192,6 +194,16 @@ class BatchDescent:
         self.status = np.zeros(n, np.int8)
         self.steps = np.zeros(n, np.int64)
         self.step = 0
+        self._kernel = None
+        if n * d >= FUSED_MIN_SIZE and len(self.groups) == 1 and np.ndim(self.base_lr) == 0 \
+                and not hasattr(objective, "on_step") and use_fused:
+            self._kernel = fused_kernel(objective, self.groups[0].optimizer)
+            if self._kernel is not None:
+                g = self.groups[0]
+                self._S = np.zeros((len(g.state), d, n))
+                g.state = list(self._S)  # views: both paths see the same buffers
+                self.G = np.ascontiguousarray(self.G)
+                self.f = np.ascontiguousarray(self.f)
         bad = ~(np.isfinite(self.f) & np.isfinite(self.G).all(axis=0))
         self.status[bad] = DIVERGED
         self.f = np.where(bad, np.nan, self.f)
@@ -263,18 +275,17 @@ class BatchDescent:
         harmlessly: its position is frozen, and converged or diverged runs never resume."""
         if len(self.groups) == 1 and self.groups[0].index is None:
             g = self.groups[0]
-            lr_t = self.schedule.lr_at(g.lr, t - 1)
+            hyper = g.optimizer.hyper_values
+            a, b = g.optimizer.factors(t, self.schedule.lr_at(g.lr, t - 1), *hyper)
             out = self._spare if self._spare is not None else np.empty_like(self.X)
             self._spare = None
-            return g.optimizer.inplace_update(
-                self.X, self.G, *g.state, g.scratch, out, t, lr_t, *g.optimizer.hyper_values
-            )
+            return g.optimizer.inplace_update(self.X, self.G, *g.state, g.scratch, out, a, b, *hyper)
         Xn = np.empty_like(self.X)
         for g in self.groups:
-            lr_t = self.schedule.lr_at(g.lr, t - 1)
+            hyper = g.optimizer.hyper_values
+            a, b = g.optimizer.factors(t, self.schedule.lr_at(g.lr, t - 1), *hyper)
             Xn[:, g.index] = g.optimizer.inplace_update(
-                self.X[:, g.index], self.G[:, g.index], *g.state, g.scratch, g.scratch2, t, lr_t,
-                *g.optimizer.hyper_values,
+                self.X[:, g.index], self.G[:, g.index], *g.state, g.scratch, g.scratch2, a, b, *hyper
             )
         return Xn
 
@@ -332,6 +343,9 @@ class BatchDescent:
             values = np.empty((k, n))
             grads = np.empty((k, n, d))
         taken = 0
+        if self._kernel is not None and k > 0 and not self.done:
+            taken = self._advance_fused(k, points if record else None,
+                                        values if record else None, grads if record else None)
         with np.errstate(all="ignore"):
             while taken < k and not self.done:
                 self._step_once(on_step)
@@ -350,6 +364,39 @@ class BatchDescent:
             _frozen(self.status.copy()),
             _frozen(self.steps.copy()),
         )
+
+    def _advance_fused(self, k: int, points, values, grads) -> int:
+        """k steps through the compiled kernel (see fused.py); returns the steps taken by
+        the batch, i.e. up to the step at which the last run stopped."""
+        g = self.groups[0]
+        hyper = g.optimizer.hyper_values
+        factors = g.optimizer.float_factors
+        table = np.array(
+            [factors(t + 1, self.schedule.lr_at(g.lr, t), *hyper) for t in range(self.step, self.step + k)],
+            float,
+        )
+        record = points is not None
+        if not record:
+            points, values, grads = np.empty((1, 1, self.dim)), np.empty((1, 1)), np.empty((1, 1, self.dim))
+        last = np.array([self.step], np.int64)
+        try:
+            self._kernel(
+                self.X, self.G, self.f, self._S, self.status, self.steps, last, table, self.step, k,
+                self.max_steps, self.tol * self.tol if self.tol > 0 else 0.0,
+                self._lim_lo[:, 0].copy(), self._lim_hi[:, 0].copy(), points, values, grads, record,
+                *g.optimizer.hyper_values,
+            )
+        except Exception as err:  # numba could not compile or load it: numpy carries on
+            import sys
+
+            print(f"gdstudio: fused kernel failed ({type(err).__name__}); using numpy", file=sys.stderr)
+            self._kernel = None
+            return 0
+        # lockstep: once every run has stopped, the batch stopped at the step where its last
+        # run stopped (a rejected, diverging step counts, as in the numpy path)
+        taken = int(last[0]) - self.step if self.done else k
+        self.step += taken
+        return taken
 
     def run(self, chunk_steps: int = 256, record: bool = False):
         """Advance until every run has stopped, yielding each chunk (when recording)."""

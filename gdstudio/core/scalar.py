@@ -34,6 +34,7 @@ def scalar_descent(
     x = [float(v) for v in start]
     d = len(x)
     update = optimizer.float_update
+    factors = optimizer.float_factors
     hyper = optimizer.hyper_values
     n_state = len(optimizer.state_names)
     state = [[0.0] * n_state for _ in range(d)]
@@ -55,11 +56,11 @@ def scalar_descent(
     else:
         while t < max_steps:
             t1 = t + 1
-            lr = lrs[t]
+            a, b = factors(t1, lrs[t], *hyper)
             new_x = [0.0] * d
             new_state = [None] * d
             for i in range(d):
-                out = update(x[i], g[i], *state[i], t1, lr, *hyper)
+                out = update(x[i], g[i], *state[i], a, b, *hyper)
                 new_x[i] = out[0]
                 new_state[i] = list(out[1:])
             try:

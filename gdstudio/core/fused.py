@@ -1,0 +1,167 @@
+"""Fused kernels for big batches of typed functions (optional; needs numba).
+
+For ten thousand runs or more, numpy spends its time making one pass over memory per
+operation: a step of Adam on Rosenbrock is about thirty passes. Here numba compiles, once per
+(expression, optimizer), one loop per run that keeps the run's coordinates, gradient and
+optimizer state in registers for a whole chunk of steps.
+
+Nothing is re-derived: the kernel is assembled from the two sources the rest of the engine
+already uses, the optimizer's float update (optimizers.py, also used by the scalar path) and
+the objective's generated scalar gradient (compiled.py, from sympy). The stopping rules are
+runner.py's, and the tests check that a fused batch and a numpy batch give the same
+trajectories and statuses.
+
+The compiled kernel is cached on disk (``~/.cache/gdstudio/kernels`` or
+``$GDSTUDIO_CACHE``), so only the first batch of a given expression pays numba's compile time
+(about a second). Without numba, or for anything it cannot compile, the runner simply uses
+numpy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import re
+import sys
+import textwrap
+import threading
+from pathlib import Path
+from typing import Callable, Optional
+
+from .optimizers import _UPDATE_SOURCE, Optimizer
+
+#: batches at least this large (runs × coordinates) use a fused kernel when one is available
+FUSED_MIN_SIZE = 8192
+
+_lock = threading.Lock()
+_kernels: dict[str, Optional[Callable]] = {}
+
+
+def numba_available() -> bool:
+    return importlib.util.find_spec("numba") is not None
+
+
+def _scalar_body(objective) -> Optional[tuple[str, str]]:
+    """The generated scalar gradient's (signature args, body) without its try/except:
+    numba returns NaN where Python's math raises, which the kernel treats as divergence."""
+    fn = getattr(objective, "scalar_value_and_grad", None)
+    src = getattr(fn, "__source__", None)
+    if not src:
+        return None
+    m = re.match(r"def scalar_value_and_grad\(([^)]*)\):\n    try:\n(.*)    except _ERRORS:\n", src, re.S)
+    if not m:
+        return None
+    return m.group(1), textwrap.dedent(m.group(2))
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("GDSTUDIO_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"), "gdstudio"
+    )
+    return Path(base) / "kernels"
+
+
+def _kernel_source(args: str, body: str, opt: Optimizer) -> str:
+    names = [a.strip() for a in args.split(",") if a.strip()]
+    d = len(names)
+    state = opt.state_names
+    hyper_names = [k for k, _ in opt.hyper]
+    upd_src = _UPDATE_SOURCE[opt.name].strip()
+    L = []
+    add = L.append
+    add("import math")
+    add("import numba")
+    add("from math import sin, cos, tan, asin, acos, atan, atan2, sinh, cosh, tanh, asinh, acosh, atanh")
+    add("from math import exp, log, log10, log2, sqrt, copysign, pi, e, inf, nan, isnan")
+    add("_pow = math.pow")
+    add("")
+    add("@numba.njit(cache=True, inline='always')")
+    add(f"def fg({', '.join(names)}):")
+    add(textwrap.indent(body.rstrip(), "    "))
+    add("")
+    add("@numba.njit(cache=True, inline='always')")
+    add(upd_src.replace("def update(", "def update(", 1))
+    add("")
+    hp = ", ".join(hyper_names)
+    add("@numba.njit(cache=True, nogil=True)")
+    add(f"def kernel(X, G, F, S, status, steps, last, AB, t0, k, max_steps, tol2, lo, hi, RP, RF, RG, record{', ' if hp else ''}{hp}):")
+    add("    N = X.shape[1]")
+    add("    lt = t0")
+    # steps outside, runs inside: consecutive iterations are independent runs, so the CPU
+    # overlaps them (one run's steps form a serial chain of square roots and divisions)
+    add("    for j in range(k):")
+    add("        t = t0 + j + 1")
+    add("        fa = AB[j, 0]")
+    add("        fb = AB[j, 1]")
+    add("        for i in range(N):")
+    add("            if status[i] == 0:")
+    add("                lt = t")
+    for c in range(d):
+        ins = ", ".join([f"X[{c}, i]", f"G[{c}, i]"] + [f"S[{s}, {c}, i]" for s in range(len(state))] + ["fa", "fb"] + hyper_names)
+        outs = ", ".join([f"p{c}"] + [f"u{s}_{c}" for s in range(len(state))])
+        add(f"                {outs}{',' if not state else ''} = update({ins})")
+    ps = ", ".join(f"p{c}" for c in range(d))
+    hs = ", ".join(f"h{c}" for c in range(d)) + ("," if d == 1 else "")
+    add(f"                fn, ({hs}) = fg({ps})")
+    add("                chk = fn" + "".join(f" + h{c} + p{c}" for c in range(d)))
+    add("                if chk - chk == 0.0:")
+    for c in range(d):
+        add(f"                    X[{c}, i] = p{c}")
+        add(f"                    G[{c}, i] = h{c}")
+        for s in range(len(state)):
+            add(f"                    S[{s}, {c}, i] = u{s}_{c}")
+    add("                    F[i] = fn")
+    add("                    steps[i] += 1")
+    out_of_box = " or ".join(f"p{c} < lo[{c}] or p{c} > hi[{c}]" for c in range(d))
+    add(f"                    if {out_of_box}:")
+    add("                        status[i] = 2")
+    gn2 = " + ".join(f"h{c} * h{c}" for c in range(d))
+    add(f"                    elif tol2 > 0 and {gn2} <= tol2:")
+    add("                        status[i] = 1")
+    add("                    elif t >= max_steps:")
+    add("                        status[i] = 3")
+    add("                else:")
+    add("                    status[i] = 2")
+    add("            if record:")
+    for c in range(d):
+        add(f"                RP[j, i, {c}] = X[{c}, i]")
+        add(f"                RG[j, i, {c}] = G[{c}, i]")
+    add("                RF[j, i] = F[i]")
+    add("    last[0] = lt")
+    return "\n".join(L) + "\n"
+
+
+def fused_kernel(objective, optimizer: Optimizer) -> Optional[Callable]:
+    """The compiled kernel for this objective and optimizer, or None when there is none
+    (no numba, no scalar gradient source, per-run hyper-parameters)."""
+    if not numba_available() or any(not isinstance(v, float) for _, v in optimizer.hyper):
+        return None
+    parts = _scalar_body(objective)
+    if parts is None:
+        return None
+    source = _kernel_source(*parts, optimizer)
+    key = hashlib.sha256(source.encode()).hexdigest()[:24]
+    with _lock:
+        if key in _kernels:
+            return _kernels[key]
+        kernel = None
+        try:
+            folder = _cache_dir()
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"k_{key}.py"
+            if not path.exists() or path.read_text() != source:
+                tmp = path.with_suffix(f".{os.getpid()}.tmp")
+                tmp.write_text(source)
+                os.replace(tmp, path)
+            spec = importlib.util.spec_from_file_location(f"gdstudio_kernel_{key}", path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = module  # numba's on-disk cache looks the module up by name
+            spec.loader.exec_module(module)
+            kernel = module.kernel
+        except Exception as err:  # a kernel is an optimisation: numpy always works
+            print(f"gdstudio: fused kernel unavailable ({type(err).__name__}: {err}); using numpy",
+                  file=sys.stderr)
+            kernel = None
+        _kernels[key] = kernel
+        return kernel
