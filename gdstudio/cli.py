@@ -144,7 +144,6 @@ def _hyper(args) -> dict:
 def _problem(args, seed: int):
     """(objective, default starts or None, model metadata) for --function or --model."""
     from .core.expression import ExpressionError
-    from .core.presets import get_objective
 
     if args.model:
         if args.function:
@@ -168,6 +167,8 @@ def _problem(args, seed: int):
         return prob.objective, np.asarray(prob.default_starts, float), meta
     if args.data or args.x or args.y:
         raise UsageError("--data, --x and --y need --model (e.g. --model linreg)")
+    from .core.presets import get_objective
+
     text = args.function or "rosenbrock"
     try:
         return get_objective(text), None, {}

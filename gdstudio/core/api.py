@@ -14,6 +14,9 @@ from .runner import CONVERGED, STATUS_NAMES, BatchDescent
 from .scalar import scalar_descent
 from .schedules import Schedule
 
+#: a run that stopped without converging is called critical only below this gradient norm
+NOT_CRITICAL_GRAD = 1e-3
+
 #: at most this many runs take the plain-Python path (see scalar.py)
 SCALAR_PATH_MAX_RUNS = 4
 
@@ -115,14 +118,22 @@ def descend(
 
 def _finish(objective, P, X, f, G, status_codes, steps, trajs, tvals, tgrads) -> DescentResult:
     status = [STATUS_NAMES[int(s)] for s in status_codes]
+    # A network's exact Hessian costs d gradient evaluations per point: classify a few
+    # end points of a large model, not thousands.
+    affordable = objective.dim <= 64 or len(X) <= 8
     with np.errstate(all="ignore"):
-        H = hessians(objective, X)
+        H = hessians(objective, X) if affordable else None
     gn = np.linalg.norm(G, axis=1)
     if H is None:
         kinds = ["unknown"] * len(status)
     else:
         kinds = classify_hessians(H, gn)[0]
-    kinds = [k if s != "diverged" else "none" for k, s in zip(kinds, status)]
+    # "none": the run stopped away from any critical point (it diverged, or ran out of steps
+    # while the gradient was still large), so the Hessian there says nothing about a kind
+    kinds = [
+        "none" if s == "diverged" or (s != "converged" and g > NOT_CRITICAL_GRAD) else k
+        for k, s, g in zip(kinds, status, gn)
+    ]
     # a critical point needs a (nearly) vanishing gradient: converged runs, or runs that
     # ran out of steps already sitting on one
     ok = (np.asarray(status_codes) == CONVERGED) | (gn <= 1e-5)

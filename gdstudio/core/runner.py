@@ -161,7 +161,7 @@ class BatchDescent:
         if n * d >= 16384:
             _keep_large_temporaries_on_heap()
         self.initial_points = P.copy()
-        self.X = np.ascontiguousarray(P.T)
+        self.X = np.array(P.T, dtype=float, order="C", copy=True)  # never alias the caller's starts
         self._spare: Optional[np.ndarray] = None
         self.groups: list[_Group] = []
         for name in dict.fromkeys(names):

@@ -179,3 +179,12 @@ def test_max_steps_can_be_raised_on_a_running_batch():
     straight = descend(Bowl(), [(1.0, 1.0)], optimizer="adam", lr=0.01, steps=8, tol=0)
     np.testing.assert_array_equal(run.points[0], straight.final_points[0])
     assert DIVERGED not in run.status
+
+
+def test_the_callers_start_array_is_never_modified():
+    for shape in ((1, 2), (3, 2)):
+        starts = np.full(shape, 0.75)
+        run = BatchDescent(Bowl(), starts, "adam", lr=0.1, max_steps=20, tol=0)
+        run.advance(20)
+        assert np.all(starts == 0.75)
+        np.testing.assert_array_equal(run.initial_points, starts)
