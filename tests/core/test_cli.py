@@ -1,0 +1,147 @@
+"""The command line end to end, bad input included (run as a real subprocess)."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from gdstudio.io.trajectories import read_trajectories_csv
+
+
+def gd(*args, cwd=None):
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    env.pop("DISPLAY", None)
+    return subprocess.run([sys.executable, "-m", "gdstudio", *args], capture_output=True,
+                          text=True, timeout=120, cwd=cwd, env=env)
+
+
+def test_run_prints_a_table_and_the_critical_points():
+    p = gd("run", "--function", "x^2 + 3*y^2", "--start", "1,1", "--start", "-1,2",
+           "--optimizer", "momentum", "--lr", "0.05")
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    header = next(l for l in lines if l.startswith("run"))
+    for col in ("start", "end", "value", "steps", "status", "critical"):
+        assert col in header
+    assert sum(" converged " in l for l in lines) == 2
+    assert "Distinct critical points found (1)" in p.stdout
+    assert "minimum" in p.stdout and "<- best" in p.stdout
+
+
+def test_run_json_has_the_documented_keys():
+    p = gd("run", "--function", "x^2 - y^2", "--start", "1,0", "--lr", "0.1", "--json")
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    (run,) = out["runs"]
+    assert set(run) == {"run", "start", "end", "value", "steps", "status", "critical"}
+    assert run["status"] == "converged" and run["critical"] == "saddle"
+    assert run["start"] == [1.0, 0.0] and abs(run["end"][0]) < 1e-6
+    assert out["critical_points"][0]["kind"] == "saddle"
+
+
+def test_random_starts_with_a_seed_are_reproducible_and_inside_the_domain():
+    args = ("run", "--function", "himmelblau", "--random-starts", "20", "--seed", "4",
+            "--sampler", "sobol", "--domain=-5,5,-5,5", "--optimizer", "adam", "--lr", "0.05",
+            "--steps", "3000", "--json")
+    a, b = gd(*args), gd(*args)
+    assert a.returncode == 0, a.stderr
+    assert a.stdout == b.stdout
+    runs = json.loads(a.stdout)["runs"]
+    assert len(runs) == 20 and all(-5 <= r["start"][0] <= 5 and -5 <= r["start"][1] <= 5 for r in runs)
+    minima = [c for c in json.loads(a.stdout)["critical_points"] if c["kind"] == "minimum"]
+    assert len(minima) >= 3  # Himmelblau has four minima of equal depth
+
+
+def test_csv_output_and_sidecar(tmp_path):
+    out = tmp_path / "runs.csv"
+    p = gd("run", "--function", "x^2 + 3*y^2", "--start=-1,0.5", "--random-starts", "3",
+           "--optimizer", "adam", "--lr", "0.1", "--betas", "0.8,0.99", "--steps", "50",
+           "--tol", "0", "--out", str(out))
+    assert p.returncode == 0, p.stderr
+    header, data = read_trajectories_csv(out)
+    assert header == ["run", "step", "x", "y", "value", "grad_x", "grad_y"]
+    assert len(data) == 4 * 51
+    first = data[(data[:, 0] == 0) & (data[:, 1] == 0)][0]
+    np.testing.assert_array_equal(first[2:4], [-1.0, 0.5])
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert meta["optimizer"] == "adam" and meta["hyper"]["beta1"] == 0.8
+    assert meta["function"] == "x^2 + 3*y^2" and meta["seed"] == 0 and meta["program_version"]
+    assert meta["domain"] == [[-3.0, 3.0], [-3.0, 3.0]]
+
+
+def test_linear_regression_on_housing_from_the_command_line(tmp_path):
+    out = tmp_path / "fit.csv"
+    p = gd("run", "--model", "linreg", "--data", "housing", "--x", "LotArea", "--y", "SalePrice",
+           "--scale", "standard", "--lr", "0.1", "--steps", "500", "--out", str(out), "--json")
+    assert p.returncode == 0, p.stderr
+    res = json.loads(p.stdout)
+    (run,) = res["runs"]
+    assert run["start"] == [0.0, 0.0] and run["status"] == "converged"
+    header, _ = read_trajectories_csv(out)
+    assert header == ["run", "step", "a", "b", "value", "grad_a", "grad_b"]
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (("run", "--optimizer", "sgdx"), "invalid choice: 'sgdx'"),
+        (("run", "--lr", "fast"), "--lr: 'fast' is not a number"),
+        (("run", "--lr=-1"), "invalid learning rate"),
+        (("run", "--start", "1;2"), "--start expects X,Y"),
+        (("run", "--function", "x + z"), "unknown name 'z' at column 5"),
+        (("run", "--function", "__import__('os')"), "--function:"),
+        (("run", "--betas", "0.9,1.5", "--optimizer", "adam"), "beta parameter 2"),
+        (("run", "--momentum", "0.9"), "gd has no hyper-parameter 'momentum'"),
+        (("run", "--domain", "1,0,0,1"), "XMIN < XMAX"),
+        (("run", "--steps", "ten"), "--steps: 'ten' is not a whole number"),
+        (("run", "--schedule", "sometimes"), "bad schedule"),
+        (("run", "--out", "/no/such/folder/x.csv"), "does not exist"),
+        (("run", "--model", "a*exp(b*x)", "--data", "/no/such.csv"), "no such file"),
+        (("run", "--model", "linreg", "--x", "Nope"), "Nope"),
+        (("run", "--model", "x**2"), "no parameters"),
+        (("nonsense",), "invalid choice"),
+    ],
+)
+def test_bad_input_gets_one_clear_line_and_exit_status_2(args, fragment):
+    p = gd(*args)
+    assert p.returncode == 2, (p.stdout, p.stderr)
+    assert fragment in p.stderr
+    assert "Traceback" not in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1
+
+
+def test_a_failed_run_never_damages_an_existing_csv(tmp_path):
+    out = tmp_path / "keep.csv"
+    out.write_text("precious")
+    p = gd("run", "--function", "x + z", "--out", str(out))
+    assert p.returncode == 2 and out.read_text() == "precious"
+
+
+def test_presets_lists_the_built_in_functions():
+    p = gd("presets")
+    assert p.returncode == 0, p.stderr
+    for name in ("rosenbrock", "himmelblau", "beale", "booth", "matyas", "rastrigin", "ackley",
+                 "goldstein", "camel", "saddle", "monkey"):
+        assert name in p.stdout.lower()
+
+
+def test_import_gdstudio_never_imports_qt():
+    code = ("import sys, gdstudio, gdstudio.cli, gdstudio.core.api, gdstudio.io.trajectories;"
+            "import gdstudio.core.models.problems;"
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'PyQt5', 'PyQt6')];"
+            "print(bad); sys.exit(1 if bad else 0)")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stdout + p.stderr
+
+
+def test_python_api_descend_on_text_and_presets():
+    from gdstudio import descend
+
+    r = descend("x^2 + 3*y^2", [(1, 1), (0.5, -0.5)], optimizer="gd", lr=0.1, steps=500, tol=1e-8)
+    assert r.final_points.shape == (2, 2) and r.status == ["converged", "converged"]
+    assert [t.shape[1] for t in r.trajectories] == [2, 2]
+    r = descend("rosenbrock", np.array([[-1.0, 1.0]]), optimizer="adam", lr=0.02, steps=20000, tol=1e-7)
+    np.testing.assert_allclose(r.final_points[0], (1, 1), atol=1e-4)
