@@ -1,0 +1,293 @@
+"""The contour map (objectName ``contourView``): filled colours, isolines, the negative
+gradient field, trajectories, start markers (click to add, drag to move), current and end
+points, critical points with a legend, and a colour bar.
+
+Signals:
+
+* ``sig_clicked(float, float)``              a left click on empty map: add a start there
+* ``sig_start_dragged(int, float, float)``   a start marker is being dragged (every move)
+* ``sig_start_drag_finished(int, float, float)``
+* ``sig_point_hovered(float, float)``        the mouse is over this data point
+* ``sig_run_picked(int)``                    a click on a run's current/end point
+
+``data_to_widget(x, y)`` maps data coordinates to viewport pixels (for tests and tools).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+
+from . import palette
+from .geometry import arrow_segments, nan_joined
+
+#: how close (pixels) a press must be to a start marker to drag it
+PICK_RADIUS_PX = 10
+
+
+class _MapViewBox(pg.ViewBox):
+    """Left click adds a start, left drag on a start moves it; other drags pan/zoom."""
+
+    def __init__(self, owner: "ContourView"):
+        super().__init__()
+        self._owner = owner
+        self._dragging: Optional[int] = None
+        self.setMouseMode(pg.ViewBox.PanMode)
+
+    def mouseClickEvent(self, ev):
+        if ev.button() == Qt.MouseButton.LeftButton:
+            ev.accept()
+            self._owner._clicked(ev.scenePos())
+            return
+        super().mouseClickEvent(ev)
+
+    def mouseDragEvent(self, ev, axis=None):
+        if ev.button() != Qt.MouseButton.LeftButton:
+            super().mouseDragEvent(ev, axis)
+            return
+        if ev.isStart():
+            self._dragging = self._owner._start_at(ev.buttonDownScenePos())
+        if self._dragging is None:
+            super().mouseDragEvent(ev, axis)
+            return
+        ev.accept()
+        p = self.mapSceneToView(ev.scenePos())
+        idx = self._dragging
+        if ev.isFinish():
+            self._dragging = None
+            self._owner.sig_start_drag_finished.emit(idx, float(p.x()), float(p.y()))
+        else:
+            self._owner._move_start_marker(idx, p.x(), p.y())
+            self._owner.sig_start_dragged.emit(idx, float(p.x()), float(p.y()))
+
+
+class ContourView(pg.PlotWidget):
+    sig_clicked = Signal(float, float)
+    sig_start_dragged = Signal(int, float, float)
+    sig_start_drag_finished = Signal(int, float, float)
+    sig_point_hovered = Signal(float, float)
+    sig_run_picked = Signal(int)
+
+    def __init__(self, parent=None):
+        self._vb = _MapViewBox(self)
+        super().__init__(parent, viewBox=self._vb)
+        self.setObjectName("contourView")
+        self.setBackground("#1e1e24")
+        pi = self.getPlotItem()
+        pi.setMenuEnabled(False)
+        pi.hideButtons()
+        pi.showGrid(False, False)
+        self.cmap = pg.colormap.get("viridis")
+        self.image = pg.ImageItem(axisOrder="col-major")
+        self.image.setColorMap(self.cmap)
+        self.image.setZValue(-100)
+        pi.addItem(self.image)
+        self.cbar = pg.ColorBarItem(values=(0, 1), colorMap=self.cmap, interactive=False, width=14,
+                                    colorMapMenu=False)
+        self.cbar.setImageItem(self.image, insert_in=pi)
+        self.isolines = pg.PlotDataItem(connect="pairs", pen=pg.mkPen((255, 255, 255, 80), width=1))
+        self.arrows = pg.PlotDataItem(connect="pairs", pen=pg.mkPen((235, 235, 235, 120), width=1))
+        for it in (self.isolines, self.arrows):
+            it.setZValue(-50)
+            pi.addItem(it)
+        self._path_items: dict = {}
+        self.selected_halo = pg.PlotDataItem(connect="finite", pen=pg.mkPen((255, 255, 255, 230), width=5))
+        self.selected_path = pg.PlotDataItem(connect="finite", pen=pg.mkPen("w", width=2.5))
+        self.selected_halo.setZValue(5)
+        self.selected_path.setZValue(6)
+        pi.addItem(self.selected_halo)
+        pi.addItem(self.selected_path)
+        self.positions = pg.ScatterPlotItem(size=7, pen=pg.mkPen((0, 0, 0, 200), width=1),
+                                            brush=pg.mkBrush(255, 255, 255, 230), pxMode=True)
+        self.positions.setZValue(10)
+        pi.addItem(self.positions)
+        self.starts = pg.ScatterPlotItem(pxMode=True)
+        self.starts.setZValue(12)
+        pi.addItem(self.starts)
+        self.critical_items = {}
+        for kind in ("minimum", "saddle", "maximum", "degenerate"):
+            it = pg.ScatterPlotItem(size=11, symbol=palette.KIND_SYMBOLS[kind], pxMode=True)
+            it.setZValue(14)
+            pi.addItem(it)
+            self.critical_items[kind] = it
+        self.best = pg.ScatterPlotItem(size=24, symbol="star", pxMode=True,
+                                       pen=pg.mkPen("w", width=1.5), brush=pg.mkBrush(230, 25, 25))
+        self.best.setZValue(15)
+        pi.addItem(self.best)
+        self.legend = pg.LegendItem(offset=(8, 8), labelTextColor=(240, 240, 240),
+                                    brush=pg.mkBrush(20, 20, 26, 190), labelTextSize="8pt")
+        self.legend.setParentItem(pi.vb)
+        self._legend_key = None
+        self._starts_key = None
+        self._start_points = np.empty((0, 2))
+        self._scale = None
+        self.scene().sigMouseMoved.connect(self._hover)
+
+    # -- problem ---------------------------------------------------------------------
+    def set_problem(self, problem) -> None:
+        g = problem.grid
+        T = g.scale.apply(g.Z)
+        finite = T[np.isfinite(T)]
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        if hi <= lo:
+            hi = lo + 1.0
+        self.image.setImage(np.where(np.isfinite(T), T, lo), levels=(lo, hi), autoLevels=False)
+        dx = (g.xs[-1] - g.xs[0]) / max(1, g.xs.size - 1)
+        dy = (g.ys[-1] - g.ys[0]) / max(1, g.ys.size - 1)
+        self.image.setRect(QRectF(g.xs[0] - dx / 2, g.ys[0] - dy / 2, g.xs[-1] - g.xs[0] + dx,
+                                  g.ys[-1] - g.ys[0] + dy))
+        self.cbar.setLevels((lo, hi))
+        self._set_cbar_label(g.scale.label)
+        self.isolines.setData(g.contours[:, 0], g.contours[:, 1]) if g.contours.size else self.isolines.setData([], [])
+        (xa, xb), (ya, yb) = problem.domain
+        length = 0.8 * min((xb - xa) / max(1, g.gxs.size), (yb - ya) / max(1, g.gys.size))
+        segs = arrow_segments(g.gxs, g.gys, g.U, g.V, length)
+        self.arrows.setData(segs[:, 0], segs[:, 1]) if segs.size else self.arrows.setData([], [])
+        names = problem.names
+        pi = self.getPlotItem()
+        pi.setLabel("bottom", names[0])
+        pi.setLabel("left", names[1])
+        pi.setTitle(problem.description, color="#dddddd", size="10pt")
+        self._vb.setLimits(xMin=xa - 2 * (xb - xa), xMax=xb + 2 * (xb - xa),
+                           yMin=ya - 2 * (yb - ya), yMax=yb + 2 * (yb - ya))
+        self._vb.setRange(xRange=(xa, xb), yRange=(ya, yb), padding=0.02)
+        self._scale = g.scale
+
+    def _set_cbar_label(self, text: str) -> None:
+        try:
+            self.cbar.axis.setLabel(text)
+        except AttributeError:
+            pass
+
+    # -- frames ----------------------------------------------------------------------
+    def show_frame(self, frame) -> None:
+        # trajectories grouped by colour: one item per colour, NaN between runs
+        groups: dict = {}
+        sel_path = None
+        for path, run, color in zip(frame.paths, frame.path_runs, frame.path_colors):
+            if run == frame.selected:
+                sel_path = (path, color)
+            groups.setdefault(tuple(np.round(color, 3)), []).append(path[:, :2])
+        width = 2.0 if len(frame.paths) <= 10 else 1.2
+        alpha = 1.0 if len(frame.paths) <= 10 else 0.7
+        for key in list(self._path_items):
+            if key not in groups:
+                self._path_items[key].setData([], [])
+        for key, paths in groups.items():
+            item = self._path_items.get(key)
+            if item is None:
+                item = pg.PlotDataItem(connect="finite")
+                item.setZValue(4)
+                self.getPlotItem().addItem(item)
+                self._path_items[key] = item
+            item.setPen(pg.mkPen(palette.qcolor(key, alpha), width=width))
+            xy = nan_joined(paths)
+            item.setData(xy[:, 0], xy[:, 1])
+        if sel_path is not None:
+            xy = sel_path[0]
+            self.selected_halo.setData(xy[:, 0], xy[:, 1])
+            self.selected_path.setPen(pg.mkPen(palette.qcolor(sel_path[1]), width=2.5))
+            self.selected_path.setData(xy[:, 0], xy[:, 1])
+        else:
+            self.selected_halo.setData([], [])
+            self.selected_path.setData([], [])
+        P = frame.positions
+        ok = np.isfinite(P).all(axis=1)
+        self.positions.setData(P[ok, 0], P[ok, 1], size=7 if frame.n_runs <= 200 else 4)
+        self._set_starts(frame)
+        self._set_critical(frame)
+        self._set_legend(frame)
+
+    def _set_starts(self, frame) -> None:
+        S = frame.starts
+        key = (S.shape, S.tobytes(), tuple(frame.start_colors))
+        if key == self._starts_key:
+            return
+        self._starts_key = key
+        self._start_points = S.copy()
+        many = S.shape[0] > 60
+        brushes = [pg.mkBrush(palette.qcolor(c)) for c in frame.start_colors]
+        if many:
+            self._start_style = dict(size=6, symbol="s", brush=brushes, pen=None)
+        else:
+            self._start_style = dict(size=13, symbol="o", brush=brushes, pen=pg.mkPen("w", width=2))
+        self.starts.setData(S[:, 0], S[:, 1], **self._start_style)
+
+    def _set_critical(self, frame) -> None:
+        by_kind = {k: ([], [], []) for k in self.critical_items}
+        best = None
+        for c, color in zip(frame.critical, frame.critical_colors):
+            kind = c.kind if c.kind in by_kind else "degenerate"
+            xs, ys, br = by_kind[kind]
+            xs.append(c.point[0])
+            ys.append(c.point[1])
+            br.append(pg.mkBrush(palette.qcolor(color)))
+            if c.best:
+                best = (c.point, color)
+        for kind, (xs, ys, br) in by_kind.items():
+            pen = pg.mkPen("w", width=1.2) if kind != "saddle" else pg.mkPen(palette.qcolor(palette.kind_color("saddle")), width=3)
+            self.critical_items[kind].setData(xs, ys, brush=br or None, pen=pen)
+        if best is not None:
+            self.best.setData([best[0][0]], [best[0][1]], brush=pg.mkBrush(palette.qcolor(best[1])))
+        else:
+            self.best.setData([], [])
+
+    def _set_legend(self, frame) -> None:
+        kinds = sorted({c.kind for c in frame.critical})
+        key = (tuple(kinds), tuple(l for l, _ in frame.legend), any(c.best for c in frame.critical))
+        if key == self._legend_key:
+            return
+        self._legend_key = key
+        self.legend.clear()
+        for label, color in frame.legend:
+            self.legend.addItem(pg.PlotDataItem(pen=pg.mkPen(palette.qcolor(color), width=3)), label)
+        if key[2]:
+            self.legend.addItem(pg.ScatterPlotItem(symbol="star", size=14, brush=pg.mkBrush(230, 25, 25),
+                                                   pen=pg.mkPen("w")), "best minimum")
+        names = {"minimum": "minimum", "saddle": "saddle point", "maximum": "maximum",
+                 "degenerate": "degenerate point"}
+        for kind in ("minimum", "saddle", "maximum", "degenerate"):
+            if kind in kinds:
+                self.legend.addItem(pg.ScatterPlotItem(symbol=palette.KIND_SYMBOLS[kind], size=10,
+                                                       brush=pg.mkBrush(palette.qcolor(palette.kind_color(kind))),
+                                                       pen=pg.mkPen("w")), names[kind])
+        self.legend.setVisible(bool(self.legend.items))
+
+    # -- mouse -----------------------------------------------------------------------
+    def data_to_widget(self, x: float, y: float):
+        """Viewport pixel (QPoint) of the data point (x, y)."""
+        scene = self._vb.mapViewToScene(QPointF(float(x), float(y)))
+        return self.mapFromScene(scene)
+
+    def _start_at(self, scene_pos) -> Optional[int]:
+        S = self._start_points
+        if S.shape[0] == 0:
+            return None
+        pts = [self._vb.mapViewToScene(QPointF(float(a), float(b))) for a, b in S] if S.shape[0] <= 200 else None
+        if pts is None:
+            return None  # thousands of random starts are not draggable
+        d = np.array([np.hypot(p.x() - scene_pos.x(), p.y() - scene_pos.y()) for p in pts])
+        k = int(np.argmin(d))
+        return k if d[k] <= PICK_RADIUS_PX else None
+
+    def _move_start_marker(self, idx: int, x: float, y: float) -> None:
+        if 0 <= idx < self._start_points.shape[0]:
+            self._start_points[idx] = (x, y)
+            pts = self._start_points
+            self.starts.setData(pts[:, 0], pts[:, 1], **getattr(self, "_start_style", {}))
+            self._starts_key = None
+
+    def _clicked(self, scene_pos) -> None:
+        if self._start_at(scene_pos) is not None:
+            return
+        p = self._vb.mapSceneToView(scene_pos)
+        self.sig_clicked.emit(float(p.x()), float(p.y()))
+
+    def _hover(self, scene_pos) -> None:
+        if not self._vb.sceneBoundingRect().contains(scene_pos):
+            return
+        p = self._vb.mapSceneToView(scene_pos)
+        self.sig_point_hovered.emit(float(p.x()), float(p.y()))

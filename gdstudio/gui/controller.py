@@ -1,0 +1,729 @@
+"""The studio's controller: owns the problem, the settings, the runs and the worker, and
+turns user intents into engine calls. Views never talk to the engine; they listen to the
+controller's signals and call its public methods.
+
+Public interface (``StudioController``)
+---------------------------------------
+Problems (a later model-fitting panel plugs in here)::
+
+    controller.set_objective(objective, domain=None, description="")  # any Objective
+    controller.set_function_text(text, domain=None) -> bool          # typed or preset name
+    controller.problem            # Problem(objective, domain, description, grid)
+
+Runs::
+
+    controller.add_start(x, y)            # a click on the map: one more start, computed at once
+    controller.drag_start(i, x, y)        # live: recompute start i's runs (coalesced)
+    controller.finish_drag(i, x, y)
+    controller.random_starts(n, sampler="uniform", seed=0)   # basins
+    controller.run() / pause() / toggle_run() / step() / reset()
+    controller.select_run(i)              # -1: none
+    controller.update_settings(**changes) # see Settings; lr, speed, max_steps apply live
+    controller.export_trajectories(path, runs=None) -> int  # rows written
+
+Signals (all emitted in the GUI thread):
+
+* ``sig_problem_changed(Problem)``   new function/domain: views redraw the surface
+* ``sig_frame(Frame)``               at most 30 per second, from a GUI timer, only when
+  something changed; the only redraw trigger for runs (never one per chunk)
+* ``sig_runs_reset()``               the set of runs changed (the table resets its rows)
+* ``sig_state_changed(str)``         "idle" | "running" | "paused" | "done"
+* ``sig_message(str, str)``          text and level ("info" | "error") for the status bar
+* ``sig_selection_changed(int)``     selected run (-1 none)
+* ``sig_expression_error(object)``   an ExpressionError (has ``.column``) or None when valid
+* ``sig_stats(dict)``                step, best value and point, steps per second
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from typing import Optional, Sequence
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from ..core.objective import Objective
+from ..core.optimizers import HYPER_DEFAULTS, OPTIMIZERS
+from ..core.schedules import Schedule
+from ..worker import WorkerThread
+from . import palette
+from .geometry import GridData, compute_grid, point_report
+from .run_store import CONVERGED, DIVERGED, MAX_STEPS, RUNNING, RunStore
+
+STATUS_NAMES = ("running", "converged", "diverged", "max steps")
+#: drawn trajectories / curves at most (plus the selected run)
+MAX_DRAWN_RUNS = 50
+#: more runs than this are drawn as envelopes in the curves view
+ENVELOPE_ABOVE = 50
+REDRAW_HZ = 30
+#: runs expanded from starts × compared optimizers × learning rates at most
+MAX_RUNS = 20_000
+
+
+def resolve_function(text: str) -> Objective:
+    """A preset name or a typed expression -> Objective (raises ExpressionError)."""
+    try:
+        from ..core.presets import get_objective
+    except ImportError:  # presets not available: typed expressions only
+        from ..core.compiled import compile_function
+
+        return compile_function(text)
+    return get_objective(text)
+
+
+def preset_domain(text: str):
+    try:
+        from ..core.presets import PRESETS
+    except ImportError:
+        return None
+    p = PRESETS.get(text.strip())
+    return tuple(tuple(map(float, r)) for r in p.domain) if p is not None else None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is being descended: any Objective, the domain shown, a one-line description,
+    and the evaluated grid (surface, contours, gradient field)."""
+
+    objective: Objective
+    domain: tuple
+    description: str
+    grid: GridData
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.objective.names)
+
+
+@dataclass(frozen=True)
+class Settings:
+    optimizer: str = "gd"
+    lr: float = 0.01
+    #: hyper-parameters per optimizer (only the ones that apply are passed to the engine)
+    hyper: dict = field(default_factory=lambda: {k: dict(v) for k, v in HYPER_DEFAULTS.items()})
+    schedule: Schedule = field(default_factory=Schedule)
+    max_steps: int = 1000
+    tol: float = 1e-6
+    #: steps per second of the animation; None: as fast as possible
+    speed: Optional[float] = 200.0
+    #: compare these optimizers side by side from every start (empty: off)
+    compare_optimizers: tuple = ()
+    #: compare these learning rates side by side (empty: off)
+    compare_lrs: tuple = ()
+
+    def hyper_for(self, name: str) -> dict:
+        allowed = HYPER_DEFAULTS.get(name, {})
+        mine = self.hyper.get(name, {})
+        return {k: float(mine.get(k, v)) for k, v in allowed.items()}
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    start: int  # index of the start marker
+    optimizer: str
+    lr: float
+    label: str
+
+
+@dataclass
+class Frame:
+    """A snapshot for the views (built at most 30 times a second)."""
+
+    version: int
+    paths: list  # (T, 4) arrays x, y, f, |∇f| of the drawn runs
+    path_runs: list  # run index of each path
+    path_colors: list  # RGBA floats 0..1
+    positions: np.ndarray  # (N, 2) current points of every run
+    values: np.ndarray  # (N,)
+    status: np.ndarray  # (N,)
+    starts: np.ndarray  # (M, 2)
+    start_colors: list
+    selected: int
+    curves: list  # (steps, values, grad norms) per drawn run
+    envelope: Optional[tuple]
+    critical: list
+    critical_colors: list
+    legend: list  # (label, RGBA) of the run colours
+    n_runs: int
+
+
+class StudioController(QObject):
+    sig_problem_changed = Signal(object)
+    sig_frame = Signal(object)
+    sig_runs_reset = Signal()
+    sig_state_changed = Signal(str)
+    sig_message = Signal(str, str)
+    sig_selection_changed = Signal(int)
+    sig_expression_error = Signal(object)
+    sig_stats = Signal(dict)
+
+    def __init__(self, parent: Optional[QObject] = None, start_worker: bool = True):
+        super().__init__(parent)
+        self.settings = Settings()
+        self.problem: Optional[Problem] = None
+        self.store = RunStore()
+        self.starts = np.empty((0, 2))
+        self.specs: list[RunSpec] = []
+        self.state = "idle"
+        self.selected = -1
+        self.basin_mode = False
+        self.generation = 0
+        self.critical: list = []
+        self.run_critical = np.empty(0, np.int64)  # group index of each run's end (-1 none)
+        self._batch_spec: Optional[dict] = None
+        self._batch_initial = None
+        self._changes: list = []  # (step, name, value) applied to the live batch
+        self._drawn: list[int] = []
+        self._frame_version = -1
+        self._dirty = True
+        self._critical_due = 0.0
+        self._critical_version = -1
+        self._rate_steps = 0
+        self._rate_t0 = time.perf_counter()
+        self._steps_per_second = 0.0
+        self._drag_pending: Optional[tuple] = None
+        self._drag_timer = QTimer(self)
+        self._drag_timer.setSingleShot(True)
+        self._drag_timer.setInterval(0)
+        self._drag_timer.timeout.connect(self._drag_compute)
+        self.wt: Optional[WorkerThread] = None
+        if start_worker:
+            self.wt = WorkerThread()
+            w = self.wt.worker
+            w.sig_chunk.connect(self._on_chunk)
+            w.sig_finished.connect(self._on_finished)
+            w.sig_error.connect(self._on_error)
+            w.sig_idle.connect(self._on_idle)
+            w.set_speed(self.settings.speed)
+        self.timer = QTimer(self)
+        self.timer.setInterval(int(1000 / REDRAW_HZ))
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+
+    # ------------------------------------------------------------------ problems
+    def set_objective(self, objective: Objective, domain=None, description: str = "") -> None:
+        """Descend on any Objective (typed function, preset, model cost...). Starts inside
+        the new domain are kept; without any, one default start is placed."""
+        if objective.dim != 2:
+            raise ValueError("the studio views need an objective of two parameters")
+        dom = tuple(tuple(map(float, r)) for r in (domain or objective.domain()))
+        grid = compute_grid(objective, dom)
+        self._stop_job()
+        self.problem = Problem(objective, dom, description or objective.label or objective.source, grid)
+        (xa, xb), (ya, yb) = dom
+        keep = [p for p in self.starts if xa <= p[0] <= xb and ya <= p[1] <= yb]
+        self.starts = np.array(keep, float).reshape(-1, 2) if keep else self._default_start()
+        self.sig_problem_changed.emit(self.problem)
+        self._rebuild_runs()
+
+    def set_function_text(self, text: str, domain=None) -> bool:
+        """Compile ``text`` (preset name or expression). On an error the previous problem
+        stays and ``sig_expression_error`` carries the error (with its column)."""
+        from ..core.expression import ExpressionError
+
+        try:
+            obj = resolve_function(text)
+        except ExpressionError as err:
+            self.sig_expression_error.emit(err)
+            return False
+        except (ValueError, TypeError, KeyError) as err:
+            from ..core.expression import ExpressionError as EE
+
+            self.sig_expression_error.emit(EE(str(err)))
+            return False
+        if obj.dim != 2:
+            from ..core.expression import ExpressionError as EE
+
+            self.sig_expression_error.emit(EE("the function must use the variables x and y"))
+            return False
+        self.sig_expression_error.emit(None)
+        self.set_objective(obj, domain or preset_domain(text) or (self.problem.domain if self.problem else None))
+        return True
+
+    def set_domain(self, domain) -> None:
+        if self.problem is not None:
+            self.set_objective(self.problem.objective, domain, self.problem.description)
+
+    def _default_start(self) -> np.ndarray:
+        (xa, xb), (ya, yb) = self.problem.domain
+        # a start away from the centre (minima often sit there) and from the corners
+        return np.array([[xa + 0.2 * (xb - xa), ya + 0.8 * (yb - ya)]])
+
+    # ------------------------------------------------------------------ settings
+    def update_settings(self, **changes) -> None:
+        """Change settings. ``lr``, ``speed`` and ``max_steps`` apply live to a running
+        descent; other changes restart an active descent from its starts (new generation),
+        keeping it running or paused."""
+        old = self.settings
+        if "hyper" in changes:
+            merged = {k: dict(v) for k, v in old.hyper.items()}
+            for k, v in changes["hyper"].items():
+                merged.setdefault(k, {}).update(v)
+            changes["hyper"] = merged
+        changes = {k: v for k, v in changes.items() if getattr(old, k) != v}
+        if not changes:
+            return
+        self.settings = replace(old, **changes)
+        live = {"lr", "speed", "max_steps"}
+        if self.wt is not None:
+            if "speed" in changes:
+                self.wt.worker.set_speed(self.settings.speed)
+        if set(changes) <= {"speed"}:
+            return
+        structural = set(changes) - live
+        if "lr" in changes and (self.settings.compare_lrs or set(self.settings.compare_optimizers) - {None}):
+            structural.add("lr")
+        if structural & {"compare_optimizers", "compare_lrs"}:
+            self._rebuild_runs(keep_state=True)
+            return
+        if self.state in ("running", "paused") and not structural:
+            if "lr" in changes and self.wt is not None:
+                self.wt.worker.set_lr(self._batch_lrs(len(self.specs)))
+            if "max_steps" in changes and self.wt is not None:
+                self.wt.worker.set_max_steps(self.settings.max_steps)
+            return
+        self._restart_for_settings()
+
+    def _restart_for_settings(self) -> None:
+        if self.state == "running":
+            self._start_batch(paused=False)
+        elif self.state == "paused":
+            self._start_batch(paused=True)
+        elif self.state == "done":
+            self._start_batch(paused=False)
+        else:
+            self._recompute_instant()
+
+    # ------------------------------------------------------------------ runs
+    def _expand(self) -> list[RunSpec]:
+        s = self.settings
+        opts = [o for o in s.compare_optimizers if o in OPTIMIZERS] or [s.optimizer]
+        lrs = [float(v) for v in s.compare_lrs if v and v > 0] or [float(s.lr)]
+        specs = []
+        for i in range(self.starts.shape[0]):
+            for o in opts:
+                for lr in lrs:
+                    parts = []
+                    if len(opts) > 1:
+                        parts.append(o)
+                    if len(lrs) > 1:
+                        parts.append(f"lr {lr:g}")
+                    specs.append(RunSpec(i, o, lr, " ".join(parts) or o))
+        return specs
+
+    def _batch_lrs(self, n: int):
+        s = self.settings
+        if s.compare_lrs:
+            return np.array([sp.lr for sp in self.specs[:n]])
+        return float(s.lr)
+
+    def _rebuild_runs(self, keep_state: bool = False) -> None:
+        """Starts or comparison changed: new run list, back at step 0."""
+        prev = self.state
+        self._stop_job()
+        specs = self._expand()
+        if len(specs) > MAX_RUNS:
+            self.sig_message.emit(f"{len(specs):,} runs is too many; the limit is {MAX_RUNS:,}", "error")
+            specs = specs[:MAX_RUNS]
+        self.specs = specs
+        P = self._run_starts()
+        f, G = self._eval(P)
+        self.store.reset(P, f, G)
+        self.selected = -1 if self.selected >= len(specs) else self.selected
+        self.critical = []
+        self.run_critical = np.full(len(specs), -1, np.int64)
+        self._choose_drawn()
+        self._set_state("idle")
+        self.sig_runs_reset.emit()
+        self._dirty = True
+        if keep_state and prev in ("running", "paused", "done"):
+            self._start_batch(paused=prev == "paused")
+
+    def _run_starts(self) -> np.ndarray:
+        if not self.specs:
+            return np.empty((0, 2))
+        return self.starts[[sp.start for sp in self.specs]]
+
+    def _eval(self, P):
+        obj = self.problem.objective
+        if P.shape[0] == 0:
+            return np.empty(0), np.empty((0, 2))
+        with np.errstate(all="ignore"):
+            f, G = obj.value_and_grad(P)
+        return np.asarray(f, float), np.asarray(G, float)
+
+    def _choose_drawn(self) -> None:
+        n = len(self.specs)
+        if n <= MAX_DRAWN_RUNS:
+            self._drawn = list(range(n))
+        else:
+            self._drawn = sorted(set(np.linspace(0, n - 1, MAX_DRAWN_RUNS).astype(int).tolist()))
+
+    def add_start(self, x: float, y: float) -> int:
+        """One more start (a click on the map); its runs are computed at once. Returns the
+        index of the start marker."""
+        self.starts = np.vstack([self.starts, [[float(x), float(y)]]])
+        i = self.starts.shape[0] - 1
+        s = self.settings
+        opts = [o for o in s.compare_optimizers if o in OPTIMIZERS] or [s.optimizer]
+        lrs = [float(v) for v in s.compare_lrs if v and v > 0] or [float(s.lr)]
+        new = []
+        for o in opts:
+            for lr in lrs:
+                parts = ([o] if len(opts) > 1 else []) + ([f"lr {lr:g}"] if len(lrs) > 1 else [])
+                new.append(RunSpec(i, o, lr, " ".join(parts) or o))
+        P = np.repeat(self.starts[i:i + 1], len(new), axis=0)
+        f, G = self._eval(P)
+        rows = self.store.add_runs(P, f, G)
+        self.specs.extend(new)
+        self.run_critical = np.r_[self.run_critical, np.full(len(new), -1, np.int64)]
+        self._choose_drawn()
+        for r in rows:
+            self._compute_instant(int(r))
+        self._update_critical()
+        self.sig_runs_reset.emit()
+        self.select_run(int(rows[0]))
+        self._dirty = True
+        return i
+
+    def runs_of_start(self, i: int) -> list[int]:
+        return [r for r, sp in enumerate(self.specs) if sp.start == i]
+
+    def drag_start(self, i: int, x: float, y: float) -> None:
+        """Start ``i`` is being dragged: its runs are recomputed for the latest position
+        (mouse moves are coalesced; at most one computation per event-loop pass)."""
+        if not 0 <= i < self.starts.shape[0]:
+            return
+        self.starts[i] = (float(x), float(y))
+        self._drag_pending = (i, float(x), float(y))
+        if not self._drag_timer.isActive():
+            self._drag_timer.start()
+
+    def finish_drag(self, i: int, x: float, y: float) -> None:
+        self._drag_timer.stop()
+        self.drag_start(i, x, y)
+        self._drag_timer.stop()
+        self._drag_compute()
+        self._update_critical()
+
+    def _drag_compute(self) -> None:
+        if self._drag_pending is None:
+            return
+        i, x, y = self._drag_pending
+        self._drag_pending = None
+        for r in self.runs_of_start(i):
+            self.store.starts[r] = (x, y)
+            self._compute_instant(r)
+        self._dirty = True
+        self._stats_dirty = True
+        self.drag_computations = getattr(self, "drag_computations", 0) + 1
+
+    def _compute_instant(self, r: int) -> None:
+        """The whole trajectory of run ``r`` from its start, now (gdstudio.descend)."""
+        from .. import descend
+
+        sp = self.specs[r]
+        s = self.settings
+        start = self.starts[sp.start]
+        try:
+            res = descend(self.problem.objective, start[None, :], optimizer=sp.optimizer, lr=sp.lr,
+                          steps=s.max_steps, tol=s.tol, record=True, schedule=s.schedule,
+                          domain=self.problem.domain, **s.hyper_for(sp.optimizer))
+        except (ValueError, FloatingPointError) as err:
+            self.sig_message.emit(str(err), "error")
+            return
+        code = {"converged": CONVERGED, "diverged": DIVERGED, "max_steps": MAX_STEPS}.get(res.status[0], MAX_STEPS)
+        self.store.set_instant(r, res, code)
+
+    def _recompute_instant(self) -> None:
+        for r in list(self.store.instant):
+            if r < len(self.specs):
+                self._compute_instant(r)
+        self._update_critical()
+        self._dirty = True
+
+    def random_starts(self, n: int, sampler: str = "uniform", seed: Optional[int] = 0, run: bool = True) -> None:
+        """Replace the starts by ``n`` random ones in the domain (uniform or a
+        low-discrepancy sampler), colour each by the critical point it reaches, and run."""
+        from ..core.starts import make_starts
+
+        self.starts = make_starts(sampler, int(n), self.problem.domain, seed)
+        self.basin_mode = True
+        self._rebuild_runs()
+        if run:
+            self.run()
+
+    def clear_starts(self) -> None:
+        """Back to one default start."""
+        self.basin_mode = False
+        self.starts = self._default_start()
+        self._rebuild_runs()
+
+    def select_run(self, i: int) -> None:
+        i = int(i) if 0 <= int(i) < len(self.specs) else -1
+        if i == self.selected:
+            return
+        self.selected = i
+        self._dirty = True
+        self.sig_selection_changed.emit(i)
+
+    # ------------------------------------------------------------------ run controls
+    def run(self) -> None:
+        if self.state == "running":
+            return
+        if self.state == "paused" and self.wt is not None:
+            self.wt.worker.resume()
+            self._set_state("running")
+            return
+        self._start_batch(paused=False)
+
+    def pause(self) -> None:
+        if self.state == "running" and self.wt is not None:
+            self.wt.worker.pause()
+            self._set_state("paused")
+
+    def toggle_run(self) -> None:
+        self.pause() if self.state == "running" else self.run()
+
+    def step(self, n: int = 1) -> None:
+        if self.state in ("idle", "done"):
+            self._start_batch(paused=True, steps=n)
+        elif self.wt is not None:
+            self.wt.worker.step(n)
+            self._set_state("paused")
+
+    def reset(self) -> None:
+        """Stop and put every run back at its start."""
+        self._rebuild_runs()
+
+    def _stop_job(self) -> None:
+        self.generation += 1
+        if self.wt is not None:
+            self.wt.worker.cancel()
+
+    def _start_batch(self, paused: bool, steps: int = 0) -> None:
+        """A new descent of every run from its start (new generation)."""
+        from ..core.runner import BatchDescent
+
+        self._stop_job()
+        if not self.specs:
+            return
+        s = self.settings
+        P = self._run_starts()
+        names = [sp.optimizer for sp in self.specs]
+        mixed = len(set(names)) > 1
+        lrs = np.array([sp.lr for sp in self.specs]) if len(set(sp.lr for sp in self.specs)) > 1 else float(s.lr)
+        if mixed:
+            keys = sorted({k for o in set(names) for k in HYPER_DEFAULTS[o]})
+            hyper = {}
+            for k in keys:
+                vals = [s.hyper_for(o).get(k, np.nan) for o in names]
+                hyper[k] = np.nan_to_num(np.array(vals, float), nan=0.0)
+        else:
+            hyper = s.hyper_for(names[0])
+        spec = dict(objective=self.problem.objective, starts=P, optimizer=names if mixed else names[0],
+                    lr=lrs, schedule=s.schedule, max_steps=s.max_steps, tol=s.tol,
+                    domain=self.problem.domain, **hyper)
+        try:
+            batch = BatchDescent(**spec)
+        except ValueError as err:
+            self.sig_message.emit(str(err), "error")
+            return
+        self._batch_spec = spec
+        self._batch_initial = batch.initial_chunk()
+        self._changes = []
+        self.store.begin_batch(len(self.specs), batch.values.copy(), batch.grads.copy())
+        self.critical = []
+        self.run_critical = np.full(len(self.specs), -1, np.int64)
+        self._rate_steps = 0
+        self._rate_t0 = time.perf_counter()
+        self._steps_per_second = 0.0
+        self._choose_drawn()
+        self._dirty = True
+        if batch.done:
+            self._set_state("done")
+            self._update_critical()
+            return
+        self.wt.worker.start(self.generation, batch, paused=paused, steps=steps)
+        self._set_state("paused" if paused else "running")
+
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            self.sig_state_changed.emit(state)
+
+    # ------------------------------------------------------------------ worker signals
+    def _on_chunk(self, msg) -> None:
+        if msg.generation != self.generation:
+            return  # a cancelled job's late chunk
+        chunk = msg.chunk
+        for name, value in getattr(msg, "changes", ()):
+            self._changes.append((chunk.first_step - 1, name, value))
+        self.store.ingest(chunk)
+        self._rate_steps += chunk.n_steps
+        now = time.perf_counter()
+        if now - self._rate_t0 >= 0.5:
+            self._steps_per_second = self._rate_steps / (now - self._rate_t0)
+            self._rate_steps = 0
+            self._rate_t0 = now
+        self._dirty = True
+
+    def _on_finished(self, generation: int) -> None:
+        if generation != self.generation:
+            return
+        self._set_state("done")
+        self._update_critical()
+        self._dirty = True
+
+    def _on_idle(self, generation: int) -> None:
+        if generation == self.generation and self.state == "running":
+            self._set_state("paused")
+
+    def _on_error(self, generation: int, message: str) -> None:
+        if generation != self.generation:
+            return
+        self._set_state("done")
+        self.sig_message.emit(message, "error")
+
+    # ------------------------------------------------------------------ critical points
+    def _update_critical(self) -> None:
+        from ..core.critical import group_critical_points
+
+        st = self.store
+        if self.problem is None or st.n == 0:
+            self.critical, self.run_critical = [], np.empty(0, np.int64)
+            return
+        gn = np.linalg.norm(st.grad, axis=1)
+        with np.errstate(all="ignore"):
+            ok = ((st.status == CONVERGED) | (gn <= 1e-5)) & (st.steps > 0)
+        try:
+            groups = group_critical_points(self.problem.objective, st.pos, ok, values=st.val)
+        except Exception as err:  # analysis must never take the window down
+            self.sig_message.emit(f"critical-point analysis failed: {err}", "error")
+            groups = []
+        rc = np.full(st.n, -1, np.int64)
+        for k, g in enumerate(groups):
+            rc[g.runs] = k
+        self.critical, self.run_critical = groups, rc
+        self._critical_version = st.version
+        self._dirty = True
+
+    def run_kind(self, r: int) -> str:
+        k = int(self.run_critical[r]) if r < self.run_critical.size else -1
+        if k >= 0:
+            return self.critical[k].kind
+        st = int(self.store.status[r])
+        if st == DIVERGED:
+            return "none (diverged)"
+        if st == RUNNING:
+            return ""
+        return "none"
+
+    # ------------------------------------------------------------------ redraw
+    def _tick(self) -> None:
+        st = self.store
+        now = time.perf_counter()
+        if self.state == "running" and st.version != self._critical_version and now >= self._critical_due:
+            self._critical_due = now + 1.0
+            self._update_critical()
+        if not self._dirty and st.version == self._frame_version:
+            return
+        self._dirty = False
+        self._frame_version = st.version
+        frame = self.build_frame()
+        self.sig_frame.emit(frame)
+        self.sig_stats.emit(self.stats())
+
+    def run_color(self, r: int) -> tuple:
+        sp = self.specs[r]
+        s = self.settings
+        if self.basin_mode and not (s.compare_optimizers or s.compare_lrs):
+            k = int(self.run_critical[r]) if r < self.run_critical.size else -1
+            return palette.basin(k)
+        if len([o for o in s.compare_optimizers if o in OPTIMIZERS]) > 1:
+            return palette.optimizer(sp.optimizer)
+        if len(s.compare_lrs) > 1:
+            return palette.series(list(s.compare_lrs).index(sp.lr) if sp.lr in s.compare_lrs else 0)
+        return palette.series(sp.start)
+
+    def legend(self) -> list:
+        s = self.settings
+        opts = [o for o in s.compare_optimizers if o in OPTIMIZERS]
+        if len(opts) > 1:
+            return [(o, palette.optimizer(o)) for o in opts]
+        if len(s.compare_lrs) > 1:
+            return [(f"lr {v:g}", palette.series(i)) for i, v in enumerate(s.compare_lrs)]
+        return []
+
+    def build_frame(self) -> Frame:
+        st = self.store
+        n = st.n
+        drawn = list(self._drawn)
+        if 0 <= self.selected < n and self.selected not in drawn:
+            drawn.append(self.selected)
+        per_run = max(64, min(2048, 40_000 // max(1, len(drawn))))
+        paths, curves, colors = [], [], []
+        for r in drawn:
+            paths.append(st.path(r, per_run))
+            colors.append(self.run_color(r))
+        env = None
+        if n > ENVELOPE_ABOVE and st.owned.any():
+            env = st.envelopes()
+        for r in drawn:
+            curves.append(st.curve(r, 1024))
+        if self.basin_mode:
+            start_colors = []
+            for i in range(self.starts.shape[0]):
+                runs = [r for r in ([i] if len(self.specs) == self.starts.shape[0] else self.runs_of_start(i))]
+                start_colors.append(self.run_color(runs[0]) if runs else palette.GREY)
+        else:
+            start_colors = [palette.series(i) for i in range(self.starts.shape[0])]
+        crit_colors = [palette.basin(k) if self.basin_mode else palette.kind_color(c.kind)
+                       for k, c in enumerate(self.critical)]
+        return Frame(st.version, paths, drawn, colors, st.pos.copy(), st.val.copy(), st.status.copy(),
+                     self.starts.copy(), start_colors, self.selected, curves, env, list(self.critical),
+                     crit_colors, self.legend(), n)
+
+    def stats(self) -> dict:
+        st = self.store
+        best, where = np.nan, None
+        if st.n:
+            with np.errstate(all="ignore"):
+                v = np.where(np.isfinite(st.val), st.val, np.inf)
+            k = int(np.argmin(v)) if v.size else -1
+            if k >= 0 and np.isfinite(v[k]):
+                best, where = float(v[k]), tuple(float(a) for a in st.pos[k])
+        return {
+            "step": int(st.batch_step if st.owned.any() else (st.steps.max() if st.n else 0)),
+            "best": best,
+            "best_at": where,
+            "steps_per_second": self._steps_per_second if self.state == "running" else 0.0,
+            "runs": st.n,
+            "state": self.state,
+            "memory_mb": st.nbytes() / 2**20,
+        }
+
+    def inspect(self, x: float, y: float) -> dict:
+        return point_report(self.problem.objective, x, y)
+
+    # ------------------------------------------------------------------ export
+    def export_trajectories(self, path, runs: Optional[Sequence[int]] = None) -> int:
+        """Write the trajectories of ``runs`` (all by default) as the engine's CSV plus a
+        JSON sidecar. Returns the number of rows. Batch runs come from the kept chunks
+        when they fit the memory budget, otherwise the deterministic descent is replayed
+        from the same starts and settings (with the recorded live learning-rate changes)
+        up to the step on screen."""
+        from .exporter import export_runs
+
+        return export_runs(self, path, runs)
+
+    # ------------------------------------------------------------------ shutdown
+    def shutdown(self, timeout_ms: int = 3000) -> bool:
+        self.timer.stop()
+        self._drag_timer.stop()
+        self.generation += 1
+        if self.wt is None:
+            return True
+        ok = self.wt.stop(timeout_ms)
+        return ok

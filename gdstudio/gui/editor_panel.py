@@ -1,0 +1,204 @@
+"""The function editor: a text field with live validation (objectName ``functionEdit``),
+the preset picker (``presetCombo``), the domain (x and y ranges) and a short syntax help.
+
+Typing is validated after a short pause (250 ms). An error is shown inline under the field,
+with a caret under the offending column; the last valid surface stays on screen.
+
+Signal: ``sig_function_changed(str, object)`` text and domain (or None) to apply; the
+controller answers with ``sig_expression_error`` (shown by :meth:`show_error`).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QLineEdit, QToolButton, QVBoxLayout)
+
+HELP = (
+    "<b>Syntax</b>: variables <code>x</code>, <code>y</code>; "
+    "<code>+ - * / **</code> (or <code>^</code>); "
+    "<code>sin cos tan exp log sqrt abs tanh</code> …; constants <code>pi e</code>. "
+    "Example: <code>(1-x)**2 + 100*(y-x**2)**2</code>. Gradients and Hessians are exact "
+    "(symbolic)."
+)
+
+
+def _presets():
+    try:
+        from ..core.presets import PRESETS
+    except ImportError:
+        return {}
+    return PRESETS
+
+
+class EditorPanel(QGroupBox):
+    sig_function_changed = Signal(str, object)
+
+    def __init__(self, parent=None):
+        super().__init__("Function", parent)
+        lay = QVBoxLayout(self)
+        lay.setSpacing(4)
+        row = QHBoxLayout()
+        self.preset = QComboBox()
+        self.preset.setObjectName("presetCombo")
+        self.preset.addItem("Custom", None)
+        for name, p in _presets().items():
+            self.preset.addItem(getattr(p, "title", name) or name, name)
+        self.preset.setToolTip("Built-in functions from the optimisation literature")
+        row.addWidget(QLabel("Preset"))
+        row.addWidget(self.preset, 1)
+        lay.addLayout(row)
+        self.edit = QLineEdit()
+        self.edit.setObjectName("functionEdit")
+        self.edit.setPlaceholderText("f(x, y) = …   e.g. x**2 + 3*y**2")
+        mono = QFont("monospace")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        self.edit.setFont(mono)
+        lay.addWidget(self.edit)
+        self.error = QLabel("")
+        self.error.setObjectName("functionError")
+        self.error.setFont(mono)
+        self.error.setStyleSheet("color: #ff6b6b;")
+        self.error.setWordWrap(False)
+        self.error.setTextFormat(Qt.TextFormat.PlainText)
+        self.error.hide()
+        lay.addWidget(self.error)
+        self.error_text = QLabel("")
+        self.error_text.setObjectName("functionErrorText")
+        self.error_text.setStyleSheet("color: #ff6b6b;")
+        self.error_text.setWordWrap(True)
+        self.error_text.hide()
+        lay.addWidget(self.error_text)
+
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(4)
+        self.domain_boxes = []
+        for r, name in enumerate(("x", "y")):
+            lo, hi = QDoubleSpinBox(), QDoubleSpinBox()
+            for b in (lo, hi):
+                b.setRange(-1e6, 1e6)
+                b.setDecimals(3)
+                b.setSingleStep(0.5)
+                b.setKeyboardTracking(False)
+                b.valueChanged.connect(self._domain_edited)
+            lo.setObjectName(f"{name}MinEdit")
+            hi.setObjectName(f"{name}MaxEdit")
+            self.domain_boxes.append((lo, hi))
+            grid.addWidget(QLabel(f"{name} from"), r, 0)
+            grid.addWidget(lo, r, 1)
+            grid.addWidget(QLabel("to"), r, 2)
+            grid.addWidget(hi, r, 3)
+        lay.addLayout(grid)
+        help_row = QHBoxLayout()
+        self.help_button = QToolButton()
+        self.help_button.setText("Syntax help")
+        self.help_button.setCheckable(True)
+        help_row.addWidget(self.help_button)
+        help_row.addStretch(1)
+        lay.addLayout(help_row)
+        self.help = QLabel(HELP)
+        self.help.setWordWrap(True)
+        self.help.setTextFormat(Qt.TextFormat.RichText)
+        self.help.setStyleSheet("color: #bbbbbb;")
+        self.help.setVisible(False)
+        self.help_button.toggled.connect(self.help.setVisible)
+        lay.addWidget(self.help)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(250)
+        self._debounce.timeout.connect(self.apply_now)
+        self.edit.textEdited.connect(self._typed)
+        self.edit.returnPressed.connect(self.apply_now)
+        self.preset.currentIndexChanged.connect(self._preset_chosen)
+        self._preset_name = None
+
+    # -- user input ----------------------------------------------------------------------
+    def _typed(self, _text: str) -> None:
+        if self._preset_name is not None:
+            self._preset_name = None
+            with QSignalBlocker(self.preset):
+                self.preset.setCurrentIndex(0)
+        self._debounce.start()
+
+    def apply_now(self) -> None:
+        """Validate and apply the text now (also on Return)."""
+        self._debounce.stop()
+        text = self._preset_name or self.edit.text()
+        if text.strip():
+            self.sig_function_changed.emit(text, None)
+
+    def _preset_chosen(self, index: int) -> None:
+        name = self.preset.itemData(index)
+        if name is None:
+            self._preset_name = None
+            return
+        p = _presets().get(name)
+        if p is None:
+            return
+        self._preset_name = name
+        self.edit.setText(getattr(p, "formula", name))
+        self.set_domain(p.domain)
+        self._debounce.stop()
+        self.sig_function_changed.emit(name, tuple(tuple(map(float, r)) for r in p.domain))
+
+    def _domain_edited(self, _v=None) -> None:
+        dom = self.domain()
+        if dom is None:
+            return
+        text = self._preset_name or self.edit.text()
+        if text.strip():
+            self.sig_function_changed.emit(text, dom)
+
+    # -- programmatic --------------------------------------------------------------------
+    def domain(self):
+        (xl, xh), (yl, yh) = ((a.value(), b.value()) for a, b in self.domain_boxes)
+        if not (xl < xh and yl < yh):
+            self.show_message("each range needs min < max")
+            return None
+        return ((xl, xh), (yl, yh))
+
+    def set_domain(self, domain) -> None:
+        for (lo, hi), (a, b) in zip(self.domain_boxes, domain):
+            with QSignalBlocker(lo), QSignalBlocker(hi):
+                lo.setValue(float(a))
+                hi.setValue(float(b))
+
+    def set_text(self, text: str, preset: str | None = None) -> None:
+        """Show ``text`` (and select ``preset``) without applying it."""
+        with QSignalBlocker(self.preset):
+            idx = self.preset.findData(preset) if preset else 0
+            self.preset.setCurrentIndex(max(0, idx))
+        self._preset_name = preset if preset and self.preset.findData(preset) >= 0 else None
+        self.edit.setText(text)
+
+    def show_error(self, err) -> None:
+        """Show an ExpressionError inline (None clears it)."""
+        if err is None:
+            self.error.hide()
+            self.error_text.hide()
+            self.edit.setStyleSheet("")
+            self.edit.setToolTip("")
+            return
+        col = getattr(err, "column", None)
+        self.edit.setStyleSheet("QLineEdit { border: 1px solid #ff6b6b; }")
+        self.edit.setToolTip(str(err))
+        if col is not None and self._preset_name is None:
+            # a caret under the offending character (the field scrolls so it is visible)
+            self.edit.setCursorPosition(max(0, int(col) - 1))
+            x = self.edit.cursorRect().center().x()
+            caret_w = self.error.fontMetrics().horizontalAdvance("^")
+            self.error.setContentsMargins(max(0, x - caret_w // 2), 0, 0, 0)
+            self.error.setText("^")
+            self.error.show()
+        else:
+            self.error.hide()
+        msg = str(err)
+        self.error_text.setText(msg[:1].upper() + msg[1:] + ("" if msg.endswith(".") else "."))
+        self.error_text.show()
+
+    def show_message(self, text: str) -> None:
+        self.error.hide()
+        self.error_text.setText(text)
+        self.error_text.show()

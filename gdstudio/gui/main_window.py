@@ -1,0 +1,419 @@
+"""The studio window: composition only (docks, panels, menus, actions, shortcuts).
+Logic lives in :mod:`.controller`; each panel and view in its own module.
+
+Automation hooks (objectNames, kept stable): ``functionEdit``, ``presetCombo``,
+``optimizerCombo``, ``learningRateEdit``, ``stepsEdit``, ``randomStartsCount``,
+``runButton``, ``pauseButton``, ``stepButton``, ``resetButton``, ``randomStartsButton``,
+``surfaceView``, ``contourView``, ``lossPlot``, ``runsTable``, action
+``actionExportTrajectories``. Public methods: ``export_trajectories(path, runs=None)``,
+``export_image(path)``, ``show_about()``, ``add_panel(widget, title)``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QDockWidget, QFileDialog, QHBoxLayout, QLabel,
+                               QLineEdit, QMainWindow, QMessageBox, QPushButton, QScrollArea, QSplitter,
+                               QTextEdit, QVBoxLayout, QWidget)
+
+from .contour_view import ContourView
+from .controller import StudioController
+from .curves_view import CurvesView
+from .editor_panel import EditorPanel
+from .inspector import Inspector
+from .params_panel import ComparePanel, ParamsPanel, StartsPanel
+from .runs_table import RunsTable
+
+DEFAULT_PRESET = "himmelblau"
+DEFAULT_TEXT = "(x**2 + y - 11)**2 + (x + y**2 - 7)**2"
+DEFAULT_DOMAIN = ((-5.0, 5.0), (-5.0, 5.0))
+ABOUT = (
+    "<h3>Gradient Descent Studio</h3>"
+    "<p>Type a function, press Run, and watch gradient descent move. Exact gradients and "
+    "Hessians (symbolic), six optimizers with PyTorch semantics, thousands of runs at once.</p>"
+    "<p><b>Data credit.</b> The Ames housing data: Dean De Cock (2011), “Ames, Iowa: Alternative "
+    "to the Boston Housing Data as an End of Semester Regression Project”, <i>Journal of "
+    "Statistics Education</i> 19(3); originally from the Ames (Iowa) City Assessor's Office; "
+    "as distributed on Kaggle (“House Prices: Advanced Regression Techniques”).</p>"
+)
+
+
+def settings_store() -> QSettings:
+    """Preferences (INI format, user scope); tests redirect it with QSettings.setPath."""
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "gdstudio", "studio")
+
+
+def _surface_view():
+    try:
+        from .surface_view import SurfaceView
+
+        return SurfaceView(), None
+    except Exception as err:  # no OpenGL: the 2-D views still work
+        w = QLabel(f"The 3D view is unavailable: {err}")
+        w.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        w.setWordWrap(True)
+        return w, err
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, controller: Optional[StudioController] = None, function: Optional[str] = None):
+        super().__init__()
+        self.setWindowTitle("Gradient Descent Studio")
+        self.c = controller or StudioController(self)
+        c = self.c
+        # -- views
+        self.surface, self.surface_error = _surface_view()
+        self.surface.setObjectName("surfaceView")
+        self.contour = ContourView()
+        self.curves = CurvesView()
+        self.table = RunsTable(c)
+        self.inspector = Inspector()
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.surface)
+        top.addWidget(self.contour)
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(self.curves)
+        bottom.addWidget(self.table)
+        bottom.addWidget(self.inspector)
+        bottom.setSizes([520, 560, 250])
+        self.views = QSplitter(Qt.Orientation.Vertical)
+        self.views.addWidget(top)
+        self.views.addWidget(bottom)
+        self.views.setSizes([620, 330])
+        central = QWidget()
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(4, 4, 4, 0)
+        lay.setSpacing(4)
+        lay.addLayout(self._controls_row())
+        lay.addWidget(self.views, 1)
+        self.setCentralWidget(central)
+        # -- panels (left dock)
+        self.editor = EditorPanel()
+        self.params = ParamsPanel(c.settings)
+        self.starts_panel = StartsPanel()
+        self.compare = ComparePanel()
+        side = QWidget()
+        sl = QVBoxLayout(side)
+        sl.setContentsMargins(4, 4, 4, 4)
+        for w in (self.editor, self.params, self.starts_panel, self.compare):
+            sl.addWidget(w)
+        sl.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(side)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(330)
+        self.panel_dock = QDockWidget("Setup", self)
+        self.panel_dock.setObjectName("setupDock")
+        self.panel_dock.setWidget(scroll)
+        self.panel_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                                    | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.panel_dock)
+        self._status_bar()
+        self._menus()
+        self._wire()
+        self.resize(1560, 960)
+        self._start(function)
+
+    # -- composition ---------------------------------------------------------------------
+    def _controls_row(self):
+        row = QHBoxLayout()
+        self.buttons = {}
+        for name, text, tip in (("run", "▶ Run", "Run or resume (Space)"), ("pause", "⏸ Pause", "Pause (Space)"),
+                                ("step", "⏭ Step", "One step (Right arrow)"), ("reset", "⟲ Reset", "Back to the starts (R)")):
+            b = QPushButton(text)
+            b.setObjectName(f"{name}Button")
+            b.setToolTip(tip)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            row.addWidget(b)
+            self.buttons[name] = b
+        self.state_label = QLabel()
+        self.state_label.setObjectName("stateLabel")
+        row.addSpacing(12)
+        row.addWidget(self.state_label)
+        row.addStretch(1)
+        if hasattr(self.surface, "set_camera"):
+            row.addWidget(QLabel("3D camera"))
+            for preset in ("top", "perspective", "side"):
+                b = QPushButton(preset)
+                b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+                b.clicked.connect(lambda _=False, p=preset: self.surface.set_camera(p))
+                row.addWidget(b)
+        return row
+
+    def _status_bar(self):
+        sb = self.statusBar()
+        self.stat_labels = {}
+        for key in ("step", "best", "rate", "memory"):
+            lab = QLabel()
+            lab.setObjectName(f"status_{key}")
+            lab.setMinimumWidth(90)
+            sb.addPermanentWidget(lab)
+            self.stat_labels[key] = lab
+        self.message = QLabel()
+        self.message.setObjectName("statusMessage")
+        sb.addWidget(self.message, 1)
+        self._message_timer = QTimer(self)
+        self._message_timer.setSingleShot(True)
+        self._message_timer.timeout.connect(lambda: self.message.setText(""))
+
+    def _menus(self):
+        mb = self.menuBar()
+        file = mb.addMenu("&File")
+        self.action_export = QAction("Export trajectories…", self)
+        self.action_export.setObjectName("actionExportTrajectories")
+        self.action_export.triggered.connect(lambda: self._export_dialog(selected=False))
+        self.action_export_selected = QAction("Export selected trajectories…", self)
+        self.action_export_selected.setObjectName("actionExportSelected")
+        self.action_export_selected.triggered.connect(lambda: self._export_dialog(selected=True))
+        self.action_image = QAction("Export image…", self)
+        self.action_image.setObjectName("actionExportImage")
+        self.action_image.triggered.connect(self._image_dialog)
+        quit_ = QAction("Quit", self)
+        quit_.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_.triggered.connect(self.close)
+        for a in (self.action_export, self.action_export_selected, self.action_image):
+            file.addAction(a)
+        file.addSeparator()
+        file.addAction(quit_)
+        run = mb.addMenu("&Run")
+        self.action_run = self._key_action("Run / pause", Qt.Key.Key_Space, self.c.toggle_run, "actionRunPause")
+        self.action_step = self._key_action("Step", Qt.Key.Key_Right, self.c.step, "actionStep")
+        self.action_reset = self._key_action("Reset", Qt.Key.Key_R, self.c.reset, "actionReset")
+        for a in (self.action_run, self.action_step, self.action_reset):
+            run.addAction(a)
+        help_ = mb.addMenu("&Help")
+        about = QAction("About Gradient Descent Studio", self)
+        about.setObjectName("actionAbout")
+        about.triggered.connect(self.show_about)
+        help_.addAction(about)
+
+    def _key_action(self, text, key, slot, name) -> QAction:
+        """A window-wide shortcut that works when a view has focus but leaves keys to text
+        fields (Qt lets a focused QLineEdit claim its keys through ShortcutOverride; the
+        check below covers any other text widget)."""
+        a = QAction(text, self)
+        a.setObjectName(name)
+        a.setShortcut(QKeySequence(key))
+        a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        a.triggered.connect(lambda: None if self._typing() else slot())
+        self.addAction(a)
+        return a
+
+    @staticmethod
+    def _typing() -> bool:
+        w = QApplication.focusWidget()
+        return isinstance(w, (QLineEdit, QAbstractSpinBox, QTextEdit))
+
+    def add_panel(self, widget: QWidget, title: str, area=Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
+        """Add an extra view (e.g. a model-fitting scatter) as a dock."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{title}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    # -- wiring ------------------------------------------------------------------------------
+    def _wire(self):
+        c = self.c
+        b = self.buttons
+        b["run"].clicked.connect(c.run)
+        b["pause"].clicked.connect(c.pause)
+        b["step"].clicked.connect(lambda: c.step())
+        b["reset"].clicked.connect(c.reset)
+        self.editor.sig_function_changed.connect(self._function_changed)
+        c.sig_expression_error.connect(self.editor.show_error)
+        self.params.sig_settings.connect(self._settings_changed)
+        self.compare.sig_settings.connect(self._settings_changed)
+        self.starts_panel.sig_random_starts.connect(lambda n, s, seed: c.random_starts(n, s, seed))
+        self.starts_panel.sig_clear.connect(c.clear_starts)
+        self.contour.sig_clicked.connect(c.add_start)
+        self.contour.sig_start_dragged.connect(c.drag_start)
+        self.contour.sig_start_drag_finished.connect(c.finish_drag)
+        self.contour.sig_point_hovered.connect(self._hovered)
+        if hasattr(self.surface, "sig_start_dragged"):
+            self.surface.sig_start_dragged.connect(c.drag_start)
+            self.surface.sig_start_drag_finished.connect(c.finish_drag)
+            self.surface.sig_point_hovered.connect(self._hovered)
+        c.sig_problem_changed.connect(self._problem_changed)
+        c.sig_frame.connect(self._frame)
+        c.sig_state_changed.connect(self._state_changed)
+        c.sig_message.connect(self.show_message)
+        c.sig_stats.connect(self._stats)
+        c.sig_selection_changed.connect(self._selection_changed)
+
+    def _start(self, function):
+        text, domain = function, None
+        preset = None
+        if text is None:
+            from .editor_panel import _presets
+
+            if DEFAULT_PRESET in _presets():
+                text = preset = DEFAULT_PRESET
+            else:
+                text, domain = DEFAULT_TEXT, DEFAULT_DOMAIN
+        shown = getattr(__import__("gdstudio.gui.editor_panel", fromlist=["_presets"])._presets().get(text),
+                        "formula", text)
+        self.editor.set_text(shown, preset or (text if shown != text else None))
+        self._function_changed(text, domain)
+        self._state_changed(self.c.state)
+
+    def _function_changed(self, text, domain):
+        if self.c.set_function_text(text, domain):
+            self.editor.set_domain(self.c.problem.domain)
+
+    def _settings_changed(self, changes: dict):
+        self.c.update_settings(**changes)
+        self.params.settings_changed(self.c.settings)
+
+    # -- controller -> views --------------------------------------------------------------
+    def _problem_changed(self, problem):
+        g = problem.grid
+        self.contour.set_problem(problem)
+        self.curves.set_problem(problem)
+        if hasattr(self.surface, "set_surface"):
+            self.surface.set_surface(g.xs, g.ys, g.Z)
+            self.surface.set_gradient_field(g.gxs, g.gys, g.U, g.V)
+            self.surface.set_axis_labels(problem.names)
+        self._inspect_selected()
+
+    def _frame(self, frame):
+        self.contour.show_frame(frame)
+        self.curves.show_frame(frame)
+        if hasattr(self.surface, "set_trajectories"):
+            s = self.surface
+            s.set_trajectories([p[:, :3] for p in frame.paths], frame.path_colors)
+            ok = np.isfinite(frame.positions).all(axis=1) & np.isfinite(frame.values)
+            P = np.column_stack([frame.positions, frame.values])[ok]
+            s.set_positions(P, [(1, 1, 1, 1)] * int(ok.sum()) if frame.n_runs > 50 else
+                            [col for col, good in zip(self._colors_of_runs(frame), ok) if good])
+            S = frame.starts
+            f = self.c.problem.objective.value(S) if S.shape[0] else np.empty(0)
+            s.set_starts(np.column_stack([S, f]) if S.shape[0] else np.empty((0, 3)))
+            crit = frame.critical
+            P = np.array([[*cp.point, cp.value] for cp in crit]).reshape(-1, 3)
+            kinds = [cp.kind if cp.kind in ("minimum", "saddle", "maximum") else "degenerate" for cp in crit]
+            best = next((k for k, cp in enumerate(crit) if cp.best), -1)
+            s.set_critical_points(P, kinds, best)
+            s.highlight_run(frame.path_runs.index(frame.selected) if frame.selected in frame.path_runs else -1)
+        if self.c.selected >= 0 and not self._hovering:
+            self._inspect_selected()
+
+    def _colors_of_runs(self, frame):
+        return [self.c.run_color(r) for r in range(frame.n_runs)]
+
+    _hovering = False
+
+    def _hovered(self, x, y):
+        if self.c.problem is None:
+            return
+        self._hovering = True
+        self.inspector.show_report(self.c.inspect(x, y), "mouse")
+        self._hover_timer = getattr(self, "_hover_timer", None) or QTimer(self)
+        self._hover_timer.setSingleShot(True)
+        self._hover_timer.setInterval(1500)
+        try:
+            self._hover_timer.timeout.disconnect()
+        except (RuntimeError, TypeError):
+            pass
+        self._hover_timer.timeout.connect(self._hover_ended)
+        self._hover_timer.start()
+
+    def _hover_ended(self):
+        self._hovering = False
+        self._inspect_selected()
+
+    def _inspect_selected(self):
+        r = self.c.selected
+        if r >= 0 and r < self.c.store.n:
+            x, y = self.c.store.pos[r]
+            if np.isfinite(x) and np.isfinite(y):
+                self.inspector.show_report(self.c.inspect(x, y), f"run {r} (current point)")
+
+    def _selection_changed(self, r):
+        self._inspect_selected()
+
+    def _state_changed(self, state):
+        self.state_label.setText({"idle": "ready", "running": "running…", "paused": "paused",
+                                  "done": "finished"}.get(state, state))
+        self.buttons["run"].setEnabled(state != "running")
+        self.buttons["pause"].setEnabled(state == "running")
+
+    def _stats(self, s):
+        L = self.stat_labels
+        L["step"].setText(f"step {s['step']:,}")
+        if s["best"] == s["best"]:
+            x, y = s["best_at"]
+            L["best"].setText(f"best f = {s['best']:.6g} at ({x:.4g}, {y:.4g})")
+        else:
+            L["best"].setText("best f = —")
+        L["rate"].setText(f"{s['steps_per_second']:,.0f} steps/s" if s["state"] == "running" else "")
+        L["memory"].setText(f"{s['runs']:,} runs · {s['memory_mb']:.0f} MB")
+
+    def show_message(self, text: str, level: str = "info"):
+        """Status-bar message (errors in red, kept 10 s); never a modal dialog."""
+        self.message.setStyleSheet("color: #ff6b6b;" if level == "error" else "")
+        self.message.setText(text)
+        self._message_timer.start(10_000 if level == "error" else 5_000)
+
+    # -- export ------------------------------------------------------------------------------
+    def export_trajectories(self, path, runs=None) -> Optional[int]:
+        """Write the CSV (+ JSON sidecar) of ``runs`` (all by default). Returns the row
+        count, or None after showing the error in the status bar."""
+        from ..io.trajectories import ExportError
+
+        try:
+            rows = self.c.export_trajectories(path, runs)
+        except (ExportError, OSError, ValueError) as err:
+            self.show_message(f"Export failed: {err}", "error")
+            return None
+        self.show_message(f"Wrote {rows:,} rows to {path}")
+        return rows
+
+    def export_image(self, path) -> bool:
+        """Save the views (3D, contour map, curves, table) as a PNG."""
+        img = self.views.grab()
+        ok = bool(img.save(str(path), "PNG"))
+        self.show_message(f"Saved {path}" if ok else f"Could not write the image {path}", "info" if ok else "error")
+        return ok
+
+    def _ask_path(self, key, title, name, filt):
+        st = settings_store()
+        folder = st.value(f"{key}/last_dir", str(Path.home()))
+        path, _ = QFileDialog.getSaveFileName(self, title, os.path.join(folder, name), filt)
+        if path:
+            st.setValue(f"{key}/last_dir", os.path.dirname(path))
+        return path
+
+    def _export_dialog(self, selected: bool):
+        runs = self.table.selected_runs() if selected else None
+        if selected and not runs:
+            self.show_message("Select runs in the table first", "error")
+            return
+        path = self._ask_path("export", "Export trajectories", "trajectories.csv", "CSV files (*.csv)")
+        if path:
+            self.export_trajectories(path, runs)
+
+    def _image_dialog(self):
+        path = self._ask_path("image", "Export image", "gdstudio.png", "PNG images (*.png)")
+        if path:
+            self.export_image(path)
+
+    def show_about(self) -> QMessageBox:
+        box = QMessageBox(QMessageBox.Icon.Information, "About Gradient Descent Studio", ABOUT,
+                          QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("aboutBox")
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setModal(False)
+        box.show()
+        return box
+
+    # -- closing -----------------------------------------------------------------------------
+    def closeEvent(self, ev):
+        self.c.shutdown(3000)
+        super().closeEvent(ev)

@@ -1,0 +1,267 @@
+"""The descent worker: a QObject living in its own QThread that steps a BatchDescent and
+streams immutable chunks to the GUI.
+
+Public interface
+----------------
+``DescentWorker`` signals (all queued to the GUI thread):
+
+* ``sig_chunk(ChunkMessage)``   a block of steps of the current job, about 30 per second;
+  the message and the arrays inside it are never touched again after the emit.
+* ``sig_finished(int)``         generation id: every run of that job has stopped.
+* ``sig_error(int, str)``       generation id and a one-sentence message: stepping raised; the
+  job is dropped, the thread stays alive.
+* ``sig_idle(int)``             generation id: the worker paused (after a Step, or on request).
+
+Commands (``start``, ``pause``, ``resume``, ``step``, ``set_speed``, ``set_lr``,
+``set_max_steps``, ``cancel``, ``shutdown``) are plain thread-safe methods called from the
+GUI thread. They only set fields under a lock and notify a condition; the worker loop reads
+them between chunks. Queued slots are never used for commands, because the loop never
+returns to the worker thread's event loop while a job runs.
+
+Generations: every ``start`` carries a generation id. Chunks carry it too; the receiver drops
+chunks whose generation is not the current one, so a chunk computed for a cancelled job (the
+worker may be mid-chunk when the job is replaced) never reaches a view.
+
+Pacing: with a speed of S steps per second the loop emits about 30 times a second with
+S/30 steps each. "As fast as possible" (speed ``None``) sizes each chunk so that stepping it
+takes about ``CHUNK_SECONDS`` (measured step time, exponentially averaged). After every emit
+the loop calls ``time.sleep(0)`` so the GUI thread gets the GIL (see shared QT-NOTES.md).
+
+``WorkerThread`` owns the QThread and the worker and shuts both down (``stop(timeout_ms)``).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Optional
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+#: target compute time of one chunk at full speed (seconds)
+CHUNK_SECONDS = 0.02
+#: emits per second when the speed is limited
+TICKS_PER_SECOND = 30.0
+#: hard cap on steps per chunk (bounds the size of one message)
+MAX_CHUNK_STEPS = 4096
+
+
+@dataclass(frozen=True)
+class ChunkMessage:
+    """What the worker sends: one immutable chunk of one job (generation)."""
+
+    generation: int
+    chunk: object  # gdstudio.core.runner.Chunk (read-only arrays)
+    seconds: float  # compute time of this chunk
+    batch_step: int  # the batch's step counter after the chunk
+    done: bool  # every run has stopped
+    #: live changes applied to the batch just before this chunk: (("lr", value), ...)
+    changes: tuple = ()
+
+
+@dataclass
+class _Job:
+    generation: int
+    batch: object  # BatchDescent; touched only by the worker thread once started
+    finished: bool = False
+
+
+class DescentWorker(QObject):
+    sig_chunk = Signal(object)
+    sig_finished = Signal(int)
+    sig_error = Signal(int, str)
+    sig_idle = Signal(int)
+
+    def __init__(self):
+        super().__init__()
+        self._cond = threading.Condition()
+        self._job: Optional[_Job] = None
+        self._paused = True
+        self._step_requests = 0
+        self._stop = False
+        self._speed: Optional[float] = None
+        self._pending_lr = None
+        self._pending_max_steps: Optional[int] = None
+        self._step_seconds = 1e-4  # running estimate of one batch step
+        self._running_loop = False
+
+    # -- commands (any thread) -----------------------------------------------------------
+    def start(self, generation: int, batch, paused: bool = False, steps: int = 0) -> None:
+        """Replace the current job (the old one is cancelled). ``steps`` > 0 with
+        ``paused`` takes that many steps then pauses."""
+        with self._cond:
+            self._job = _Job(generation, batch)
+            self._paused = paused
+            self._step_requests = int(steps)
+            self._pending_lr = None
+            self._pending_max_steps = None
+            self._cond.notify_all()
+
+    def pause(self) -> None:
+        with self._cond:
+            self._paused = True
+            self._step_requests = 0
+            self._cond.notify_all()
+
+    def resume(self) -> None:
+        with self._cond:
+            self._paused = False
+            self._cond.notify_all()
+
+    def step(self, n: int = 1) -> None:
+        """Pause and take ``n`` more steps."""
+        with self._cond:
+            self._paused = True
+            self._step_requests += int(n)
+            self._cond.notify_all()
+
+    def set_speed(self, steps_per_second: Optional[float]) -> None:
+        """``None`` (or ≤ 0): as fast as the machine goes."""
+        with self._cond:
+            self._speed = None if not steps_per_second or steps_per_second <= 0 else float(steps_per_second)
+            self._cond.notify_all()
+
+    def set_lr(self, lr) -> None:
+        with self._cond:
+            self._pending_lr = lr
+            self._cond.notify_all()
+
+    def set_max_steps(self, max_steps: int) -> None:
+        with self._cond:
+            self._pending_max_steps = int(max_steps)
+            self._cond.notify_all()
+
+    def cancel(self) -> None:
+        """Drop the current job (its late chunks are dropped by generation)."""
+        with self._cond:
+            self._job = None
+            self._step_requests = 0
+            self._cond.notify_all()
+
+    def shutdown(self) -> None:
+        with self._cond:
+            self._stop = True
+            self._job = None
+            self._cond.notify_all()
+
+    @property
+    def is_looping(self) -> bool:
+        return self._running_loop
+
+    # -- the loop (worker thread) --------------------------------------------------------
+    @Slot()
+    def run_loop(self) -> None:
+        self._running_loop = True
+        try:
+            self._loop()
+        finally:
+            self._running_loop = False
+
+    def _loop(self) -> None:
+        last_emit = time.perf_counter()
+        carry = 0.0
+        current_gen = None
+        while True:
+            with self._cond:
+                waited = False
+                while True:
+                    if self._stop:
+                        return
+                    job = self._job
+                    if job is not None and not job.finished and (not self._paused or self._step_requests > 0):
+                        break
+                    waited = True
+                    self._cond.wait()
+                if waited or job.generation != current_gen:
+                    current_gen = job.generation
+                    carry = 0.0
+                    last_emit = time.perf_counter()
+                lr, self._pending_lr = self._pending_lr, None
+                max_steps, self._pending_max_steps = self._pending_max_steps, None
+                stepping = self._step_requests > 0
+                if stepping:
+                    k = self._step_requests
+                    self._step_requests = 0
+                    pause_after = True
+                else:
+                    pause_after = False
+                    kmax = max(1, min(MAX_CHUNK_STEPS, int(CHUNK_SECONDS / max(self._step_seconds, 1e-7))))
+                    if self._speed is None:
+                        k = kmax
+                    else:
+                        now = time.perf_counter()
+                        due = last_emit + 1.0 / TICKS_PER_SECOND
+                        if now < due:
+                            self._cond.wait(due - now)
+                            continue
+                        owed = carry + self._speed * (now - last_emit)
+                        last_emit = now
+                        k = min(int(owed), kmax)
+                        carry = owed - k if k < kmax else 0.0
+                        if k == 0:
+                            continue
+            gen = job.generation
+            batch = job.batch
+            changes = []
+            try:
+                if lr is not None:
+                    batch.set_lr(lr)
+                    changes.append(("lr", lr))
+                if max_steps is not None:
+                    batch.set_max_steps(max_steps)
+                    changes.append(("max_steps", max_steps))
+                t0 = time.perf_counter()
+                chunk = batch.advance(k)
+                dt = time.perf_counter() - t0
+                done = bool(batch.done)
+                msg = ChunkMessage(gen, chunk, dt, int(batch.step), done, tuple(changes))
+            except Exception as err:  # the engine failed: report, drop the job, live on
+                traceback.print_exc()
+                with self._cond:
+                    if self._job is job:
+                        job.finished = True
+                self.sig_error.emit(gen, f"the descent stopped: {type(err).__name__}: {err}")
+                time.sleep(0)
+                continue
+            if chunk.n_steps:
+                per_step = dt / chunk.n_steps
+                self._step_seconds = 0.7 * self._step_seconds + 0.3 * per_step
+            if self._speed is None and not stepping:
+                last_emit = time.perf_counter()
+            self.sig_chunk.emit(msg)
+            time.sleep(0)
+            if done:
+                with self._cond:
+                    job.finished = True
+                self.sig_finished.emit(gen)
+                time.sleep(0)
+            elif pause_after:
+                with self._cond:
+                    idle = self._paused and self._step_requests == 0 and self._job is job
+                if idle:
+                    self.sig_idle.emit(gen)
+                    time.sleep(0)
+
+
+class WorkerThread:
+    """A DescentWorker running its loop in a dedicated QThread."""
+
+    def __init__(self, parent: Optional[QObject] = None):
+        self.thread = QThread(parent)
+        self.thread.setObjectName("gdstudio-descent-worker")
+        self.worker = DescentWorker()
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.run_loop)
+        self.thread.start()
+
+    def stop(self, timeout_ms: int = 3000) -> bool:
+        """Stop the loop and the thread; True when the thread ended in time."""
+        self.worker.shutdown()
+        self.thread.quit()
+        return bool(self.thread.wait(timeout_ms))
+
+    @property
+    def running(self) -> bool:
+        return self.thread.isRunning()
