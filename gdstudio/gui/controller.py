@@ -246,9 +246,22 @@ class StudioController(QObject):
             self.set_objective(self.problem.objective, domain, self.problem.description)
 
     def _default_start(self) -> np.ndarray:
+        """A start with an interesting path: among points a quarter of the way in from the
+        edges, the one whose value is nearest the grid's 60th percentile (not a minimum, not
+        a cliff where plain gradient descent would blow up)."""
         (xa, xb), (ya, yb) = self.problem.domain
-        # a start away from the centre (minima often sit there) and from the corners
-        return np.array([[xa + 0.2 * (xb - xa), ya + 0.8 * (yb - ya)]])
+        fr = [(0.22, 0.78), (0.78, 0.78), (0.22, 0.22), (0.78, 0.22), (0.5, 0.82), (0.18, 0.5),
+              (0.82, 0.5), (0.5, 0.18), (0.35, 0.65), (0.65, 0.35)]
+        C = np.array([[xa + a * (xb - xa), ya + b * (yb - ya)] for a, b in fr])
+        Z = self.problem.grid.Z
+        finite = Z[np.isfinite(Z)]
+        with np.errstate(all="ignore"):
+            f = np.asarray(self.problem.objective.value(C), float)
+        if finite.size == 0 or not np.isfinite(f).any():
+            return C[:1]
+        target = np.percentile(finite, 60)
+        k = int(np.nanargmin(np.where(np.isfinite(f), np.abs(f - target), np.nan)))
+        return C[k:k + 1]
 
     # ------------------------------------------------------------------ settings
     def update_settings(self, **changes) -> None:
@@ -336,6 +349,8 @@ class StudioController(QObject):
         self._choose_drawn()
         self._set_state("idle")
         self.sig_runs_reset.emit()
+        if self.selected < 0 and len(specs) == 1:
+            self.select_run(0)
         self._dirty = True
         if keep_state and prev in ("running", "paused", "done"):
             self._start_batch(paused=prev == "paused")

@@ -72,8 +72,11 @@ class CurvesView(pg.GraphicsLayoutWidget):
     def _update_label(self) -> None:
         if self.shift is None:
             self.value_plot.setLabel("left", "f (log)")
+            self.value_plot.setTitle("value f per step (log scale)", size="9pt")
         else:
-            self.value_plot.setLabel("left", f"f − min f + ε (log; min f = {self.shift:.4g})")
+            self.value_plot.setLabel("left", "f − min f + ε (log)")
+            self.value_plot.setTitle(f"values ≤ 0 occur, so f − min f + ε is shown (min f = {self.shift:.4g}, "
+                                     f"ε = {1e-12 * max(1.0, abs(self.shift)):.1g})", size="9pt")
 
     def _value_transform(self, frame):
         mins = [self.floor if self.floor is not None else np.inf]

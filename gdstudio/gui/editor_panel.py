@@ -185,9 +185,11 @@ class EditorPanel(QGroupBox):
         self.edit.setStyleSheet("QLineEdit { border: 1px solid #ff6b6b; }")
         self.edit.setToolTip(str(err))
         if col is not None and self._preset_name is None:
-            # a caret under the offending character (the field scrolls so it is visible)
+            # a caret under the offending character (the typing cursor stays where it is)
+            keep = self.edit.cursorPosition()
             self.edit.setCursorPosition(max(0, int(col) - 1))
             x = self.edit.cursorRect().center().x()
+            self.edit.setCursorPosition(keep)
             caret_w = self.error.fontMetrics().horizontalAdvance("^")
             self.error.setContentsMargins(max(0, x - caret_w // 2), 0, 0, 0)
             self.error.setText("^")

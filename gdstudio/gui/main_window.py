@@ -114,6 +114,10 @@ class MainWindow(QMainWindow):
         self.panel_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                                     | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.panel_dock)
+        self._hover_timer = QTimer(self)
+        self._hover_timer.setSingleShot(True)
+        self._hover_timer.setInterval(1500)  # then the inspector returns to the selected run
+        self._hover_timer.timeout.connect(self._hover_ended)
         self._status_bar()
         self._menus()
         self._wire()
@@ -124,8 +128,8 @@ class MainWindow(QMainWindow):
     def _controls_row(self):
         row = QHBoxLayout()
         self.buttons = {}
-        for name, text, tip in (("run", "▶ Run", "Run or resume (Space)"), ("pause", "⏸ Pause", "Pause (Space)"),
-                                ("step", "⏭ Step", "One step (Right arrow)"), ("reset", "⟲ Reset", "Back to the starts (R)")):
+        for name, text, tip in (("run", "▶  Run", "Run or resume (Space)"), ("pause", "Pause", "Pause (Space)"),
+                                ("step", "Step ›", "One step (Right arrow)"), ("reset", "⟲  Reset", "Back to the starts (R)")):
             b = QPushButton(text)
             b.setObjectName(f"{name}Button")
             b.setToolTip(tip)
@@ -137,13 +141,9 @@ class MainWindow(QMainWindow):
         row.addSpacing(12)
         row.addWidget(self.state_label)
         row.addStretch(1)
-        if hasattr(self.surface, "set_camera"):
-            row.addWidget(QLabel("3D camera"))
-            for preset in ("top", "perspective", "side"):
-                b = QPushButton(preset)
-                b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-                b.clicked.connect(lambda _=False, p=preset: self.surface.set_camera(p))
-                row.addWidget(b)
+        hint = QLabel("Space run/pause · → step · R reset · click the map to add a start, drag one to move it")
+        hint.setStyleSheet("color: #9a9aa3;")
+        row.addWidget(hint)
         return row
 
     def _status_bar(self):
@@ -293,8 +293,12 @@ class MainWindow(QMainWindow):
             s.set_positions(P, [(1, 1, 1, 1)] * int(ok.sum()) if frame.n_runs > 50 else
                             [col for col, good in zip(self._colors_of_runs(frame), ok) if good])
             S = frame.starts
-            f = self.c.problem.objective.value(S) if S.shape[0] else np.empty(0)
-            s.set_starts(np.column_stack([S, f]) if S.shape[0] else np.empty((0, 3)))
+            key = (S.shape, S.tobytes(), id(self.c.problem))
+            if key != self._starts_key:
+                self._starts_key = key
+                with np.errstate(all="ignore"):
+                    f = self.c.problem.objective.value(S) if S.shape[0] else np.empty(0)
+                s.set_starts(np.column_stack([S, f]) if S.shape[0] else np.empty((0, 3)))
             crit = frame.critical
             P = np.array([[*cp.point, cp.value] for cp in crit]).reshape(-1, 3)
             kinds = [cp.kind if cp.kind in ("minimum", "saddle", "maximum") else "degenerate" for cp in crit]
@@ -308,20 +312,13 @@ class MainWindow(QMainWindow):
         return [self.c.run_color(r) for r in range(frame.n_runs)]
 
     _hovering = False
+    _starts_key = None
 
     def _hovered(self, x, y):
         if self.c.problem is None:
             return
         self._hovering = True
         self.inspector.show_report(self.c.inspect(x, y), "mouse")
-        self._hover_timer = getattr(self, "_hover_timer", None) or QTimer(self)
-        self._hover_timer.setSingleShot(True)
-        self._hover_timer.setInterval(1500)
-        try:
-            self._hover_timer.timeout.disconnect()
-        except (RuntimeError, TypeError):
-            pass
-        self._hover_timer.timeout.connect(self._hover_ended)
         self._hover_timer.start()
 
     def _hover_ended(self):

@@ -246,6 +246,8 @@ class RunStore:
         if self.owned[run]:
             n = min(n, int(self.steps[run]) // stride + 1)
         rows = self.samples[run, :n].astype(float)
+        if n:
+            rows[0, 0:2] = self.starts[run]  # exact (samples are float32)
         last_step = (n - 1) * stride
         if int(self.steps[run]) != last_step or n == 0:
             cur = np.array([[*self.pos[run], self.val[run], np.linalg.norm(self.grad[run])]])

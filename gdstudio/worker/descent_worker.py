@@ -178,8 +178,6 @@ class DescentWorker(QObject):
                     current_gen = job.generation
                     carry = 0.0
                     last_emit = time.perf_counter()
-                lr, self._pending_lr = self._pending_lr, None
-                max_steps, self._pending_max_steps = self._pending_max_steps, None
                 stepping = self._step_requests > 0
                 if stepping:
                     k = self._step_requests
@@ -202,6 +200,9 @@ class DescentWorker(QObject):
                         carry = owed - k if k < kmax else 0.0
                         if k == 0:
                             continue
+                # live changes are taken only when a chunk is really about to be stepped
+                lr, self._pending_lr = self._pending_lr, None
+                max_steps, self._pending_max_steps = self._pending_max_steps, None
             gen = job.generation
             batch = job.batch
             changes = []

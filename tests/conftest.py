@@ -1,0 +1,36 @@
+"""Test-wide Qt set-up.
+
+* Without a display, Qt runs offscreen (2-D views render, OpenGL does not). Under Xvfb
+  (``xvfb-run``, CI's OpenGL pass) the real xcb platform is used and the 3D view renders.
+* ``Qt.AA_ShareOpenGLContexts`` must be set before the QApplication exists (pyqtgraph
+  shares shader programs between GL contexts): set here, at import time, before pytest-qt's
+  ``qapp`` fixture creates the application.
+* Preferences (QSettings) go to a temporary folder, never to ~/.config.
+"""
+
+import os
+import tempfile
+
+if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+try:
+    from PySide6.QtCore import QCoreApplication, QSettings, Qt
+except ImportError:  # the core tests need no Qt
+    QCoreApplication = None
+
+if QCoreApplication is not None:
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    _SETTINGS_DIR = tempfile.mkdtemp(prefix="gdstudio-test-settings-")
+    for _scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+        QSettings.setPath(QSettings.Format.IniFormat, _scope, _SETTINGS_DIR)
+
+    @pytest.fixture(scope="session")
+    def qapp_args():
+        return ["gdstudio-tests"]
+
+    @pytest.fixture(scope="session")
+    def settings_dir():
+        return _SETTINGS_DIR

@@ -1,0 +1,338 @@
+"""The studio window driven like a person would: typing, clicking, dragging, keys."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit, QPushButton, QSpinBox
+
+from gdstudio.gui.run_store import CONVERGED
+
+from .helpers import click, make_window, map_point, mouse, near, wait_done, NONE, LEFT
+
+
+def test_automation_hooks_exist(qtbot):
+    w = make_window(qtbot)
+    for name in ("functionEdit", "presetCombo", "optimizerCombo", "learningRateEdit", "stepsEdit",
+                 "randomStartsCount", "runButton", "pauseButton", "stepButton", "resetButton",
+                 "randomStartsButton", "surfaceView", "contourView", "lossPlot", "runsTable"):
+        assert w.findChild(object, name) is not None, name
+    from PySide6.QtGui import QAction
+
+    assert w.findChild(QAction, "actionExportTrajectories") is not None
+    assert w.windowTitle() == "Gradient Descent Studio"
+
+
+def test_type_function_run_and_finish(qtbot):
+    w = make_window(qtbot, function="x**2 + y**2")
+    edit = w.findChild(QLineEdit, "functionEdit")
+    edit.clear()
+    qtbot.keyClicks(edit, "(x-1)**2 + 3*(y+0.5)**2")
+    qtbot.waitUntil(lambda: w.c.problem.objective.label.replace(" ", "") == "(x-1)**2+3*(y+0.5)**2", timeout=3000)
+    # the contour image now shows the new function: minimum of the grid near (1, -0.5)
+    g = w.c.problem.grid
+    i, j = np.unravel_index(np.nanargmin(g.Z), g.Z.shape)
+    assert near((g.xs[i], g.ys[j]), (1, -0.5), 0.05)
+    qtbot.mouseClick(w.findChild(QPushButton, "runButton"), Qt.MouseButton.LeftButton)
+    assert w.c.state == "running"
+    wait_done(qtbot, w)
+    st = w.c.store
+    assert st.status[0] == CONVERGED
+    assert near(st.pos[0], (1, -0.5), 1e-4)
+    assert st.steps[0] > 5
+    model = w.table.model()
+    assert model.rowCount() == 1
+    assert model.index(0, 6).data() == "converged"
+    assert model.index(0, 7).data() == "minimum"
+    # the path drawn on the map goes from the start to the minimum
+    xy = w.contour.selected_path.getData()
+    assert near((xy[0][0], xy[1][0]), st.starts[0], 1e-6)
+    assert near((xy[0][-1], xy[1][-1]), (1, -0.5), 1e-3)
+    # status bar: step and best value
+    assert "step" in w.stat_labels["step"].text()
+    assert "best f" in w.stat_labels["best"].text()
+
+
+def test_click_on_map_adds_a_start_and_runs_from_there(qtbot):
+    w = make_window(qtbot)
+    n0 = w.c.store.n
+    target = (1.2, -1.7)
+    pos = map_point(w.contour, *target)
+    click(w.contour.viewport(), pos)
+    qtbot.waitUntil(lambda: w.c.store.n == n0 + 1, timeout=2000)
+    r = n0
+    px = (w.c.problem.domain[0][1] - w.c.problem.domain[0][0]) / w.contour.width() * 2
+    assert near(w.c.store.starts[r], target, px)
+    assert near(w.c.starts[-1], target, px)
+    path = w.c.store.path(r)
+    assert near(path[0, :2], w.c.store.starts[r], 1e-9)
+    assert w.c.store.steps[r] > 0 and w.c.store.status[r] == CONVERGED
+    assert near(path[-1, :2], (0, 0), 1e-3)
+    assert w.c.selected == r
+    qtbot.wait(60)
+    assert w.table.model().rowCount() == n0 + 1
+
+
+def test_drag_start_recomputes_during_the_move(qtbot):
+    w = make_window(qtbot)
+    c = w.c
+    c.add_start(-2.0, 2.0)
+    s = c.starts.shape[0] - 1
+    r = c.runs_of_start(s)[0]
+    qtbot.wait(60)  # the frame puts the marker on the map
+    old_path = c.store.path(r).copy()
+    vp = w.contour.viewport()
+    p0 = map_point(w.contour, -2.0, 2.0)
+    dest = (1.5, 1.0)
+    mouse(vp, "press", p0)
+    before = getattr(c, "drag_computations", 0)
+    seen_starts = []
+    for t in np.linspace(0.1, 1.0, 8):
+        x = -2.0 + t * (dest[0] + 2.0)
+        y = 2.0 + t * (dest[1] - 2.0)
+        mouse(vp, "move", map_point(w.contour, x, y), NONE, LEFT)
+        qtbot.wait(15)
+        seen_starts.append(c.store.path(r)[0, :2].copy())
+    # recomputed during the move, before any release
+    assert getattr(c, "drag_computations", 0) - before >= 3
+    mid = seen_starts[3]
+    assert not near(mid, (-2.0, 2.0), 0.2) and not near(mid, dest, 0.2)
+    mouse(vp, "release", map_point(w.contour, *dest), LEFT, NONE)
+    qtbot.wait(30)
+    px = 4 * 6.0 / w.contour.width()
+    assert near(c.starts[s], dest, px)
+    new_path = c.store.path(r)
+    assert near(new_path[0, :2], c.starts[s], 1e-9)
+    assert not near(new_path[0, :2], old_path[0, :2], 0.5)
+    assert not np.any(np.all(np.abs(c.starts - (-2.0, 2.0)) < 1e-6, axis=1))
+    assert near(new_path[-1, :2], (0, 0), 1e-3)
+
+
+def test_random_starts_fill_the_table_and_colour_basins(qtbot):
+    w = make_window(qtbot, function="(x**2 + y - 11)**2 + (x + y**2 - 7)**2", lr=0.01, max_steps=3000)
+    w.c.set_domain(((-5, 5), (-5, 5)))
+    w.findChild(QSpinBox, "randomStartsCount").setValue(300)
+    qtbot.mouseClick(w.findChild(QPushButton, "randomStartsButton"), Qt.MouseButton.LeftButton)
+    wait_done(qtbot, w, 20_000)
+    c = w.c
+    assert w.table.model().rowCount() == 300
+    (xa, xb), (ya, yb) = c.problem.domain
+    assert np.all((c.starts[:, 0] >= xa) & (c.starts[:, 0] <= xb) & (c.starts[:, 1] >= ya) & (c.starts[:, 1] <= yb))
+    minima = [cp for cp in c.critical if cp.kind == "minimum"]
+    assert len(minima) == 4  # Himmelblau
+    assert sum(cp.best for cp in c.critical) == 1
+    frame = c.build_frame()
+    crit_color = {k: col for k, col in enumerate(frame.critical_colors)}
+    assert len({tuple(col) for col in crit_color.values()}) >= 4
+    for i in range(300):
+        k = int(c.run_critical[i])
+        if k >= 0:
+            assert tuple(frame.start_colors[i]) == tuple(crit_color[k])
+    # the envelope is drawn in the curves for this many runs
+    assert frame.envelope is not None
+    assert w.curves._env[w.curves.value_plot][2].getData()[0].size > 0
+
+
+def test_bad_expression_shows_column_and_keeps_the_last_surface(qtbot):
+    w = make_window(qtbot)
+    before = w.c.problem
+    img_before = w.contour.image.image.copy()
+    edit = w.findChild(QLineEdit, "functionEdit")
+    edit.clear()
+    qtbot.keyClicks(edit, "x**2 + z")
+    edit.returnPressed.emit()
+    qtbot.waitUntil(lambda: w.editor.error_text.isVisible(), timeout=2000)
+    assert "column 8" in w.editor.error_text.text()
+    assert w.editor.error.isVisible() and w.editor.error.text() == "^"
+    assert w.c.problem is before
+    assert np.array_equal(w.contour.image.image, img_before)
+    # fixing it clears the message
+    qtbot.keyClick(edit, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(edit, "y")
+    edit.returnPressed.emit()
+    qtbot.waitUntil(lambda: not w.editor.error_text.isVisible(), timeout=2000)
+    assert w.c.problem is not before
+
+
+def test_keys_space_right_r_and_typing_is_not_stolen(qtbot):
+    w = make_window(qtbot, speed=20.0, max_steps=100000, lr=0.001, tol=0.0)
+    w.contour.setFocus()
+    qtbot.keyClick(w.contour, Qt.Key.Key_Space)
+    assert w.c.state == "running"
+    qtbot.wait(200)
+    qtbot.keyClick(w.contour, Qt.Key.Key_Space)
+    assert w.c.state == "paused"
+    qtbot.wait(100)
+    s0 = w.c.store.batch_step
+    qtbot.keyClick(w.contour, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: w.c.store.batch_step == s0 + 1, timeout=2000)
+    qtbot.wait(100)
+    assert w.c.store.batch_step == s0 + 1 and w.c.state == "paused"
+    qtbot.keyClick(w.contour, Qt.Key.Key_R)
+    assert w.c.state == "idle" and w.c.store.steps.max() == 0
+    # in the function field the same keys type text
+    edit = w.findChild(QLineEdit, "functionEdit")
+    edit.setFocus()
+    edit.setText("x**2")
+    qtbot.keyClick(edit, Qt.Key.Key_Space)
+    qtbot.keyClicks(edit, "r")
+    assert edit.text() == "x**2 r"
+    assert w.c.state == "idle"
+    qtbot.keyClick(edit, Qt.Key.Key_Left)
+    qtbot.keyClick(edit, Qt.Key.Key_Right)
+    assert w.c.state == "idle" and w.c.store.steps.max() == 0
+
+
+def test_export_then_read_back(qtbot, tmp_path):
+    w = make_window(qtbot)
+    w.c.add_start(1.0, 1.0)
+    w.c.run()
+    wait_done(qtbot, w)
+    c = w.c
+    path = tmp_path / "runs.csv"
+    rows = w.export_trajectories(str(path))
+    lines = path.read_text().splitlines()
+    assert lines[0] == "run,step,x,y,value,grad_x,grad_y"
+    assert rows == len(lines) - 1 == int(c.store.steps.sum() + c.store.n)
+    data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+    for r in range(c.store.n):
+        mine = data[data[:, 0] == r]
+        mine = mine[np.argsort(mine[:, 1])]
+        assert near(mine[0, 2:4], c.store.starts[r], 0)
+        assert near(mine[-1, 2:4], c.store.pos[r], 0)
+        assert mine[-1, 1] == c.store.steps[r]
+    side = json.loads(path.with_suffix(".json").read_text())
+    assert side["columns"][:4] == ["run", "step", "x", "y"]
+    # selected runs only
+    p2 = tmp_path / "one.csv"
+    w.export_trajectories(str(p2), runs=[1])
+    d2 = np.loadtxt(p2, delimiter=",", skiprows=1, ndmin=2)
+    assert set(d2[:, 0].astype(int)) == {1}
+    # writing into a missing folder: a status-bar message, no dialog, no exception
+    assert w.export_trajectories(str(tmp_path / "missing" / "x.csv")) is None
+    assert "Export failed" in w.message.text()
+
+
+def test_export_replays_when_chunks_exceed_the_budget(qtbot, tmp_path):
+    w = make_window(qtbot, speed=1000.0, max_steps=400, lr=0.01, tol=0.0)
+    c = w.c
+    c.random_starts(20, "sobol", 3, run=False)
+    c.store.full_budget = 10_000  # a few chunks only: the export must replay
+    c.run()
+    qtbot.waitUntil(lambda: c.store.batch_step > 40, timeout=3000)
+    c.update_settings(lr=0.02)  # a live change the replay must re-apply
+    c.update_settings(speed=None)
+    wait_done(qtbot, w)
+    assert not c.store.full_complete
+    assert any(name == "lr" for _, name, _ in c._changes)
+    p = tmp_path / "replayed.csv"
+    w.export_trajectories(str(p))
+    data = np.loadtxt(p, delimiter=",", skiprows=1, ndmin=2)
+    last = data[data[:, 1] == 400]
+    last = last[np.argsort(last[:, 0])]
+    assert last.shape[0] == 20
+    assert np.array_equal(last[:, 2:4], c.store.pos)
+    side = json.loads(p.with_suffix(".json").read_text())
+    assert side["source_of_batch_rows"] == "deterministic replay"
+
+
+def test_image_export_and_about(qtbot, tmp_path):
+    w = make_window(qtbot)
+    p = tmp_path / "views.png"
+    assert w.export_image(str(p))
+    assert p.stat().st_size > 10_000
+    box = w.show_about()
+    assert "De Cock" in box.text() and "Kaggle" in box.text() and "Assessor" in box.text()
+    box.close()
+
+
+def test_close_during_a_long_run_stops_the_worker_promptly(qtbot):
+    w = make_window(qtbot, speed=None, max_steps=10_000_000, tol=0.0, lr=1e-4)
+    w.c.random_starts(1000, "uniform", 1)
+    qtbot.waitUntil(lambda: w.c.store.batch_step > 50, timeout=5000)
+    thread = w.c.wt.thread
+    t0 = time.perf_counter()
+    w.close()
+    assert time.perf_counter() - t0 < 2.0
+    assert thread.isFinished()
+
+
+def test_worker_error_becomes_a_status_message(qtbot):
+    from gdstudio.core.objective import Objective
+
+    class Breaks(Objective):
+        names = ("x", "y")
+        label = "breaks after 30 evaluations"
+        default_domain = ((-2, 2), (-2, 2))
+        calls = 0
+
+        def value_and_grad_T(self, X):
+            import threading
+
+            if threading.current_thread() is not threading.main_thread():  # the worker
+                Breaks.calls += 1
+                if Breaks.calls > 40:
+                    raise RuntimeError("boom")
+            x, y = X
+            return x * x + y * y, np.stack([2 * x, 2 * y])
+
+        def hess(self, P):
+            return np.tile(np.eye(2) * 2, (len(P), 1, 1))
+
+    w = make_window(qtbot, speed=None, max_steps=10_000, tol=0.0, lr=1e-4)
+    w.c.set_objective(Breaks(), description="breaks")
+    Breaks.calls = 0
+    w.c.random_starts(10, run=True)
+    qtbot.waitUntil(lambda: "boom" in w.message.text(), timeout=5000)
+    assert w.c.state == "done"
+    assert w.isVisible()
+
+
+def test_compare_optimizers_side_by_side(qtbot):
+    w = make_window(qtbot, lr=0.01)
+    w.compare.set_checked(("gd", "momentum", "adam"))
+    c = w.c
+    assert [sp.optimizer for sp in c.specs] == ["gd", "momentum", "adam"]
+    assert len({sp.start for sp in c.specs}) == 1
+    c.run()
+    wait_done(qtbot, w)
+    frame = c.build_frame()
+    assert [label for label, _ in frame.legend] == ["gd", "momentum", "adam"]
+    assert len({tuple(col) for col in frame.path_colors}) == 3
+    # the three ran with their own optimizers (different step counts)
+    assert len(set(c.store.steps.tolist())) > 1
+    assert len(w.contour.legend.items) >= 3
+
+
+def test_selecting_a_row_highlights_the_run(qtbot):
+    w = make_window(qtbot)
+    w.c.random_starts(20, "sobol", 0)
+    wait_done(qtbot, w)
+    t = w.table
+    idx = t.model().index(7, 0)
+    t.selectionModel().setCurrentIndex(idx, t.selectionModel().SelectionFlag.ClearAndSelect
+                                       | t.selectionModel().SelectionFlag.Rows)
+    r = t.proxy.mapToSource(idx).row()
+    assert w.c.selected == r
+    qtbot.wait(80)
+    xy = w.contour.selected_path.getData()
+    assert near((xy[0][0], xy[1][0]), w.c.store.starts[r], 1e-6)
+    assert w.inspector.report["where"].startswith(f"run {r}")
+    assert w.inspector.report["eig"] is not None
+    assert abs(w.inspector.report["lr_max"] - 2 / 6) < 1e-9  # Hessian diag(2, 6)
+
+
+def test_live_learning_rate_change_reaches_the_running_batch(qtbot):
+    w = make_window(qtbot, speed=200.0, max_steps=100_000, lr=1e-3, tol=0.0)
+    w.c.run()
+    qtbot.waitUntil(lambda: w.c.store.batch_step > 5, timeout=3000)
+    gen = w.c.generation
+    w.params.set_lr(0.0123)
+    qtbot.waitUntil(lambda: any(n == "lr" for _, n, _ in w.c._changes), timeout=3000)
+    assert w.c.generation == gen  # live: not restarted
+    assert [v for _, n, v in w.c._changes if n == "lr"][-1] == 0.0123
+    assert w.findChild(QLineEdit, "learningRateEdit").text() == "0.0123"
