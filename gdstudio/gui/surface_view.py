@@ -67,8 +67,8 @@ CAMERA_PRESETS = ("top", "perspective", "side")
 ARROWS_DRAPE_ELEVATION = 62.0  # degrees: above this the gradient arrows move onto the surface
 PICK_RADIUS_PX = 10.0  # how near (screen pixels, beyond the marker's own radius) grabs a start
 DRAG_EMIT_INTERVAL = 1.0 / 60.0
-HINT = ("Drag a white start point to move it along the surface  ·  Shift+drag: move the nearest "
-        "start  ·  drag elsewhere: rotate  ·  wheel: zoom  ·  Ctrl+drag: pan")
+HINT = ("Drag a white start point to slide it on the surface · Shift+drag: nearest start · "
+        "drag elsewhere: rotate · wheel: zoom · Ctrl+drag: pan")
 
 # lifts above the surface (visual units) so lines and markers never z-fight with it
 LIFT_LINES = 0.006
@@ -369,11 +369,11 @@ class SurfaceView(QWidget):
 
         self._hint = QLabel(self)
         self._hint.setWordWrap(True)
+        self._hint.setToolTip(HINT.replace(" · ", "\n"))
         self._hint.setStyleSheet("color: #8a8f9c; font-size: 11px;")
         self._readout = QLabel(self)
         self._readout.setStyleSheet("color: #c8ccd6; font-family: monospace;")
         self._readout.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self._readout.setMinimumWidth(200)
 
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
@@ -573,7 +573,10 @@ class SurfaceView(QWidget):
 
     def highlight_run(self, index: int) -> None:
         """Emphasise trajectory ``index`` (thicker, brighter; the others dim); -1: none."""
-        self._highlight = int(index) if index is not None else -1
+        index = int(index) if index is not None else -1
+        if index == self._highlight:
+            return  # the main window calls this on every frame
+        self._highlight = index
         self._draw_trajectories()
 
     def set_camera(self, preset: str) -> None:
@@ -858,9 +861,9 @@ class SurfaceView(QWidget):
         if self.action_move_starts.isChecked():
             self._hint.setText(HINT)
         else:
-            self._hint.setText("Drag: rotate  ·  Shift+drag: move the nearest start point  ·  "
-                               "wheel: zoom  ·  Ctrl+drag: pan  ·  (turn on “Move start "
-                               "points” to grab a start by pressing on it)")
+            self._hint.setText("Drag: rotate · Shift+drag: move the nearest start point · "
+                               "wheel: zoom · Ctrl+drag: pan · (turn on “Move start points” "
+                               "to grab a start by pressing on it)")
 
     # ------------------------------------------------------------------------------------------
     # mapping helpers
