@@ -1,0 +1,605 @@
+"""The neural-network part of the "Data & model" panel: a small feed-forward network on a
+toy data set (or your CSV), and two ways to look at its loss, which lives in hundreds of
+dimensions, in the window's two 2-D views.
+
+* **Slice over two weights** (``sliceButton``): two chosen weights vary, every other weight
+  is frozen (``SliceObjective``); descent then runs on just those two through the normal
+  controller, so the 3D view, the contour map, the curves and the table work as for a typed
+  function.
+* **Train all weights & show landscape** (``landscapeButton``): full-dimensional descent
+  (``BatchDescent`` on the ``MLPObjective``) from several seeded initialisations side by
+  side, in a background thread with a progress bar and Cancel; then the loss on the plane
+  through the final weights spanned by the two PCA directions of the trajectory (or two
+  filter-normalised random directions), after Li et al. (2018), with the projected training
+  path drawn on it and the share of the path's variance the plane explains.
+
+objectNames: ``datasetCombo``, ``seedSpin``, ``hiddenEdit``, ``activationCombo``,
+``batchSizeSpin`` (0 = full batch), ``networkError``, ``weightXCombo``, ``weightYCombo``,
+``sliceButton``, ``sliceNote``, ``trainOptimizerCombo``, ``trainLrEdit``, ``trainStepsSpin``,
+``initsSpin``, ``directionsCombo``, ``landscapeButton``, ``landscapeProgress``,
+``landscapeCancelButton``, ``landscapePhase``, ``explainedLabel``, ``initsTable``,
+``trainLossPlot``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGroupBox, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from . import palette
+from .model_panel import ERROR_STYLE, NOTE_STYLE, Shown, fmt, precompute_grid
+
+TOY = ("sine", "xor", "moons", "circles", "spirals")
+CSV_KEY = "csv"
+#: share of the progress bar taken by training (the rest is the landscape)
+TRAIN_SHARE = 0.6
+#: training steps per progress report / cancel check
+TRAIN_CHUNK = 20
+
+
+@dataclass
+class Training:
+    """The result of full training: trajectories (T, N, d) (rows after a run stopped repeat
+    its last point), per-step values (T, N), each run's steps, final full-data losses, and
+    the settings it was trained with (``key``)."""
+
+    key: tuple
+    problem: object
+    trajectories: np.ndarray
+    values: np.ndarray
+    steps: np.ndarray
+    final_loss: np.ndarray
+    status: list
+    seeds: list
+
+
+def plane_domain(coords: np.ndarray, random: bool) -> tuple:
+    """A box around the projected path (15% margin); random planes also show [-1, 1]²
+    (the filter-normalised scale of Li et al.)."""
+    lo = coords.min(axis=0)
+    hi = coords.max(axis=0)
+    span = float(max(np.max(hi - lo), 1e-3))
+    pad = 0.15 * span
+    lo, hi = lo - pad, hi + pad
+    if random:
+        lo, hi = np.minimum(lo, -1.0), np.maximum(hi, 1.0)
+    # keep the aspect within 1:3 so neither axis is a sliver
+    w = hi - lo
+    need = w.max() / 3.0
+    for k in range(2):
+        if w[k] < need:
+            c = 0.5 * (lo[k] + hi[k])
+            lo[k], hi[k] = c - need / 2, c + need / 2
+    return ((float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1])))
+
+
+def landscape_shown(tr: Training, k: int, method: str, seed: int, job, span=(0.0, 1.0)) -> Shown:
+    """The plane through init ``k``'s final weights (PCA of its path, or random
+    filter-normalised directions), its grid evaluated in the job, and the projected path."""
+    from ..core.models.landscape import PlaneObjective, pca_directions, project, random_directions
+
+    prob = tr.problem
+    obj = prob.objective
+    T = int(tr.steps[k]) + 1
+    traj = np.asarray(tr.trajectories[:T, k, :], float)
+    final = traj[-1]
+    if method == "pca":
+        d1, d2, explained = pca_directions(traj)
+    else:
+        d1, d2 = random_directions(obj, final, seed=seed)
+        explained = None
+    coords = project(traj, final, d1, d2)
+    dom = plane_domain(coords, method != "pca")
+    names = ("PC1", "PC2") if method == "pca" else ("α", "β")
+    plane = PlaneObjective(obj, final, d1, d2, names=names, domain=dom)
+    wrapped = precompute_grid(plane, dom, job, span)
+    heights = np.asarray(plane.full_value(coords), float)
+    path = np.column_stack([coords, heights])
+    if method == "pca":
+        share = float(np.sum(explained))
+        how = (f"the plane of the two principal directions of init {k + 1}'s training path "
+               f"(explains {100 * share:.1f}% of its variance)")
+    else:
+        how = f"a plane of two random filter-normalised directions through init {k + 1}'s final weights"
+    desc = (f"{prob.description} Trained with all {obj.dim} weights free; the map shows the loss on "
+            f"{how}, with the training path projected onto it (orange). The origin is the final "
+            f"weights (loss {fmt(tr.final_loss[k])}).")
+    loss = "cross-entropy" if prob.task == "classification" else "MSE"
+    arch = "-".join(str(v) for v in obj.sizes)
+    plane_name = "PCA plane" if method == "pca" else "random plane"
+    title = f"{loss} of the {arch} network on the {plane_name} through init {k + 1}'s final weights"
+    return Shown("mlp-plane", prob, wrapped, plane, dom, desc, coords[:1].copy(), plane.embed,
+                 None, path, extra={"explained": explained, "init": k, "method": method},
+                 title=title, axis_labels=names)
+
+
+class LandscapePanel(QGroupBox):
+    def __init__(self, features, model_panel, parent=None):
+        super().__init__("Neural network", parent)
+        self.f = features
+        self.mp = model_panel
+        self.training: Optional[Training] = None
+        self._job = None
+        self._names: tuple = ()
+        self._shown: Optional[Shown] = None
+        lay = QVBoxLayout(self)
+        lay.setSpacing(4)
+        form = QFormLayout()
+        form.setVerticalSpacing(4)
+        drow = QHBoxLayout()
+        self.dataset = QComboBox()
+        self.dataset.setObjectName("datasetCombo")
+        for name in TOY:
+            self.dataset.addItem(name, name)
+        self.dataset.addItem("your CSV", CSV_KEY)
+        self.dataset.setCurrentIndex(TOY.index("moons"))
+        self.dataset.setToolTip("sine: regression; xor, moons, circles, spirals: two classes in the plane")
+        drow.addWidget(self.dataset, 1)
+        drow.addWidget(QLabel("seed"))
+        self.seed = QSpinBox()
+        self.seed.setObjectName("seedSpin")
+        self.seed.setRange(0, 99_999)
+        self.seed.setToolTip("Seeds the toy data, the initial weights and the mini-batch order")
+        drow.addWidget(self.seed)
+        form.addRow("Data", drow)
+        arow = QHBoxLayout()
+        self.hidden = QLineEdit("8,8")
+        self.hidden.setObjectName("hiddenEdit")
+        self.hidden.setToolTip("Widths of the hidden layers, e.g. 8,8 or 16 or 32,32,16")
+        self.hidden.setMaximumWidth(90)
+        arow.addWidget(self.hidden)
+        self.activation = QComboBox()
+        self.activation.setObjectName("activationCombo")
+        for a in ("tanh", "relu", "sigmoid"):
+            self.activation.addItem(a, a)
+        arow.addWidget(self.activation, 1)
+        form.addRow("Hidden layers", arow)
+        self.batch = QSpinBox()
+        self.batch.setObjectName("batchSizeSpin")
+        self.batch.setRange(0, 100_000)
+        self.batch.setSpecialValueText("full batch")
+        self.batch.setToolTip("Mini-batch size (0 = full batch). Each step uses a different seeded "
+                              "batch, so the path is noisy")
+        form.addRow("Mini-batch", self.batch)
+        lay.addLayout(form)
+        self.error = QLabel("")
+        self.error.setObjectName("networkError")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.hide()
+        lay.addWidget(self.error)
+
+        # slice
+        sbox = QGroupBox("Slice: two weights vary, the rest frozen")
+        sl = QVBoxLayout(sbox)
+        wrow = QHBoxLayout()
+        self.wx = QComboBox()
+        self.wx.setObjectName("weightXCombo")
+        self.wy = QComboBox()
+        self.wy.setObjectName("weightYCombo")
+        for cb in (self.wx, self.wy):
+            cb.setMaxVisibleItems(20)
+        wrow.addWidget(self.wx, 1)
+        wrow.addWidget(QLabel("×"))
+        wrow.addWidget(self.wy, 1)
+        sl.addLayout(wrow)
+        self.slice_button = QPushButton("Show the slice over these two weights")
+        self.slice_button.setObjectName("sliceButton")
+        sl.addWidget(self.slice_button)
+        self.slice_note = QLabel("")
+        self.slice_note.setObjectName("sliceNote")
+        self.slice_note.setWordWrap(True)
+        self.slice_note.setStyleSheet(NOTE_STYLE)
+        sl.addWidget(self.slice_note)
+        lay.addWidget(sbox)
+
+        # full training
+        tbox = QGroupBox("All weights train")
+        tl = QVBoxLayout(tbox)
+        tform = QFormLayout()
+        tform.setVerticalSpacing(4)
+        orow = QHBoxLayout()
+        self.optimizer = QComboBox()
+        self.optimizer.setObjectName("trainOptimizerCombo")
+        from ..core.optimizers import OPTIMIZERS
+
+        for o in OPTIMIZERS:
+            self.optimizer.addItem(o, o)
+        self.optimizer.setCurrentIndex(list(OPTIMIZERS).index("adam"))
+        orow.addWidget(self.optimizer, 1)
+        orow.addWidget(QLabel("lr"))
+        self.lr = QLineEdit("0.01")
+        self.lr.setObjectName("trainLrEdit")
+        self.lr.setMaximumWidth(70)
+        orow.addWidget(self.lr)
+        tform.addRow("Optimizer", orow)
+        srow = QHBoxLayout()
+        self.steps = QSpinBox()
+        self.steps.setObjectName("trainStepsSpin")
+        self.steps.setRange(1, 100_000)
+        self.steps.setValue(500)
+        self.steps.setSingleStep(100)
+        srow.addWidget(self.steps)
+        srow.addWidget(QLabel("initialisations"))
+        self.inits = QSpinBox()
+        self.inits.setObjectName("initsSpin")
+        self.inits.setRange(1, 8)
+        self.inits.setValue(3)
+        srow.addWidget(self.inits)
+        tform.addRow("Steps", srow)
+        self.directions = QComboBox()
+        self.directions.setObjectName("directionsCombo")
+        self.directions.addItem("PCA of the training path", "pca")
+        self.directions.addItem("random, filter-normalised", "random")
+        tform.addRow("Plane", self.directions)
+        tl.addLayout(tform)
+        self.train_button = QPushButton("Train all weights && show landscape")
+        self.train_button.setObjectName("landscapeButton")
+        tl.addWidget(self.train_button)
+        prow = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setObjectName("landscapeProgress")
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+        self.progress.setFormat("%p%")
+        prow.addWidget(self.progress, 1)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("landscapeCancelButton")
+        self.cancel_button.setEnabled(False)
+        prow.addWidget(self.cancel_button)
+        tl.addLayout(prow)
+        self.phase = QLabel("")
+        self.phase.setObjectName("landscapePhase")
+        self.phase.setStyleSheet(NOTE_STYLE)
+        self.phase.setWordWrap(True)
+        tl.addWidget(self.phase)
+        self.explained = QLabel("")
+        self.explained.setObjectName("explainedLabel")
+        self.explained.setWordWrap(True)
+        tl.addWidget(self.explained)
+        self.table = QTableWidget(0, 4)
+        self.table.setObjectName("initsTable")
+        self.table.setHorizontalHeaderLabels(["init", "final loss", "steps", "status"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setToolTip("Different initialisations reach different minima; click one to see "
+                              "the landscape around its final weights")
+        self.table.setMaximumHeight(130)
+        tl.addWidget(self.table)
+        self.loss_plot = pg.PlotWidget()
+        self.loss_plot.setObjectName("trainLossPlot")
+        self.loss_plot.setBackground("#1e1e24")
+        self.loss_plot.setMinimumHeight(140)
+        self.loss_plot.setMaximumHeight(180)
+        pi = self.loss_plot.getPlotItem()
+        pi.setLogMode(False, True)
+        pi.setLabel("bottom", "step")
+        pi.setLabel("left", "loss (log)")
+        pi.setMenuEnabled(False)
+        pi.hideButtons()
+        pi.addLegend(offset=(-4, 4), labelTextSize="7pt")
+        tl.addWidget(self.loss_plot)
+        lay.addWidget(tbox)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(400)
+        self._debounce.timeout.connect(self.apply)
+        self.dataset.currentIndexChanged.connect(self._dataset_chosen)
+        self.seed.valueChanged.connect(lambda _v: self._debounce.start())
+        self.hidden.textEdited.connect(lambda _t: self._debounce.start())
+        self.hidden.returnPressed.connect(self.apply)
+        self.activation.currentIndexChanged.connect(lambda _i: self.apply())
+        self.batch.valueChanged.connect(lambda _v: self._debounce.start())
+        self.slice_button.clicked.connect(self.show_slice)
+        self.train_button.clicked.connect(self.train)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.table.cellClicked.connect(lambda r, _c: self.show_landscape(r))
+
+    # -- settings ----------------------------------------------------------------------------
+    def uses_csv(self) -> bool:
+        return self.dataset.currentData() == CSV_KEY
+
+    def use_csv(self) -> None:
+        with QSignalBlocker(self.dataset):
+            self.dataset.setCurrentIndex(self.dataset.findData(CSV_KEY))
+
+    def use_toy(self) -> None:
+        if self.uses_csv():
+            with QSignalBlocker(self.dataset):
+                self.dataset.setCurrentIndex(TOY.index("moons"))
+
+    def _dataset_chosen(self, _i: int) -> None:
+        if self.uses_csv() and self.mp.tables.get("csv") is None:
+            self.error.setText("Open a CSV file first (Open CSV… or drop one on the window).")
+            self.error.show()
+            self.mp._sections()
+            self.mp.data_box.setVisible(True)
+            return
+        self.mp.source = "csv" if self.uses_csv() else self.mp.source
+        self.mp._filled = None
+        self.mp._sections()
+        self.apply()
+
+    def settings(self) -> dict:
+        """The network's settings, read in the GUI thread (jobs get plain values)."""
+        csv = self.uses_csv() and self.mp.tables.get("csv") is not None
+        data = self.mp.tables["csv"].path if csv else self.dataset.currentData()
+        if data == CSV_KEY:
+            data = "moons"
+        x = self.mp.feature.currentData() if csv else None
+        y = self.mp.target.currentData() if csv else None
+        return dict(data=data, x=x, y=y, hidden=self.hidden.text().strip(),
+                    activation=self.activation.currentData(), seed=int(self.seed.value()),
+                    batch_size=int(self.batch.value()) or None)
+
+    @staticmethod
+    def key_of(s: dict) -> tuple:
+        return tuple(sorted(s.items()))
+
+    @staticmethod
+    def build(s: dict, n_starts: int = 1):
+        from ..core.models.problems import build_problem
+
+        return build_problem("mlp", s["data"], x=s["x"], y=s["y"], hidden=s["hidden"],
+                             activation=s["activation"], seed=s["seed"],
+                             batch_size=s["batch_size"], n_starts=n_starts)
+
+    # -- slice mode --------------------------------------------------------------------------
+    def apply(self) -> None:
+        """Rebuild the network with the current settings and show a slice."""
+        self._debounce.stop()
+        self.show_slice()
+
+    def _pair(self) -> tuple:
+        a, b = self.wx.currentData(), self.wy.currentData()
+        return a, b
+
+    def show_slice(self) -> None:
+        from ..core.models.landscape import SliceObjective
+
+        s = self.settings()
+        key = self.key_of(s)
+        wa, wb = self._pair()
+        tr = self.training if self.training is not None and self.training.key == key else None
+        base_from = None
+        if tr is not None:
+            k = int(np.nanargmin(np.where(np.isfinite(tr.final_loss), tr.final_loss, np.inf)))
+            T = int(tr.steps[k])
+            base_theta = np.asarray(tr.trajectories[T, k], float).copy()
+            base_from = f"the trained weights of init {k + 1} (loss {fmt(tr.final_loss[k])})"
+        else:
+            base_theta = None
+
+        def build(job):
+            prob = self.build(s)
+            obj = prob.objective
+            base = prob.default_starts[0] if base_theta is None else base_theta
+            names = obj.names
+            i = names.index(wa) if wa in names else 0
+            j = names.index(wb) if wb in names else (1 if i != 1 else 0)
+            if i == j:
+                j = (i + 1) % len(names)
+            inner = SliceObjective(obj, base, i, j)
+            dom = inner.domain()
+            wrapped = precompute_grid(inner, dom, job)
+            src = base_from or f"their initial values (seed {s['seed']})"
+            batch = (f" Mini-batches of {obj.batch_size}: the gradient of each step uses a different "
+                     f"batch, so the path is noisy; the map shows the loss on all the data."
+                     if obj.batch_size else "")
+            desc = (f"{prob.description} The map shows the slice over {names[i]} and {names[j]}; the "
+                    f"other {obj.dim - 2} weights are frozen at {src}.{batch}")
+            loss = "cross-entropy" if prob.task == "classification" else "MSE"
+            arch = "-".join(str(v) for v in obj.sizes)
+            title = (f"{loss} of the {arch} network over {names[i]} and {names[j]} "
+                     f"(the other {obj.dim - 2} weights frozen)")
+            return Shown("mlp-slice", prob, wrapped, inner, tuple(dom), desc,
+                         np.asarray(base, float)[[i, j]][None, :], inner.embed, None,
+                         extra={"pair": (i, j), "names": names, "base_from": src},
+                         title=title, axis_labels=(names[i], names[j]))
+
+        self.error.hide()
+        self.mp.description.setText("Building the network and the slice…")
+        self.f.request(build, self._slice_built, self._failed, label="mlp")
+
+    def _slice_built(self, shown: Shown) -> None:
+        self.error.hide()
+        names = shown.extra["names"]
+        i, j = shown.extra["pair"]
+        if names != self._names:
+            self._names = names
+            with QSignalBlocker(self.wx), QSignalBlocker(self.wy):
+                for cb in (self.wx, self.wy):
+                    cb.clear()
+                    for n in names:
+                        cb.addItem(n, n)
+        with QSignalBlocker(self.wx), QSignalBlocker(self.wy):
+            self.wx.setCurrentIndex(i)
+            self.wy.setCurrentIndex(j)
+        self.slice_note.setText(f"{names[i]} and {names[j]} vary; the other {len(names) - 2} weights are "
+                                f"frozen at {shown.extra['base_from']}. Press ▶ Run to descend on the two.")
+        self._shown = shown
+        self.mp._shown = shown
+        self.f.show(shown)
+        self.mp.description.setText(shown.description)
+
+    def _failed(self, message: str, err) -> None:
+        text = message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
+        self.error.setText(text)
+        self.error.show()
+        self.mp.description.setText(self.mp._shown.description if self.mp._shown is not None
+                                    else "Nothing shown: fix the problem above.")
+
+    # -- full training ---------------------------------------------------------------------------
+    def _lr_value(self) -> Optional[float]:
+        try:
+            v = float(self.lr.text())
+        except ValueError:
+            return None
+        return v if np.isfinite(v) and v > 0 else None
+
+    def train(self) -> None:
+        """Train every weight from several initialisations in the background, then show the
+        landscape around the best one's final weights."""
+        from ..core.optimizers import HYPER_DEFAULTS
+
+        lr = self._lr_value()
+        if lr is None:
+            self.error.setText("The training learning rate must be a positive number, e.g. 0.01.")
+            self.error.show()
+            return
+        self.error.hide()
+        s = self.settings()
+        key = self.key_of(s)
+        opt = self.optimizer.currentData()
+        steps = int(self.steps.value())
+        n = int(self.inits.value())
+        method = self.directions.currentData()
+        hyper = dict(HYPER_DEFAULTS.get(opt, {}))
+
+        def work(job):
+            from ..core.runner import BatchDescent
+
+            prob = self.build(s, n_starts=n)
+            obj = prob.objective
+            seeds = [s["seed"] + 1000 * r for r in range(n)]
+            P0 = np.vstack([obj.init_params(1, seed=sd) for sd in seeds])
+            batch = BatchDescent(obj, P0, optimizer=opt, lr=lr, max_steps=steps, tol=1e-7, **hyper)
+            pts = [P0[None].copy()]
+            vals = [np.asarray(obj.full_value(P0), float)[None]]
+            while not batch.done:
+                job.check()
+                ch = batch.advance(TRAIN_CHUNK)
+                if ch.n_steps == 0:
+                    break
+                pts.append(np.array(ch.points))
+                vals.append(np.array(ch.values))
+                job.progress(TRAIN_SHARE * batch.step / max(1, steps))
+            job.progress(TRAIN_SHARE)
+            traj = np.concatenate(pts)
+            final = np.asarray(batch.points, float).copy()
+            final_loss = np.asarray(obj.full_value(final), float)
+            tr = Training(key, prob, traj, np.concatenate(vals), np.asarray(batch.steps).copy(),
+                          final_loss, batch.status_names(), seeds)
+            finite = np.where(np.isfinite(final_loss), final_loss, np.inf)
+            k = int(np.argmin(finite))
+            shown = landscape_shown(tr, k, method, s["seed"], job, (TRAIN_SHARE, 1.0))
+            job.progress(1.0)
+            return tr, shown
+
+        self._start_job(work, "Training all weights…")
+
+    def show_landscape(self, k: int) -> None:
+        """The landscape around init ``k``'s final weights (after training)."""
+        tr = self.training
+        if tr is None or not 0 <= k < tr.final_loss.size or (self._job is not None and self._job.isRunning()):
+            return
+        method = self.directions.currentData()
+        seed = int(self.seed.value())
+
+        def work(job):
+            shown = landscape_shown(tr, k, method, seed, job, (0.0, 1.0))
+            job.progress(1.0)
+            return tr, shown
+
+        self._start_job(work, f"Computing the landscape around init {k + 1}…")
+
+    def _start_job(self, work, phase: str) -> None:
+        if self._job is not None and self._job.isRunning():
+            self._job.cancel()
+        self.progress.setValue(0)
+        self.phase.setText(phase)
+        self.train_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self._job = self.f.jobs.start(work, self._trained, self._train_failed, self._progress,
+                                      self._cancelled, name="gdstudio-training")
+
+    def _progress(self, f: float) -> None:
+        self.progress.setValue(int(round(1000 * f)))
+        if f >= TRAIN_SHARE and self.phase.text().startswith("Training"):
+            self.phase.setText("Computing the loss landscape…")
+
+    def cancel(self) -> None:
+        if self._job is not None:
+            self._job.cancel()
+            self.phase.setText("Cancelling…")
+
+    def _cancelled(self) -> None:
+        self._job = None
+        self.progress.setValue(0)
+        self.phase.setText("Cancelled; nothing changed.")
+        self.train_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+
+    def _train_failed(self, message: str, err) -> None:
+        self._job = None
+        self.train_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.progress.setValue(0)
+        self.phase.setText("")
+        self._failed(message, err)
+
+    def _trained(self, result) -> None:
+        tr, shown = result
+        self._job = None
+        self.training = tr
+        self.progress.setValue(self.progress.maximum())
+        self.train_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        k = shown.extra["init"]
+        self.phase.setText(f"Done: {tr.final_loss.size} initialisations trained; showing init {k + 1}.")
+        ex = shown.extra["explained"]
+        if ex is not None:
+            self.explained.setText(f"PCA plane explains {100 * float(np.sum(ex)):.1f}% of the trajectory's "
+                                   f"variance (PC1 {100 * ex[0]:.1f}%, PC2 {100 * ex[1]:.1f}%).")
+        else:
+            self.explained.setText("Random filter-normalised plane: the training path mostly leaves it; "
+                                   "its projection is drawn.")
+        self._fill_table(tr, k)
+        self._plot_losses(tr)
+        self._shown = shown
+        self.mp._shown = shown
+        self.f.show(shown)
+        self.mp.description.setText(shown.description)
+
+    def _fill_table(self, tr: Training, current: int) -> None:
+        n = tr.final_loss.size
+        self.table.setRowCount(n)
+        best = int(np.argmin(np.where(np.isfinite(tr.final_loss), tr.final_loss, np.inf)))
+        for r in range(n):
+            cells = [f"{r + 1}" + (" (best)" if r == best else ""), fmt(tr.final_loss[r]),
+                     f"{int(tr.steps[r]):,}", tr.status[r].replace("_", " ")]
+            for c, text in enumerate(cells):
+                it = QTableWidgetItem(text)
+                it.setForeground(palette.qcolor(palette.series(r)))
+                self.table.setItem(r, c, it)
+        with QSignalBlocker(self.table):
+            self.table.selectRow(current)
+
+    def _plot_losses(self, tr: Training) -> None:
+        pi = self.loss_plot.getPlotItem()
+        pi.clear()
+        if pi.legend is not None:
+            pi.legend.clear()
+        T = tr.values.shape[0]
+        for r in range(tr.values.shape[1]):
+            n = min(T, int(tr.steps[r]) + 1)
+            v = np.asarray(tr.values[:n, r], float)
+            ok = np.isfinite(v) & (v > 0)
+            steps = np.arange(n)[ok]
+            pi.plot(steps, v[ok], pen=pg.mkPen(palette.qcolor(palette.series(r)), width=1.5),
+                    name=f"init {r + 1}: {fmt(tr.final_loss[r])}")
+
+    def shutdown(self) -> None:
+        if self._job is not None:
+            self._job.cancel()

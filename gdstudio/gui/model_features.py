@@ -1,0 +1,363 @@
+"""Models fitted to data, in the window: the entry point.
+
+``install(window) -> ModelFeatures`` adds to an existing :class:`~.main_window.MainWindow`,
+through its public API only (``add_panel``, the controller, ``show_message``, the views):
+
+* the **Data & model** dock (:mod:`.model_panel`, with the network's
+  :mod:`.landscape_panel` inside): choose a line fit on the Ames housing data, a model you
+  type on your CSV, or a neural network; the map then shows the cost J over the model's
+  parameters and descent runs on it through the controller as for a typed function;
+* the **Data** dock (:mod:`.data_view`): the data and the selected run's current fit, live;
+* the **Brute force vs gradient** dock (:mod:`.bruteforce_panel`);
+* overlays on the contour map and the 3D view: the least-squares solution (◆), the best
+  grid point (✕) and a network's projected training path;
+* dropping a ``.csv`` file anywhere on the window opens it as data.
+
+Installing twice returns the first ``ModelFeatures``. Slow work (building models, their
+cost grids, full training, landscapes, grid searches) runs in background threads
+(:class:`~.model_panel.JobPool`); they are cancelled and joined when the window closes.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QScrollArea
+
+from .bruteforce_panel import BruteForcePanel
+from .data_view import DataView
+from .model_panel import JobPool, ModelPanel, PrecomputedGrid, Shown
+
+__all__ = ["ModelFeatures", "install"]
+
+CF_COLOR = (255, 205, 40)
+PATH_COLOR = (255, 150, 40)
+GRID_COLOR = (90, 230, 255)
+
+
+def install(window) -> "ModelFeatures":
+    """Add the model panels to ``window`` (once; a second call returns the same object)."""
+    existing = getattr(window, "model_features", None)
+    if isinstance(existing, ModelFeatures):
+        return existing
+    mf = ModelFeatures(window)
+    window.model_features = mf
+    return mf
+
+
+def _set_starts(controller, P) -> None:
+    """Replace the controller's starts by ``P`` (M, 2), back at step 0."""
+    P = np.asarray(P, float).reshape(-1, 2)
+    if hasattr(controller, "set_starts"):
+        controller.set_starts(P)
+        return
+    controller.basin_mode = False
+    controller.starts = P.copy()
+    controller.reset()
+
+
+class ModelFeatures(QObject):
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.controller = getattr(window, "controller", None) or window.c
+        self.jobs = JobPool(self)
+        self.shown: Optional[Shown] = None
+        self._applied = None
+        self._gen = 0
+        self._pending = None
+        self._mapping = None
+
+        self.data_view = DataView()
+        self.panel = ModelPanel(self)
+        self.bruteforce = BruteForcePanel(self)
+        scroll = QScrollArea()
+        scroll.setObjectName("modelPanelScroll")
+        scroll.setWidget(self.panel)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(330)
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        # the model panel is a tab next to the window's Setup panel; data and brute force are
+        # tabs on the right, so the 3D view and the map keep their room
+        self.model_dock = window.add_panel(scroll, "Data && model", left)
+        self.data_dock = window.add_panel(self.data_view, "Data", right)
+        self.brute_dock = window.add_panel(self.bruteforce, "Brute force vs gradient", right)
+        for dock, name in ((self.model_dock, "modelDock"), (self.data_dock, "dataDock"),
+                           (self.brute_dock, "bruteForceDock")):
+            dock.setObjectName(name)
+        setup = getattr(window, "panel_dock", None)
+        try:
+            if setup is not None:
+                window.tabifyDockWidget(setup, self.model_dock)
+                setup.raise_()
+            window.tabifyDockWidget(self.data_dock, self.brute_dock)
+            self.data_dock.raise_()
+            window.resizeDocks([self.data_dock], [400], Qt.Orientation.Horizontal)
+        except Exception:  # pragma: no cover - docks stay stacked
+            pass
+        self._overlays()
+
+        c = self.controller
+        c.sig_problem_changed.connect(self._problem_changed)
+        c.sig_frame.connect(self._frame)
+        params = getattr(window, "params", None)
+        if params is not None and hasattr(params, "sig_settings"):
+            params.sig_settings.connect(lambda _d: self.panel.update_lr_warning())
+        # settings changed by code (no controller signal for it): a cheap poll
+        self._lr_timer = QTimer(self)
+        self._lr_timer.setInterval(250)
+        self._lr_timer.timeout.connect(self.panel.update_lr_warning)
+        self._lr_timer.start()
+        window.setAcceptDrops(True)
+        window.installEventFilter(self)
+        self.bruteforce.compute_sweep()
+
+    # -- overlays ---------------------------------------------------------------------------
+    def _overlays(self) -> None:
+        pi = self.window.contour.getPlotItem()
+        self.cf_marker = pg.ScatterPlotItem(symbol="d", size=17, brush=pg.mkBrush(*CF_COLOR),
+                                            pen=pg.mkPen((0, 0, 0), width=1.5), pxMode=True)
+        self.cf_marker.setZValue(16)
+        self.cf_text = pg.TextItem("least squares", color=CF_COLOR, anchor=(-0.12, 1.1))
+        self.cf_text.setZValue(16)
+        self.path_item = pg.PlotDataItem(pen=pg.mkPen(PATH_COLOR, width=2.2, style=Qt.PenStyle.DashLine))
+        self.path_item.setZValue(3)
+        self.path_start = pg.ScatterPlotItem(symbol="o", size=9, brush=pg.mkBrush(*PATH_COLOR), pen=None)
+        self.path_start.setZValue(3)
+        self.grid_best = pg.ScatterPlotItem(symbol="x", size=15, brush=pg.mkBrush(*GRID_COLOR),
+                                            pen=pg.mkPen(*GRID_COLOR, width=2), pxMode=True)
+        self.grid_best.setZValue(16)
+        for it in (self.cf_marker, self.cf_text, self.path_item, self.path_start, self.grid_best):
+            pi.addItem(it)
+        self.cf_text.hide()
+        self._gl = {}
+        surf = getattr(self.window, "surface", None)
+        view = getattr(surf, "gl_view", None) if surf is not None else None
+        if view is None:
+            return
+        try:
+            import pyqtgraph.opengl as gl
+
+            opts = "additive"
+            try:
+                from .surface_view import GL_OVERLAY
+
+                opts = GL_OVERLAY
+            except ImportError:
+                pass
+            self._gl["cf"] = gl.GLScatterPlotItem(pos=np.zeros((0, 3)), size=16, pxMode=True,
+                                                  color=(1.0, 0.8, 0.15, 1.0), glOptions=opts)
+            self._gl["grid"] = gl.GLScatterPlotItem(pos=np.zeros((0, 3)), size=12, pxMode=True,
+                                                    color=(0.35, 0.9, 1.0, 1.0), glOptions=opts)
+            self._gl["path"] = gl.GLLinePlotItem(pos=np.zeros((0, 3)), width=2.5, mode="line_strip",
+                                                 color=(1.0, 0.6, 0.15, 1.0), glOptions=opts)
+            for it in self._gl.values():
+                it.setVisible(False)
+                view.addItem(it)
+        except Exception:  # no OpenGL: the 2-D overlays still work
+            self._gl = {}
+
+    def _update_overlays(self) -> None:
+        sh = self.shown
+        cf = None if sh is None else sh.closed_form
+        if cf is not None:
+            self.cf_marker.setData([cf[0]], [cf[1]])
+            self.cf_text.setPos(float(cf[0]), float(cf[1]))
+            self.cf_text.show()
+        else:
+            self.cf_marker.setData([], [])
+            self.cf_text.hide()
+        path = None if sh is None else sh.path
+        if path is not None:
+            self.path_item.setData(path[:, 0], path[:, 1])
+            self.path_start.setData([path[0, 0]], [path[0, 1]])
+        else:
+            self.path_item.setData([], [])
+            self.path_start.setData([], [])
+        self.grid_best.setData([], [])
+        self._grid_point = None
+        self._update_3d()
+
+    def _update_3d(self) -> None:
+        if not self._gl:
+            return
+        surf = self.window.surface
+        m = getattr(surf, "mapping", None)
+        self._mapping = m
+        sh = self.shown
+        if m is None or sh is None:
+            for it in self._gl.values():
+                it.setVisible(False)
+            return
+        obj = self.controller.problem.objective if self.controller.problem is not None else None
+        lift = 0.03 * getattr(m, "height", 1.0)
+
+        def put(key, P3):
+            it = self._gl[key]
+            if P3 is None or len(P3) == 0:
+                it.setVisible(False)
+                return
+            V = m.to_visual(np.asarray(P3, float))
+            V[:, 2] += lift
+            it.setData(pos=np.ascontiguousarray(V, np.float32))
+            it.setVisible(True)
+
+        with np.errstate(all="ignore"):
+            cf = sh.closed_form
+            put("cf", None if cf is None or obj is None else
+                np.array([[cf[0], cf[1], float(np.asarray(obj.value(np.asarray(cf, float)[None]))[0])]]))
+            gp = getattr(self, "_grid_point", None)
+            put("grid", None if gp is None or obj is None else
+                np.array([[gp[0], gp[1], float(np.asarray(obj.value(np.asarray(gp, float)[None]))[0])]]))
+            put("path", sh.path)
+
+    def mark_grid_best(self, p) -> None:
+        """The best point of a grid search (✕ on the map and in 3D)."""
+        self._grid_point = np.asarray(p, float)
+        self.grid_best.setData([p[0]], [p[1]])
+        self._update_3d()
+
+    # -- requests -----------------------------------------------------------------------------
+    def request(self, build, on_result, on_failed, label: str = "") -> None:
+        """Run ``build(job) -> Shown`` in the background; only the latest request's result
+        is shown (earlier ones are cancelled)."""
+        self._gen += 1
+        gen = self._gen
+        if self._pending is not None:
+            self._pending.cancel()
+
+        def done(shown):
+            if gen == self._gen:
+                self._pending = None
+                on_result(shown)
+
+        def failed(msg, err):
+            if gen == self._gen:
+                self._pending = None
+                on_failed(msg, err)
+
+        self._pending = self.jobs.start(build, done, failed, name=f"gdstudio-model-{label or 'build'}")
+
+    def busy(self) -> bool:
+        return self.jobs.busy
+
+    def show(self, shown: Shown) -> None:
+        """Put a model problem in the window: its cost surface in both views, its starts,
+        its data in the data view, its overlays."""
+        c = self.controller
+        self._applied = shown.objective
+        self.shown = shown
+        try:
+            c.set_objective(shown.objective, shown.domain, shown.title or shown.description)
+        except ValueError as err:
+            self.message(str(err), "error")
+            return
+        finally:
+            if isinstance(shown.objective, PrecomputedGrid):
+                shown.objective.release()
+        if len(shown.axis_labels) == 2:
+            pi = self.window.contour.getPlotItem()
+            pi.setLabel("bottom", shown.axis_labels[0])
+            pi.setLabel("left", shown.axis_labels[1])
+        _set_starts(c, shown.starts)
+        self.data_view.set_shown(shown)
+        self._update_overlays()
+        self._frame(None)
+
+    def show_function(self) -> None:
+        """Back to the typed function of the editor."""
+        self._gen += 1
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+        editor = getattr(self.window, "editor", None)
+        if editor is not None and hasattr(editor, "apply_now"):
+            editor.apply_now()
+
+    def _problem_changed(self, problem) -> None:
+        if problem.objective is self._applied:
+            return
+        # the window shows something else now (a typed function or preset)
+        self._applied = None
+        self.shown = None
+        self.data_view.clear_model()
+        self.panel.clear_model()
+        self._update_overlays()
+
+    # -- live ------------------------------------------------------------------------------------
+    def selected_point(self):
+        c = self.controller
+        st = c.store
+        r = c.selected if 0 <= c.selected < st.n else (0 if st.n else -1)
+        if r < 0:
+            return None
+        return np.asarray(st.pos[r], float).copy()
+
+    def current_theta(self):
+        """The model's full parameter vector at the selected run's current point."""
+        sh = self.shown
+        p = self.selected_point()
+        if sh is None or p is None or not np.all(np.isfinite(p)):
+            return None
+        return sh.theta(p)
+
+    def controller_value(self):
+        c = self.controller
+        st = c.store
+        r = c.selected if 0 <= c.selected < st.n else (0 if st.n else -1)
+        return None if r < 0 else float(st.val[r])
+
+    def _frame(self, frame) -> None:
+        if self.shown is None:
+            return
+        if frame is not None and frame.n_runs:
+            r = frame.selected if 0 <= frame.selected < frame.n_runs else 0
+            p = frame.positions[r]
+        else:
+            p = self.selected_point()
+        self.data_view.show_point(p)
+        self.panel.update_live(p)
+        self.bruteforce.update_gd()
+        if self._gl and getattr(self.window.surface, "mapping", None) is not self._mapping:
+            self._update_3d()
+
+    def message(self, text: str, level: str = "info") -> None:
+        show = getattr(self.window, "show_message", None)
+        if show is not None:
+            show(text, level)
+
+    # -- drops and closing ---------------------------------------------------------------------
+    @staticmethod
+    def _csv_of(mime) -> Optional[str]:
+        if mime is None or not mime.hasUrls():
+            return None
+        for url in mime.urls():
+            if url.isLocalFile() and url.toLocalFile().lower().endswith((".csv", ".txt", ".tsv")):
+                return url.toLocalFile()
+        return None
+
+    def eventFilter(self, obj, ev) -> bool:
+        t = ev.type()
+        if t in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
+            if self._csv_of(ev.mimeData()):
+                ev.acceptProposedAction()
+                return True
+        elif t == QEvent.Type.Drop:
+            path = self._csv_of(ev.mimeData())
+            if path:
+                ev.acceptProposedAction()
+                self.model_dock.show()
+                self.model_dock.raise_()
+                self.panel.open_csv(path)
+                return True
+        elif t == QEvent.Type.Close and obj is self.window:
+            self.shutdown()
+        return False
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        self._lr_timer.stop()
+        self.panel.network.shutdown()
+        return self.jobs.shutdown(timeout_ms)
