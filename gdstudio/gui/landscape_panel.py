@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGroup
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from . import palette
-from .model_panel import ERROR_STYLE, NOTE_STYLE, Shown, fmt, precompute_grid
+from .model_panel import ERROR_STYLE, NOTE_STYLE, Shown, fmt, precompute_grid, sentence
 
 TOY = ("sine", "xor", "moons", "circles", "spirals")
 CSV_KEY = "csv"
@@ -113,8 +113,8 @@ def landscape_shown(tr: Training, k: int, method: str, seed: int, job, span=(0.0
             f"weights (loss {fmt(tr.final_loss[k])}).")
     loss = "cross-entropy" if prob.task == "classification" else "MSE"
     arch = "-".join(str(v) for v in obj.sizes)
-    plane_name = "PCA plane" if method == "pca" else "random plane"
-    title = f"{loss} of the {arch} network on the {plane_name} through init {k + 1}'s final weights"
+    plane_name = "PCA plane of" if method == "pca" else "random plane through"
+    title = f"{loss[:1].upper() + loss[1:]} on the {plane_name} init {k + 1}'s path ({arch} {obj.activation})"
     return Shown("mlp-plane", prob, wrapped, plane, dom, desc, coords[:1].copy(), plane.embed,
                  None, path, extra={"explained": explained, "init": k, "method": method},
                  title=title, axis_labels=names)
@@ -268,7 +268,8 @@ class LandscapePanel(QGroupBox):
         self.table.setObjectName("initsTable")
         self.table.setHorizontalHeaderLabels(["init", "final loss", "steps", "status"])
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -401,8 +402,8 @@ class LandscapePanel(QGroupBox):
                     f"other {obj.dim - 2} weights are frozen at {src}.{batch}")
             loss = "cross-entropy" if prob.task == "classification" else "MSE"
             arch = "-".join(str(v) for v in obj.sizes)
-            title = (f"{loss} of the {arch} network over {names[i]} and {names[j]} "
-                     f"(the other {obj.dim - 2} weights frozen)")
+            title = (f"{loss[:1].upper() + loss[1:]} over {names[i]}, {names[j]} "
+                     f"({obj.dim - 2} weights frozen; {arch} {obj.activation})")
             return Shown("mlp-slice", prob, wrapped, inner, tuple(dom), desc,
                          np.asarray(base, float)[[i, j]][None, :], inner.embed, None,
                          extra={"pair": (i, j), "names": names, "base_from": src},
@@ -434,7 +435,7 @@ class LandscapePanel(QGroupBox):
         self.mp.description.setText(shown.description)
 
     def _failed(self, message: str, err) -> None:
-        text = message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
+        text = sentence(message)
         self.error.setText(text)
         self.error.show()
         self.mp.description.setText(self.mp._shown.description if self.mp._shown is not None
@@ -578,7 +579,7 @@ class LandscapePanel(QGroupBox):
         best = int(np.argmin(np.where(np.isfinite(tr.final_loss), tr.final_loss, np.inf)))
         for r in range(n):
             cells = [f"{r + 1}" + (" (best)" if r == best else ""), fmt(tr.final_loss[r]),
-                     f"{int(tr.steps[r]):,}", tr.status[r].replace("_", " ")]
+                     f"{int(tr.steps[r]):,}", {"max_steps": "step limit"}.get(tr.status[r], tr.status[r])]
             for c, text in enumerate(cells):
                 it = QTableWidgetItem(text)
                 it.setForeground(palette.qcolor(palette.series(r)))

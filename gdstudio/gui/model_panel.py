@@ -348,17 +348,18 @@ def build_curve_shown(kind: str, model_text: str, data: str, x: str, y: str, sca
         desc = (f"{prob.description} The map shows the slice over {obj.names[i]} and "
                 f"{obj.names[j]}, with {', '.join(held)} held fixed.")
         extra = {"pair": (i, j), "base": th, "held": held}
-    std = " (standardised)" if getattr(obj, "scale", "none") == "standard" else ""
+    std = ", z-scored" if getattr(obj, "scale", "none") == "standard" else ""
     if kind == "linreg":
         u = obj.param_units()
-        title = f"J(a, b): mean squared error of {prob.y_name} ≈ a·{prob.x_name} + b{std}"
+        title = f"J(a, b): MSE of {prob.y_name} ≈ a·{prob.x_name} + b{std}"
         return Shown("linreg", prob, obj, obj, tuple(dom), desc, starts, embed, closed, extra=extra,
                      title=title, axis_labels=(with_unit("a", u["a"]), with_unit("b", u["b"])))
     lname = {"mse": "MSE", "mae": "MAE", "huber": "Huber loss"}[obj.loss]
     shown_names = inner.names
     title = f"J({', '.join(obj.names)}): {lname} of {prob.y_name} ≈ {obj.model_text}{std}"
     if obj.dim > 2:
-        title += f" — slice over {shown_names[0]}, {shown_names[1]}"
+        title = (f"{lname} of {prob.y_name} ≈ {obj.model_text}{std}; "
+                 f"{', '.join(n for n in obj.names if n not in shown_names)} held")
     wrapped = precompute_grid(inner, dom, job)
     return Shown("typed", prob, wrapped, inner, tuple(dom), desc, starts, embed, closed, extra=extra,
                  title=title, axis_labels=tuple(shown_names))
@@ -367,6 +368,16 @@ def build_curve_shown(kind: str, model_text: str, data: str, x: str, y: str, sca
 # ---------------------------------------------------------------------------------------
 # formatting
 # ---------------------------------------------------------------------------------------
+def sentence(msg: str) -> str:
+    """A core message as a sentence: capital first letter (unless it starts with a file or
+    column name) and a full stop."""
+    msg = str(msg).strip()
+    first = msg.split(" ", 1)[0]
+    if msg[:1].islower() and "." not in first and "'" not in first:
+        msg = msg[:1].upper() + msg[1:]
+    return msg if msg.endswith((".", "?", "!")) else msg + "."
+
+
 def fmt(v: float, unit: str = "") -> str:
     """A number for people: thousands separators for big values, 4 significant digits."""
     v = float(v)
@@ -727,7 +738,7 @@ class ModelPanel(QWidget):
 
     def _failed(self, message: str, err) -> None:
         col = getattr(err, "column", None)
-        text = message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
+        text = sentence(message)
         from ..io.datasets import DataError
 
         if isinstance(err, DataError) or self.mode_key == "linreg":
@@ -952,7 +963,7 @@ class ModelPanel(QWidget):
             self.f.message(f"Loaded {table.name}: {table.n_rows} rows")
 
     def _csv_failed(self, message: str, err) -> None:
-        text = message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
+        text = sentence(message)
         self.data_error.setText(text)
         self.data_error.show()
         self.data_box.setVisible(True)
