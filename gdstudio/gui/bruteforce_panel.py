@@ -48,10 +48,11 @@ class BruteForcePanel(QWidget):
         self.k.setRange(2, 1000)
         self.k.setValue(30)
         row.addWidget(self.k)
-        self.button = QPushButton("Grid search the map")
-        self.button.setObjectName("gridSearchButton")
-        row.addWidget(self.button, 1)
+        row.addStretch(1)
         lay.addLayout(row)
+        self.button = QPushButton("Grid search the map (k × k evaluations)")
+        self.button.setObjectName("gridSearchButton")
+        lay.addWidget(self.button)
         self.grid_label = QLabel("Grid search: not run yet.")
         self.grid_label.setObjectName("gridResultLabel")
         self.grid_label.setWordWrap(True)
@@ -73,6 +74,10 @@ class BruteForcePanel(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         lay.addWidget(self.table, 1)
+        note = QLabel("* too many to run: the count kᵈ is the formula's")
+        note.setStyleSheet(NOTE_STYLE)
+        note.setWordWrap(True)
+        lay.addWidget(note)
         self.explanation = QLabel(EXPLANATION)
         self.explanation.setObjectName("curseLabel")
         self.explanation.setWordWrap(True)
@@ -122,6 +127,9 @@ class BruteForcePanel(QWidget):
             return
         steps = int(st.steps[r])
         v = float(st.val[r])
+        if steps == 0:
+            self.gd_label.setText(f"Gradient descent (run {r}): at its start, value {fmt(v)}; press ▶ Run.")
+            return
         grads = 2 * steps  # one value-and-gradient per step (~ two evaluations' cost)
         cmp = ""
         if self.result is not None:
@@ -145,9 +153,9 @@ class BruteForcePanel(QWidget):
         self.rows = list(rows)
         self.table.setRowCount(len(self.rows))
         for i, r in enumerate(self.rows):
-            ev = f"{r.grid_evaluations:,}" if r.grid_evaluations < 1e12 else f"{r.grid_evaluations:.2e}"
+            ev = f"{r.grid_evaluations:,}" if r.grid_evaluations < 1e7 else f"{r.grid_evaluations:.2e}"
             if not r.grid_measured:
-                ev += " (too many to run)"
+                ev += " *"
             cells = [str(r.dim), str(r.grid_points_per_axis), ev, f"{r.gd_steps:,}"]
             for c, text in enumerate(cells):
                 it = QTableWidgetItem(text)

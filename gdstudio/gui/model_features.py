@@ -311,6 +311,7 @@ class ModelFeatures(QObject):
         return None if r < 0 else float(st.val[r])
 
     def _frame(self, frame) -> None:
+        self.bruteforce.update_gd()  # any 2-D problem, typed functions too
         if self.shown is None:
             return
         if frame is not None and frame.n_runs:
@@ -320,7 +321,6 @@ class ModelFeatures(QObject):
             p = self.selected_point()
         self.data_view.show_point(p)
         self.panel.update_live(p)
-        self.bruteforce.update_gd()
         if self._gl and getattr(self.window.surface, "mapping", None) is not self._mapping:
             self._update_3d()
 

@@ -352,7 +352,8 @@ def build_curve_shown(kind: str, model_text: str, data: str, x: str, y: str, sca
     if kind == "linreg":
         u = obj.param_units()
         title = f"J(a, b): MSE of {prob.y_name} ≈ a·{prob.x_name} + b{std}"
-        return Shown("linreg", prob, obj, obj, tuple(dom), desc, starts, embed, closed, extra=extra,
+        wrapped = precompute_grid(obj, dom, job)
+        return Shown("linreg", prob, wrapped, obj, tuple(dom), desc, starts, embed, closed, extra=extra,
                      title=title, axis_labels=(with_unit("a", u["a"]), with_unit("b", u["b"])))
     lname = {"mse": "MSE", "mae": "MAE", "huber": "Huber loss"}[obj.loss]
     shown_names = inner.names
@@ -850,6 +851,9 @@ class ModelPanel(QWidget):
                 f"overshoots along the steepest direction and diverges{extra}. "
                 + ("Standardise the data, or use a smaller rate." if obj.scale == "none"
                    else "Use a smaller rate."))
+            if self.warning.isHidden():  # newly above the limit: say so where the person looks too
+                self.f.message(f"Learning rate {worst:.3g} is above 2/λmax = {lim:.3g}: plain gradient "
+                               f"descent diverges on this cost", "error")
             self.warning.show()
             self.stable_button.show()
         else:

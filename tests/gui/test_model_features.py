@@ -266,6 +266,14 @@ def test_network_slice_then_full_training_landscape_and_cancel(win, qtbot):
     w.c.update_settings(max_steps=30)
     run_to_end(qtbot, w)
     assert w.c.store.steps[0] > 0
+    # mini-batches (seeded): the same slice, descended with a different batch each step
+    find(w, QSpinBox, "batchSizeSpin").setValue(32)
+    wait_problem(qtbot, w, lambda o: getattr(getattr(o, "full", None), "batch_size", None) == 32)
+    assert "Mini-batches of 32" in find(w, QLabel, "modelDescription").text()
+    run_to_end(qtbot, w)
+    assert w.c.store.steps[0] == 30
+    find(w, QSpinBox, "batchSizeSpin").setValue(0)
+    wait_problem(qtbot, w, lambda o: getattr(getattr(o, "full", None), "batch_size", 1) is None)
 
     prog = find(w, QProgressBar, "landscapeProgress")
     click(qtbot, find(w, QPushButton, "landscapeButton"))
@@ -317,4 +325,5 @@ def test_brute_force_grid_search_and_dimension_sweep(win, qtbot):
     assert panel.result.evaluations == 144
     assert "144 evaluations" in label.text()
     run_to_end(qtbot, w)
-    assert "steps" in find(w, QLabel, "gdResultLabel").text()
+    gd = find(w, QLabel, "gdResultLabel").text()
+    assert f"{int(w.c.store.steps[0]):,} steps" in gd and "144 evaluations" in gd
