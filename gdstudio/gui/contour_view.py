@@ -20,9 +20,11 @@ from typing import Optional
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QPainterPath
+from PySide6.QtWidgets import QGraphicsItem
 
 from . import palette
-from .geometry import arrow_segments, nan_joined
+from .geometry import arrow_segments, finite_path, nan_joined
 
 #: how close (pixels) a press must be to a start marker to drag it
 PICK_RADIUS_PX = 10
@@ -93,8 +95,11 @@ class ContourView(pg.PlotWidget):
         for it in (self.isolines, self.arrows):
             it.setZValue(-50)
             pi.addItem(it)
+        # the background never changes while runs move: paint it once into a pixmap cache
+        for it in (self.image, self.isolines.curve, self.arrows.curve):
+            it.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._path_items: dict = {}
-        self.selected_halo = pg.PlotDataItem(connect="finite", pen=pg.mkPen((255, 255, 255, 230), width=5))
+        self.selected_halo = pg.PlotDataItem(connect="finite", pen=pg.mkPen((255, 255, 255, 230), width=4))
         self.selected_path = pg.PlotDataItem(connect="finite", pen=pg.mkPen("w", width=2.5))
         self.selected_halo.setZValue(5)
         self.selected_path.setZValue(6)
@@ -104,9 +109,8 @@ class ContourView(pg.PlotWidget):
                                             brush=pg.mkBrush(255, 255, 255, 230), pxMode=True)
         self.positions.setZValue(10)
         pi.addItem(self.positions)
-        self.starts = pg.ScatterPlotItem(pxMode=True)
-        self.starts.setZValue(12)
-        pi.addItem(self.starts)
+        self._start_items: list = []
+        self._start_colors: list = []
         self.critical_items = {}
         for kind in ("minimum", "saddle", "maximum", "degenerate"):
             it = pg.ScatterPlotItem(size=11, symbol=palette.KIND_SYMBOLS[kind], pxMode=True)
@@ -171,21 +175,24 @@ class ContourView(pg.PlotWidget):
             if run == frame.selected:
                 sel_path = (path, color)
             groups.setdefault(tuple(np.round(color, 3)), []).append(path[:, :2])
-        width = 2.0 if len(frame.paths) <= 10 else 1.2
-        alpha = 1.0 if len(frame.paths) <= 10 else 0.7
+        # wide pens cost ~20x more to paint than 1-pixel cosmetic ones: wide only for a few
+        # short paths (the controller thins each path to a vertex budget)
+        total = sum(len(p) for p in frame.paths)
+        width = 2.0 if len(frame.paths) <= 10 and total <= 8000 else 1.0
+        alpha = 1.0 if len(frame.paths) <= 10 else 0.75
         for key in list(self._path_items):
             if key not in groups:
-                self._path_items[key].setData([], [])
+                self._path_items[key].setPath(QPainterPath())
         for key, paths in groups.items():
             item = self._path_items.get(key)
             if item is None:
-                item = pg.PlotDataItem(connect="finite")
+                item = palette.fast_lines()
                 item.setZValue(4)
                 self.getPlotItem().addItem(item)
                 self._path_items[key] = item
-            item.setPen(pg.mkPen(palette.qcolor(key, alpha), width=width))
+            palette.set_line_style(item, key, alpha, width)
             xy = nan_joined(paths)
-            item.setData(xy[:, 0], xy[:, 1])
+            item.setPath(finite_path(xy[:, 0], xy[:, 1]))
         if sel_path is not None:
             xy = sel_path[0]
             self.selected_halo.setData(xy[:, 0], xy[:, 1])
@@ -203,20 +210,44 @@ class ContourView(pg.PlotWidget):
 
     def _set_starts(self, frame) -> None:
         S = frame.starts
-        key = (S.shape, S.tobytes(), tuple(frame.start_colors))
+        key = (S.shape, S.tobytes(), frame.start_colors_key)
         if key == self._starts_key:
             return
         self._starts_key = key
         self._start_points = S.copy()
+        self._start_colors = list(frame.start_colors)
+        self._draw_starts()
+
+    def _draw_starts(self) -> None:
+        """Starts grouped by colour: one scatter item per colour keeps pyqtgraph on its
+        fast path (a brush per point costs ~50 ms for 1,000 points)."""
+        S = self._start_points
+        colors = self._start_colors
         many = S.shape[0] > 60
-        brushes = [pg.mkBrush(palette.qcolor(c)) for c in frame.start_colors]
-        if many:
-            self._start_style = dict(size=6, symbol="s", brush=brushes, pen=None)
-        else:
-            self._start_style = dict(size=13, symbol="o", brush=brushes, pen=pg.mkPen("w", width=2))
-        self.starts.setData(S[:, 0], S[:, 1], **self._start_style)
+        groups: dict = {}
+        for i, col in enumerate(colors[: S.shape[0]]):
+            groups.setdefault(tuple(col), []).append(i)
+        items = self._start_items
+        while len(items) < len(groups):
+            it = pg.ScatterPlotItem(pxMode=True)
+            it.setZValue(12)
+            self.getPlotItem().addItem(it)
+            items.append(it)
+        for it, (col, idx) in zip(items, groups.items()):
+            P = S[idx]
+            if many:
+                it.setData(P[:, 0], P[:, 1], size=6, symbol="s", pen=None, brush=pg.mkBrush(palette.qcolor(col)))
+            else:
+                it.setData(P[:, 0], P[:, 1], size=13, symbol="o", pen=pg.mkPen("w", width=2),
+                           brush=pg.mkBrush(palette.qcolor(col)))
+        for it in items[len(groups):]:
+            it.setData([], [])
 
     def _set_critical(self, frame) -> None:
+        key = tuple((c.point, c.kind, c.best) for c in frame.critical) + tuple(map(tuple, frame.critical_colors))
+        if key == getattr(self, "_crit_key", None):
+            return
+        self._crit_key = key
         by_kind = {k: ([], [], []) for k in self.critical_items}
         best = None
         for c, color in zip(frame.critical, frame.critical_colors):
@@ -276,8 +307,7 @@ class ContourView(pg.PlotWidget):
     def _move_start_marker(self, idx: int, x: float, y: float) -> None:
         if 0 <= idx < self._start_points.shape[0]:
             self._start_points[idx] = (x, y)
-            pts = self._start_points
-            self.starts.setData(pts[:, 0], pts[:, 1], **getattr(self, "_start_style", {}))
+            self._draw_starts()
             self._starts_key = None
 
     def _clicked(self, scene_pos) -> None:

@@ -36,12 +36,15 @@ Signals (all emitted in the GUI thread):
 
 from __future__ import annotations
 
+import atexit
 import time
+import weakref
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Optional, Sequence
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from ..core.objective import Objective
 from ..core.optimizers import HYPER_DEFAULTS, OPTIMIZERS
@@ -126,26 +129,82 @@ class RunSpec:
     label: str
 
 
-@dataclass
 class Frame:
-    """A snapshot for the views (built at most 30 times a second)."""
+    """A snapshot for the views, built at most 30 times a second. The cheap parts are
+    copied at once; trajectories, curves and envelopes are computed on first use (each
+    view stage pulls only what it draws)."""
 
-    version: int
-    paths: list  # (T, 4) arrays x, y, f, |∇f| of the drawn runs
-    path_runs: list  # run index of each path
-    path_colors: list  # RGBA floats 0..1
-    positions: np.ndarray  # (N, 2) current points of every run
-    values: np.ndarray  # (N,)
-    status: np.ndarray  # (N,)
-    starts: np.ndarray  # (M, 2)
-    start_colors: list
-    selected: int
-    curves: list  # (steps, values, grad norms) per drawn run
-    envelope: Optional[tuple]
-    critical: list
-    critical_colors: list
-    legend: list  # (label, RGBA) of the run colours
-    n_runs: int
+    def __init__(self, controller: "StudioController"):
+        c = controller
+        st = c.store
+        self._c = c
+        self.version = st.version
+        self.n_runs = st.n
+        self.selected = c.selected
+        drawn = list(c._drawn)
+        if 0 <= c.selected < st.n and c.selected not in drawn:
+            drawn.append(c.selected)
+        self.path_runs = drawn  # run index of each drawn path / curve
+        self.positions = st.pos.copy()  # (N, 2) current points of every run
+        self.values = st.val.copy()  # (N,)
+        self.status = st.status.copy()
+        self.starts = c.starts.copy()  # (M, 2)
+        self.critical = list(c.critical)
+        self.legend = c.legend()  # (label, RGBA) of the run colours
+
+    @cached_property
+    def path_colors(self) -> list:
+        return [self._c.run_color(r) for r in self.path_runs]
+
+    @cached_property
+    def paths(self) -> list:
+        """(T, 4) arrays x, y, f, |∇f| of the drawn runs. Vertex budget: a few runs are
+        drawn wide (≤ 8,000 vertices in all), many with 1-pixel lines (≤ 20,000): pyqtgraph
+        rebuilds a line's QPainterPath on the repaint after every setData, so vertices cost
+        time on every frame."""
+        k = max(1, len(self.path_runs))
+        per_run = max(64, min(2048, (8_000 if k <= 10 else 20_000) // k))
+        return [self._c.store.path(r, per_run) for r in self.path_runs]
+
+    @cached_property
+    def curves(self) -> list:
+        """(steps, values, grad norms) of the drawn runs."""
+        per_run = 1024 if len(self.path_runs) <= 10 else 256
+        return [self._c.store.curve(r, per_run) for r in self.path_runs]
+
+    @cached_property
+    def envelope(self):
+        st = self._c.store
+        if self.n_runs > ENVELOPE_ABOVE and st.owned.any():
+            return st.envelopes()
+        return None
+
+    @cached_property
+    def start_colors_key(self):
+        """Changes whenever the start colours may have changed (cheap to compare)."""
+        c = self._c
+        s = c.settings
+        return (c.basin_mode, c.run_critical.tobytes(), len(c.specs), s.compare_optimizers, s.compare_lrs)
+
+    @cached_property
+    def start_colors(self) -> list:
+        c = self._c
+        m = self.starts.shape[0]
+        if not c.basin_mode:
+            return [palette.series(i) for i in range(m)]
+        if len(c.specs) == m:
+            return [c.run_color(i) for i in range(m)]
+        out = []
+        for i in range(m):
+            runs = c.runs_of_start(i)
+            out.append(c.run_color(runs[0]) if runs else palette.GREY)
+        return out
+
+    @cached_property
+    def critical_colors(self) -> list:
+        c = self._c
+        return [palette.basin(k) if c.basin_mode else palette.kind_color(cp.kind)
+                for k, cp in enumerate(self.critical)]
 
 
 class StudioController(QObject):
@@ -196,6 +255,13 @@ class StudioController(QObject):
             w.sig_error.connect(self._on_error)
             w.sig_idle.connect(self._on_idle)
             w.set_speed(self.settings.speed)
+            # stop the thread however the program ends (a QThread destroyed while running
+            # aborts the process)
+            app = QCoreApplication.instance()
+            if app is not None:
+                app.aboutToQuit.connect(self.shutdown)
+            ref = weakref.ref(self)
+            atexit.register(lambda: ref() is not None and ref().shutdown(1000))
         self.timer = QTimer(self)
         self.timer.setInterval(int(1000 / REDRAW_HZ))
         self.timer.timeout.connect(self._tick)
@@ -560,6 +626,9 @@ class StudioController(QObject):
             self._set_state("done")
             self._update_critical()
             return
+        if self.wt is None:  # shut down (or built without a worker): nothing can step
+            self.sig_message.emit("the descent worker is not running", "error")
+            return
         self.wt.worker.start(self.generation, batch, paused=paused, steps=steps)
         self._set_state("paused" if paused else "running")
 
@@ -572,11 +641,12 @@ class StudioController(QObject):
     def _on_chunk(self, msg) -> None:
         if msg.generation != self.generation:
             return  # a cancelled job's late chunk
-        chunk = msg.chunk
-        for name, value in getattr(msg, "changes", ()):
-            self._changes.append((chunk.first_step - 1, name, value))
-        self.store.ingest(chunk)
-        self._rate_steps += chunk.n_steps
+        if msg.chunks:
+            for name, value in msg.changes:
+                self._changes.append((msg.chunks[0].first_step - 1, name, value))
+        for chunk in msg.chunks:
+            self.store.ingest(chunk)
+            self._rate_steps += chunk.n_steps
         now = time.perf_counter()
         if now - self._rate_t0 >= 0.5:
             self._steps_per_second = self._rate_steps / (now - self._rate_t0)
@@ -648,7 +718,9 @@ class StudioController(QObject):
         self._frame_version = st.version
         frame = self.build_frame()
         self.sig_frame.emit(frame)
-        self.sig_stats.emit(self.stats())
+        self._ticks = getattr(self, "_ticks", 0) + 1
+        if self.state != "running" or self._ticks % 3 == 0:  # text at 10 Hz is plenty
+            self.sig_stats.emit(self.stats())
 
     def run_color(self, r: int) -> tuple:
         sp = self.specs[r]
@@ -672,33 +744,7 @@ class StudioController(QObject):
         return []
 
     def build_frame(self) -> Frame:
-        st = self.store
-        n = st.n
-        drawn = list(self._drawn)
-        if 0 <= self.selected < n and self.selected not in drawn:
-            drawn.append(self.selected)
-        per_run = max(64, min(2048, 40_000 // max(1, len(drawn))))
-        paths, curves, colors = [], [], []
-        for r in drawn:
-            paths.append(st.path(r, per_run))
-            colors.append(self.run_color(r))
-        env = None
-        if n > ENVELOPE_ABOVE and st.owned.any():
-            env = st.envelopes()
-        for r in drawn:
-            curves.append(st.curve(r, 1024))
-        if self.basin_mode:
-            start_colors = []
-            for i in range(self.starts.shape[0]):
-                runs = [r for r in ([i] if len(self.specs) == self.starts.shape[0] else self.runs_of_start(i))]
-                start_colors.append(self.run_color(runs[0]) if runs else palette.GREY)
-        else:
-            start_colors = [palette.series(i) for i in range(self.starts.shape[0])]
-        crit_colors = [palette.basin(k) if self.basin_mode else palette.kind_color(c.kind)
-                       for k, c in enumerate(self.critical)]
-        return Frame(st.version, paths, drawn, colors, st.pos.copy(), st.val.copy(), st.status.copy(),
-                     self.starts.copy(), start_colors, self.selected, curves, env, list(self.critical),
-                     crit_colors, self.legend(), n)
+        return Frame(self)
 
     def stats(self) -> dict:
         st = self.store
@@ -735,10 +781,14 @@ class StudioController(QObject):
 
     # ------------------------------------------------------------------ shutdown
     def shutdown(self, timeout_ms: int = 3000) -> bool:
-        self.timer.stop()
-        self._drag_timer.stop()
+        """Stop the worker thread (idempotent); True when it ended in time."""
+        try:
+            self.timer.stop()
+            self._drag_timer.stop()
+        except RuntimeError:  # the C++ objects are already gone
+            pass
         self.generation += 1
         if self.wt is None:
             return True
-        ok = self.wt.stop(timeout_ms)
-        return ok
+        wt, self.wt = self.wt, None
+        return wt.stop(timeout_ms)

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QPainterPath
+from PySide6.QtWidgets import QGraphicsPathItem
 
 from . import palette
-from .geometry import nan_joined
+from .geometry import finite_path, nan_joined
 
 
 class CurvesView(pg.GraphicsLayoutWidget):
@@ -25,7 +27,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
         self.grad_plot = self.addPlot(row=1, col=0)
         for p in (self.value_plot, self.grad_plot):
             p.setLogMode(False, True)
-            p.showGrid(True, True, alpha=0.15)
+            # no grid: pyqtgraph's grid costs ~10 ms per repaint (measured)
             p.setMenuEnabled(False)
             p.hideButtons()
         self.grad_plot.setXLink(self.value_plot)
@@ -43,19 +45,27 @@ class CurvesView(pg.GraphicsLayoutWidget):
             p.addItem(halo)
             p.addItem(line)
             self._sel[p] = (halo, line)
-            lo = pg.PlotDataItem(pen=pg.mkPen((150, 200, 255, 120)))
-            hi = pg.PlotDataItem(pen=pg.mkPen((150, 200, 255, 120)))
-            fill = pg.FillBetweenItem(lo, hi, brush=pg.mkBrush(120, 170, 255, 50))
-            med = pg.PlotDataItem(pen=pg.mkPen((170, 210, 255), width=2))
+            lo = palette.fast_lines((0.6, 0.78, 1.0), 0.5)
+            hi = palette.fast_lines((0.6, 0.78, 1.0), 0.5)
+            # the band between min and max: one polygon in the plot's (log) coordinates;
+            # pyqtgraph's FillBetweenItem rebuilds it from both curves on every change (slow)
+            fill = QGraphicsPathItem()
+            fill.setBrush(pg.mkBrush(120, 170, 255, 50))
+            fill.setPen(pg.mkPen(None))
+            med = palette.fast_lines((0.67, 0.82, 1.0), 1.0, 2.0)
             for it in (fill, lo, hi, med):
                 p.addItem(it)
             self._env[p] = (lo, hi, med, fill)
         self.env_legend = pg.LegendItem(offset=(-8, 8), labelTextColor=(230, 230, 230),
                                         brush=pg.mkBrush(20, 20, 26, 180), labelTextSize="8pt")
         self.env_legend.setParentItem(self.value_plot.vb)
-        self.env_legend.addItem(self._env[self.value_plot][2], "median of all runs")
+        self.env_legend.addItem(pg.PlotDataItem(pen=pg.mkPen((170, 210, 255), width=2)), "median of all runs")
         self.env_legend.addItem(pg.PlotDataItem(pen=pg.mkPen((120, 170, 255, 160), width=8)), "min … max")
         self.env_legend.setVisible(False)
+        for p in (self.value_plot, self.grad_plot):
+            p.vb.disableAutoRange()
+        self._set_x = None
+        self._set_y = {}
         self.floor = None  # grid minimum of the problem
         self.shift = None  # m used for f − m + ε, None when plotting f itself
 
@@ -67,7 +77,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
         self._update_label()
         for p in (self.value_plot, self.grad_plot):
             for it in self._items[p].values():
-                it.setData([], [])
+                it.setPath(QPainterPath())
 
     def _update_label(self) -> None:
         if self.shift is None:
@@ -104,30 +114,35 @@ class CurvesView(pg.GraphicsLayoutWidget):
     def show_frame(self, frame) -> None:
         tf = self._value_transform(frame)
         gfloor = 1e-300
+        xmax = 1.0
         for p, which in ((self.value_plot, 1), (self.grad_plot, 2)):
+            ylo, yhi = np.inf, -np.inf
             groups: dict = {}
             sel = None
             for curve, run, color in zip(frame.curves, frame.path_runs, frame.path_colors):
                 x = curve[0]
                 y = tf(curve[1]) if which == 1 else np.maximum(curve[2], gfloor)
                 xy = np.column_stack([x, y])
+                if x.size:
+                    xmax = max(xmax, float(x[-1]))
+                    ylo, yhi = _extend(ylo, yhi, y)
                 if run == frame.selected:
                     sel = (xy, color)
                 groups.setdefault(tuple(np.round(color, 3)), []).append(xy)
             items = self._items[p]
             for key in list(items):
                 if key not in groups:
-                    items[key].setData([], [])
+                    items[key].setPath(QPainterPath())
             many = len(frame.curves) > 10
             for key, parts in groups.items():
                 it = items.get(key)
                 if it is None:
-                    it = pg.PlotDataItem(connect="finite")
+                    it = palette.fast_lines()
                     p.addItem(it)
                     items[key] = it
-                it.setPen(pg.mkPen(palette.qcolor(key, 0.45 if many else 1.0), width=1 if many else 2))
+                palette.set_line_style(it, key, 0.45 if many else 1.0, 1.0 if many else 2.0)
                 xy = nan_joined(parts)
-                it.setData(xy[:, 0], xy[:, 1], connect="finite")
+                it.setPath(finite_path(xy[:, 0], _log(xy[:, 1])))
             halo, line = self._sel[p]
             if sel is not None:
                 halo.setData(sel[0][:, 0], sel[0][:, 1])
@@ -144,12 +159,87 @@ class CurvesView(pg.GraphicsLayoutWidget):
                     a, b, c = tf(env[1]), tf(env[2]), tf(env[3])
                 else:
                     a, b, c = (np.maximum(e, gfloor) for e in env[4])
-                lo.setData(steps, a)
-                med.setData(steps, b)
-                hi.setData(steps, c)
+                xmax = max(xmax, float(steps[-1]))
+                ylo, yhi = _extend(ylo, yhi, a)
+                ylo, yhi = _extend(ylo, yhi, c)
+                lo.setPath(finite_path(steps, _log(a)))
+                med.setPath(finite_path(steps, _log(b)))
+                hi.setPath(finite_path(steps, _log(c)))
+                fill.setPath(_band(steps, a, c))
                 fill.setVisible(True)
             else:
                 for it in (lo, hi, med):
-                    it.setData([], [])
+                    it.setPath(QPainterPath())
                 fill.setVisible(False)
+            self._fit_y(p, ylo, yhi)
+        self._fit_x(xmax)
         self.env_legend.setVisible(frame.envelope is not None)
+
+    # Ranges are set by hand with hysteresis: auto-ranging on every frame re-lays out the
+    # axes (tick text) each time, which doubles the cost of a repaint.
+    def _fit_x(self, xmax: float) -> None:
+        vb = self.value_plot.vb
+        if not vb.state["autoRange"][0] and self._user_moved(vb):
+            return
+        x0, x1 = vb.viewRange()[0]
+        if xmax > x1 or xmax < 0.4 * x1 or x0 != 0:
+            hi = _nice_up(max(xmax, 1.0) * 1.25)
+            vb.setXRange(0, hi, padding=0.0)
+            self._set_x = (0, hi)
+
+    def _fit_y(self, plot, lo: float, hi: float) -> None:
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            return
+        vb = plot.vb
+        if self._user_moved(vb):
+            return
+        y0, y1 = vb.viewRange()[1]
+        span = max(hi - lo, 0.5)
+        if lo < y0 or hi > y1 or (y1 - y0) > 3 * span + 2:
+            a, b = np.floor(lo - 0.1 * span), np.ceil(hi + 0.1 * span)
+            vb.setYRange(a, b, padding=0.0)
+            self._set_y[id(plot)] = (a, b)
+
+    def _user_moved(self, vb) -> bool:
+        return False
+
+
+
+def _band(x, lo, hi) -> QPainterPath:
+    """The closed region between two positive curves, in log10 y (the plots' log mode)."""
+    with np.errstate(all="ignore"):
+        ok = np.isfinite(x) & np.isfinite(lo) & np.isfinite(hi) & (lo > 0) & (hi > 0)
+        x, a, b = x[ok], np.log10(lo[ok]), np.log10(hi[ok])
+    if x.size < 2:
+        return QPainterPath()
+    xs = np.r_[x, x[::-1]]
+    ys = np.r_[b, a[::-1]]
+    path = pg.arrayToQPath(xs, ys, connect="all")
+    path.closeSubpath()
+    return path
+
+
+def _extend(lo: float, hi: float, y) -> tuple[float, float]:
+    """Grow (lo, hi) by the log10 range of the positive finite values of y."""
+    y = np.asarray(y, float)
+    with np.errstate(all="ignore"):
+        good = y[np.isfinite(y) & (y > 0)]
+    if good.size:
+        lo = min(lo, float(np.log10(good.min())))
+        hi = max(hi, float(np.log10(good.max())))
+    return lo, hi
+
+
+def _nice_up(v: float) -> float:
+    """The next 1, 2 or 5 × 10^k at or above v."""
+    k = np.floor(np.log10(v))
+    for m in (1, 2, 5, 10):
+        if m * 10**k >= v:
+            return float(m * 10**k)
+    return float(10 ** (k + 1))
+
+
+def _log(y):
+    """log10 for the plots' log mode (our path items get view coordinates directly)."""
+    with np.errstate(all="ignore"):
+        return np.log10(np.where(np.asarray(y, float) > 0, y, np.nan))

@@ -231,3 +231,15 @@ def point_report(objective, x: float, y: float) -> dict:
         lmax = float(lam.max())
         out["lr_max"] = 2.0 / lmax if lmax > 0 else float("inf")
     return out
+
+
+def finite_path(x, y):
+    """A QPainterPath through (x, y), broken at NaN (for FastLines)."""
+    import pyqtgraph as pg
+    from PySide6.QtGui import QPainterPath
+
+    x = np.asarray(x, float)
+    y = np.asarray(y, float)
+    if x.size < 2:
+        return QPainterPath()
+    return pg.arrayToQPath(x, y, connect="finite")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QSizePolicy
 
 
 def _num(v) -> str:
@@ -30,6 +30,8 @@ class Inspector(QGroupBox):
                            ("gnorm", "‖∇f‖"), ("eig", "Hessian λ"), ("cond", "condition κ"),
                            ("lr_max", "2/λmax")):
             w = QLabel("—")
+            # changing text must not re-layout the window (neighbours would repaint)
+            w.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
             w.setTextInteractionFlags(w.textInteractionFlags() | w.textInteractionFlags().TextSelectableByMouse)
             form.addRow(label, w)
             self.fields[key] = w
@@ -38,6 +40,7 @@ class Inspector(QGroupBox):
             "local quadratic model here (2 / largest Hessian eigenvalue).")
         self.fields["cond"].setToolTip("|λ|max / |λ|min: large values mean a narrow valley.")
         self.report = None
+        self.setMinimumWidth(240)
 
     def show_report(self, report: dict, where: str) -> None:
         self.report = dict(report, where=where)

@@ -126,13 +126,10 @@ class RunsTable(QTableView):
         controller.sig_runs_reset.connect(self.model_.reset_rows)
         controller.sig_selection_changed.connect(self.show_run)
         self._ticks = 0
-        controller.sig_frame.connect(self._on_frame)
 
-    def _on_frame(self, frame) -> None:
-        # the table updates at a third of the redraw rate: text need not move at 30 Hz
-        self._ticks += 1
-        if self._ticks % 3 == 0 or self.c.state != "running":
-            self.model_.refresh()
+    def refresh(self) -> None:
+        """New values (called by the window's redraw, about 10 times a second)."""
+        self.model_.refresh()
 
     def _current_changed(self, current, previous) -> None:
         if self._syncing or not current.isValid():

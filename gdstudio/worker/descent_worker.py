@@ -32,13 +32,14 @@ the loop calls ``time.sleep(0)`` so the GUI thread gets the GIL (see shared QT-N
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 import traceback
 from dataclasses import dataclass
 from typing import Optional
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QAbstractEventDispatcher, QCoreApplication, QObject, QThread, Signal, Slot
 
 #: target compute time of one chunk at full speed (seconds)
 CHUNK_SECONDS = 0.02
@@ -46,6 +47,13 @@ CHUNK_SECONDS = 0.02
 TICKS_PER_SECOND = 30.0
 #: hard cap on steps per chunk (bounds the size of one message)
 MAX_CHUNK_STEPS = 4096
+#: compute time of one sub-chunk: how long the GUI may have to wait for the worker to yield
+SUB_CHUNK_SECONDS = 0.001
+#: the longest the worker waits for a busy GUI before taking one more sub-chunk
+GUI_WAIT_MAX = 0.05
+#: the interpreter's thread switch interval while a worker exists (default 5 ms): the GUI
+#: thread gets the GIL back from a computing worker within this time
+SWITCH_INTERVAL = 0.001
 
 
 @dataclass(frozen=True)
@@ -53,8 +61,8 @@ class ChunkMessage:
     """What the worker sends: one immutable chunk of one job (generation)."""
 
     generation: int
-    chunk: object  # gdstudio.core.runner.Chunk (read-only arrays)
-    seconds: float  # compute time of this chunk
+    chunks: tuple  # gdstudio.core.runner.Chunk objects (read-only arrays), in step order
+    seconds: float  # compute time of these chunks
     batch_step: int  # the batch's step counter after the chunk
     done: bool  # every run has stopped
     #: live changes applied to the batch just before this chunk: (("lr", value), ...)
@@ -85,6 +93,9 @@ class DescentWorker(QObject):
         self._pending_lr = None
         self._pending_max_steps: Optional[int] = None
         self._step_seconds = 1e-4  # running estimate of one batch step
+        #: set while the GUI thread's event loop is idle (see WorkerThread)
+        self.gui_idle = threading.Event()
+        self.gui_idle.set()
         self._running_loop = False
 
     # -- commands (any thread) -----------------------------------------------------------
@@ -145,6 +156,13 @@ class DescentWorker(QObject):
             self._stop = True
             self._job = None
             self._cond.notify_all()
+
+    def set_gui_idle(self, idle: bool) -> None:
+        """The GUI thread's event loop is about to block (True) or woke up (False)."""
+        if idle:
+            self.gui_idle.set()
+        else:
+            self.gui_idle.clear()
 
     @property
     def is_looping(self) -> bool:
@@ -213,11 +231,9 @@ class DescentWorker(QObject):
                 if max_steps is not None:
                     batch.set_max_steps(max_steps)
                     changes.append(("max_steps", max_steps))
-                t0 = time.perf_counter()
-                chunk = batch.advance(k)
-                dt = time.perf_counter() - t0
+                chunks, dt = self._advance(job, k)
                 done = bool(batch.done)
-                msg = ChunkMessage(gen, chunk, dt, int(batch.step), done, tuple(changes))
+                msg = ChunkMessage(gen, tuple(chunks), dt, int(batch.step), done, tuple(changes))
             except Exception as err:  # the engine failed: report, drop the job, live on
                 traceback.print_exc()
                 with self._cond:
@@ -226,9 +242,9 @@ class DescentWorker(QObject):
                 self.sig_error.emit(gen, f"the descent stopped: {type(err).__name__}: {err}")
                 time.sleep(0)
                 continue
-            if chunk.n_steps:
-                per_step = dt / chunk.n_steps
-                self._step_seconds = 0.7 * self._step_seconds + 0.3 * per_step
+            n = sum(c.n_steps for c in chunks)
+            if n:
+                self._step_seconds = 0.7 * self._step_seconds + 0.3 * dt / n
             if self._speed is None and not stepping:
                 last_emit = time.perf_counter()
             self.sig_chunk.emit(msg)
@@ -245,20 +261,82 @@ class DescentWorker(QObject):
                     self.sig_idle.emit(gen)
                     time.sleep(0)
 
+    def _advance(self, job, k: int):
+        """Up to ``k`` steps in sub-chunks of about SUB_CHUNK_SECONDS. Before each one the
+        worker gives way to the GUI thread: while the GUI's event loop is awake (handling
+        events, painting) the worker waits without the GIL, so drawing never competes with
+        stepping for the interpreter. Returns the sub-chunks and the compute time."""
+        batch = job.batch
+        sub = max(1, int(SUB_CHUNK_SECONDS / max(self._step_seconds, 1e-7)))
+        chunks = []
+        compute = 0.0
+        left = k
+        while left > 0:
+            if not self.gui_idle.is_set():
+                self.gui_idle.wait(GUI_WAIT_MAX)
+            if self._stop or self._job is not job:
+                break  # cancelled: what was computed goes out (and is dropped by generation)
+            t0 = time.perf_counter()
+            ch = batch.advance(min(left, sub))
+            compute += time.perf_counter() - t0
+            if ch.n_steps == 0:
+                break
+            chunks.append(ch)
+            left -= ch.n_steps
+            if batch.done:
+                break
+        return chunks, compute
+
+
+class _GuiActivity(QObject):
+    """Application event filter: the GUI thread is handling an event, so it is busy."""
+
+    def __init__(self, idle_flag: threading.Event):
+        super().__init__()
+        self._clear = idle_flag.clear
+
+    def eventFilter(self, obj, ev):  # noqa: N802 (Qt's name)
+        self._clear()
+        return False
+
 
 class WorkerThread:
     """A DescentWorker running its loop in a dedicated QThread."""
 
     def __init__(self, parent: Optional[QObject] = None):
+        if sys.getswitchinterval() > SWITCH_INTERVAL:
+            sys.setswitchinterval(SWITCH_INTERVAL)
         self.thread = QThread(parent)
         self.thread.setObjectName("gdstudio-descent-worker")
         self.worker = DescentWorker()
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.run_loop)
+        # GUI priority: the worker steps only while the GUI thread's event loop sleeps.
+        # Any event delivered in the GUI thread marks it busy (an application event
+        # filter); the loop's aboutToBlock (it is going to sleep) marks it idle again.
+        self._dispatcher = QAbstractEventDispatcher.instance()
+        self._activity = None
+        app = QCoreApplication.instance()
+        if self._dispatcher is not None and app is not None:
+            worker = self.worker
+            self._activity = _GuiActivity(worker.gui_idle)
+            app.installEventFilter(self._activity)
+            self._on_block = worker.gui_idle.set
+            self._dispatcher.aboutToBlock.connect(self._on_block)
         self.thread.start()
 
     def stop(self, timeout_ms: int = 3000) -> bool:
         """Stop the loop and the thread; True when the thread ended in time."""
+        if self._activity is not None:
+            try:
+                self._dispatcher.aboutToBlock.disconnect(self._on_block)
+            except (RuntimeError, TypeError):
+                pass
+            app = QCoreApplication.instance()
+            if app is not None:
+                app.removeEventFilter(self._activity)
+            self._activity = None
+        self.worker.gui_idle.set()
         self.worker.shutdown()
         self.thread.quit()
         return bool(self.thread.wait(timeout_ms))
