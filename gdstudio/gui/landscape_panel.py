@@ -42,6 +42,8 @@ CSV_KEY = "csv"
 TRAIN_SHARE = 0.6
 #: training steps per progress report / cancel check
 TRAIN_CHUNK = 20
+#: recorded points per training path at most (PCA of a longer path uses every s-th step)
+MAX_PATH_ROWS = 2000
 
 
 @dataclass
@@ -58,6 +60,18 @@ class Training:
     final_loss: np.ndarray
     status: list
     seeds: list
+    #: step number of each row of ``trajectories`` (long runs keep every s-th step)
+    row_steps: np.ndarray = None
+    #: (N, d) each run's final weights
+    final: np.ndarray = None
+
+    def path(self, k: int) -> np.ndarray:
+        """Run ``k``'s recorded path (T, d), from its start to its final weights."""
+        rows = self.row_steps <= int(self.steps[k])
+        traj = np.asarray(self.trajectories[rows, k, :], float)
+        if self.row_steps[rows][-1] != int(self.steps[k]):
+            traj = np.vstack([traj, self.final[k][None, :]])
+        return traj
 
 
 def plane_domain(coords: np.ndarray, random: bool) -> tuple:
@@ -87,8 +101,7 @@ def landscape_shown(tr: Training, k: int, method: str, seed: int, job, span=(0.0
 
     prob = tr.problem
     obj = prob.objective
-    T = int(tr.steps[k]) + 1
-    traj = np.asarray(tr.trajectories[:T, k, :], float)
+    traj = tr.path(k)
     final = traj[-1]
     if method == "pca":
         d1, d2, explained = pca_directions(traj)
@@ -376,8 +389,7 @@ class LandscapePanel(QGroupBox):
         base_from = None
         if tr is not None:
             k = int(np.nanargmin(np.where(np.isfinite(tr.final_loss), tr.final_loss, np.inf)))
-            T = int(tr.steps[k])
-            base_theta = np.asarray(tr.trajectories[T, k], float).copy()
+            base_theta = np.asarray(tr.final[k], float).copy()
             base_from = f"the trained weights of init {k + 1} (loss {fmt(tr.final_loss[k])})"
         else:
             base_theta = None
@@ -476,14 +488,20 @@ class LandscapePanel(QGroupBox):
             seeds = [s["seed"] + 1000 * r for r in range(n)]
             P0 = np.vstack([obj.init_params(1, seed=sd) for sd in seeds])
             batch = BatchDescent(obj, P0, optimizer=opt, lr=lr, max_steps=steps, tol=1e-7, **hyper)
+            # memory stays bounded: at most about MAX_PATH_ROWS recorded points per run
+            stride = max(1, -(-steps // MAX_PATH_ROWS))
             pts = [P0[None].copy()]
+            row_steps = [0]
             vals = [np.asarray(obj.full_value(P0), float)[None]]
             while not batch.done:
                 job.check()
-                ch = batch.advance(TRAIN_CHUNK)
+                ch = batch.advance(TRAIN_CHUNK * stride if stride > 1 else TRAIN_CHUNK)
                 if ch.n_steps == 0:
                     break
-                pts.append(np.array(ch.points))
+                s_idx = ch.first_step + np.arange(ch.n_steps)
+                keep = (s_idx % stride) == 0
+                pts.append(np.array(ch.points[keep]))
+                row_steps.extend(s_idx[keep].tolist())
                 vals.append(np.array(ch.values))
                 job.progress(TRAIN_SHARE * batch.step / max(1, steps))
             job.progress(TRAIN_SHARE)
@@ -491,7 +509,7 @@ class LandscapePanel(QGroupBox):
             final = np.asarray(batch.points, float).copy()
             final_loss = np.asarray(obj.full_value(final), float)
             tr = Training(key, prob, traj, np.concatenate(vals), np.asarray(batch.steps).copy(),
-                          final_loss, batch.status_names(), seeds)
+                          final_loss, batch.status_names(), seeds, np.asarray(row_steps), final)
             finite = np.where(np.isfinite(final_loss), final_loss, np.inf)
             k = int(np.argmin(finite))
             shown = landscape_shown(tr, k, method, s["seed"], job, (TRAIN_SHARE, 1.0))

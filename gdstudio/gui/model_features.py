@@ -280,7 +280,12 @@ class ModelFeatures(QObject):
     def _problem_changed(self, problem) -> None:
         if problem.objective is self._applied:
             return
-        # the window shows something else now (a typed function or preset)
+        # the window shows something else now (a typed function or preset): a model still
+        # being built must not replace it when it arrives
+        self._gen += 1
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
         self._applied = None
         self.shown = None
         self.data_view.clear_model()
