@@ -16,6 +16,7 @@ Runs::
     controller.drag_start(i, x, y)        # live: recompute start i's runs (coalesced)
     controller.finish_drag(i, x, y)
     controller.random_starts(n, sampler="uniform", seed=0)   # basins
+    controller.set_starts(P) / clear_starts()
     controller.run() / pause() / toggle_run() / step() / reset()
     controller.select_run(i)              # -1: none
     controller.update_settings(**changes) # see Settings; lr, speed, max_steps apply live
@@ -32,6 +33,7 @@ Signals (all emitted in the GUI thread):
 * ``sig_selection_changed(int)``     selected run (-1 none)
 * ``sig_expression_error(object)``   an ExpressionError (has ``.column``) or None when valid
 * ``sig_stats(dict)``                step, best value and point, steps per second
+* ``sig_settings_changed(Settings)`` after any settings change (panels, code)
 """
 
 from __future__ import annotations
@@ -216,6 +218,7 @@ class StudioController(QObject):
     sig_selection_changed = Signal(int)
     sig_expression_error = Signal(object)
     sig_stats = Signal(dict)
+    sig_settings_changed = Signal(object)
 
     def __init__(self, parent: Optional[QObject] = None, start_worker: bool = True):
         super().__init__(parent)
@@ -344,6 +347,7 @@ class StudioController(QObject):
         if not changes:
             return
         self.settings = replace(old, **changes)
+        self.sig_settings_changed.emit(self.settings)
         live = {"lr", "speed", "max_steps"}
         if self.wt is not None:
             if "speed" in changes:
@@ -534,6 +538,15 @@ class StudioController(QObject):
         self._rebuild_runs()
         if run:
             self.run()
+
+    def set_starts(self, P, basins: bool = False) -> None:
+        """Replace the starts by ``P`` (M, 2); every run goes back to step 0 (idle)."""
+        P = np.asarray(P, float).reshape(-1, 2)
+        if P.shape[0] == 0 or not np.all(np.isfinite(P)):
+            raise ValueError("start points must be a non-empty (M, 2) array of finite numbers")
+        self.starts = P.copy()
+        self.basin_mode = bool(basins)
+        self._rebuild_runs()
 
     def clear_starts(self) -> None:
         """Back to one default start."""

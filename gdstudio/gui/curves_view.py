@@ -33,6 +33,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
         self.grad_plot.setXLink(self.value_plot)
         self.grad_plot.setLabel("bottom", "step")
         self.grad_plot.setLabel("left", "‖∇f‖ (log)")
+        self.grad_plot.setTitle("gradient norm", size="9pt")
         self.value_plot.setLabel("left", "f (log)")
         self._items = {self.value_plot: {}, self.grad_plot: {}}
         self._sel = {}
@@ -82,14 +83,14 @@ class CurvesView(pg.GraphicsLayoutWidget):
     def _update_label(self) -> None:
         if self.shift is None:
             self.value_plot.setLabel("left", "f (log)")
-            self.value_plot.setTitle("value f per step (log scale)", size="9pt")
+            self.value_plot.setTitle("value f", size="9pt")
         else:
             self.value_plot.setLabel("left", "f − min f + ε (log)")
-            self.value_plot.setTitle(f"values ≤ 0 occur, so f − min f + ε is shown (min f = {self.shift:.4g}, "
-                                     f"ε = {1e-12 * max(1.0, abs(self.shift)):.1g})", size="9pt")
+            self.value_plot.setTitle(f"f ≤ 0 occurs: f − m + ε, m = {self.shift:.4g}, "
+                                     f"ε = {1e-12 * max(1.0, abs(self.shift)):.0e}", size="9pt")
 
     def _value_transform(self, frame):
-        mins = [self.floor if self.floor is not None else np.inf]
+        mins = [np.inf]
         for _, v, _ in frame.curves:
             f = v[np.isfinite(v)]
             if f.size:
@@ -104,6 +105,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
                 self.shift = None
                 self._update_label()
             return lambda v: v
+        m = min(m, self.floor if self.floor is not None else m)  # the grid's lowest value
         if self.shift is None or m < self.shift:
             self.shift = m
             self._update_label()
@@ -195,8 +197,11 @@ class CurvesView(pg.GraphicsLayoutWidget):
             return
         y0, y1 = vb.viewRange()[1]
         span = max(hi - lo, 0.5)
-        if lo < y0 or hi > y1 or (y1 - y0) > 3 * span + 2:
+        if lo < y0 or hi > y1 or (y1 - y0) > 3 * span + 4:
             a, b = np.floor(lo - 0.1 * span), np.ceil(hi + 0.1 * span)
+            if b - a < 4:  # at least four decades: whole-decade ticks, no crowded minor labels
+                mid = (a + b) / 2
+                a, b = np.floor(mid - 2), np.floor(mid - 2) + 4
             vb.setYRange(a, b, padding=0.0)
             self._set_y[id(plot)] = (a, b)
 

@@ -85,7 +85,7 @@ class MainWindow(QMainWindow):
         bottom.addWidget(self.curves)
         bottom.addWidget(self.table)
         bottom.addWidget(self.inspector)
-        bottom.setSizes([520, 560, 250])
+        bottom.setSizes([470, 660, 240])
         self.views = QSplitter(Qt.Orientation.Vertical)
         self.views.addWidget(top)
         self.views.addWidget(bottom)
@@ -256,6 +256,7 @@ class MainWindow(QMainWindow):
         c.sig_message.connect(self.show_message)
         c.sig_stats.connect(self._stats)
         c.sig_selection_changed.connect(self._selection_changed)
+        c.sig_settings_changed.connect(self.params.settings_changed)
 
     def _start(self, function):
         text, domain = function, None
@@ -279,7 +280,6 @@ class MainWindow(QMainWindow):
 
     def _settings_changed(self, changes: dict):
         self.c.update_settings(**changes)
-        self.params.settings_changed(self.c.settings)
 
     # -- controller -> views --------------------------------------------------------------
     def _problem_changed(self, problem):

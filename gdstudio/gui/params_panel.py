@@ -182,8 +182,26 @@ class ParamsPanel(QGroupBox):
             self._row_visible(e, k in need)
 
     def settings_changed(self, settings) -> None:
-        """The controller's settings (to keep hidden hyper values current)."""
+        """Show the controller's settings (they may change from code, e.g. a model panel
+        setting a stable learning rate) without emitting anything back."""
         self._settings = settings
+        blockers = [QSignalBlocker(w) for w in (self.optimizer, self.lr_slider, self.steps, self.speed,
+                                                 self.schedule)]
+        try:
+            i = self.optimizer.findData(settings.optimizer)
+            if i >= 0 and i != self.optimizer.currentIndex():
+                self.optimizer.setCurrentIndex(i)
+                self._show_hyper()
+            if self.lr_edit.value() != settings.lr:
+                self.lr_edit.set_value(settings.lr)
+                self.lr_slider.setValue(_to_tick(settings.lr, LR_MIN, LR_MAX, LR_TICKS))
+            if self.steps.value() != settings.max_steps:
+                self.steps.setValue(int(settings.max_steps))
+            if self.tol.value() != settings.tol:
+                self.tol.set_value(settings.tol)
+            self.set_speed(settings.speed)
+        finally:
+            del blockers
 
     # -- slots -----------------------------------------------------------------------------
     def _optimizer_changed(self, _i) -> None:

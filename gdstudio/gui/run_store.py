@@ -273,9 +273,11 @@ class RunStore:
         rows = self.samples[run, :n].astype(float)
         if n:
             rows[0, 0:2] = self.starts[run]  # exact (samples are float32)
-        last_step = (n - 1) * stride
-        if int(self.steps[run]) != last_step or n == 0:
-            cur = np.array([[*self.pos[run], self.val[run], np.linalg.norm(self.grad[run])]])
+        cur = np.array([[*self.pos[run], self.val[run], np.linalg.norm(self.grad[run])]])
+        if n and int(self.steps[run]) == (n - 1) * stride:
+            if n > 1:
+                rows[-1] = cur[0]  # the newest sample is the current point: exact values
+        else:
             rows = np.vstack([rows, cur]) if n else cur
         if rows.shape[0] > max_vertices:
             keep = np.linspace(0, rows.shape[0] - 1, max_vertices).round().astype(int)  # increasing

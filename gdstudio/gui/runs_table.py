@@ -119,7 +119,7 @@ class RunsTable(QTableView):
         self.setAlternatingRowColors(True)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.horizontalHeader().setStretchLastSection(True)
-        for col, w in enumerate((56, 80, 130, 130, 90, 64, 84, 110)):
+        for col, w in enumerate((40, 64, 104, 104, 80, 52, 74, 96)):
             self.setColumnWidth(col, w)
         self._syncing = False
         self.selectionModel().currentRowChanged.connect(self._current_changed)

@@ -1,0 +1,55 @@
+"""The studio window under a real OpenGL context (Xvfb + Mesa llvmpipe; CI's ``-m gl`` pass):
+the 3D view in the window draws the runs, and the image export contains it. These tests fail
+(never skip) without OpenGL."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint
+from PySide6.QtGui import QGuiApplication, QImage
+
+from .helpers import make_window, wait_done
+
+pytestmark = pytest.mark.gl
+
+
+def _need_gl():
+    if QGuiApplication.platformName() in ("offscreen", "minimal"):
+        pytest.fail("these tests need OpenGL: run them under Xvfb (xvfb-run -a ... pytest -m gl)")
+
+
+def _pixels(img: QImage) -> np.ndarray:
+    conv = img.convertToFormat(QImage.Format.Format_RGB32)  # keep a reference while reading
+    buf = np.frombuffer(conv.constBits(), np.uint8, count=conv.sizeInBytes())
+    return buf.reshape(conv.height(), conv.bytesPerLine())[:, : conv.width() * 4].reshape(
+        conv.height(), conv.width(), 4)[:, :, :3].copy()
+
+
+def test_3d_view_in_the_window_draws_the_runs(qtbot):
+    _need_gl()
+    w = make_window(qtbot, function="x**2 + 3*y**2", lr=0.05)
+    qtbot.wait(300)
+    before = _pixels(w.surface.grab_image())
+    assert len(np.unique(before.reshape(-1, 3), axis=0)) > 100  # a shaded surface, not blank
+    w.c.random_starts(40, "sobol", 0)
+    wait_done(qtbot, w)
+    qtbot.wait(300)
+    after = _pixels(w.surface.grab_image())
+    changed = np.any(np.abs(after.astype(int) - before.astype(int)) > 40, axis=2)
+    assert changed.mean() > 0.002  # trajectories, markers and critical points appeared
+
+
+def test_image_export_contains_the_3d_view(qtbot, tmp_path):
+    _need_gl()
+    w = make_window(qtbot, function="x**2 + 3*y**2")
+    w.c.run()
+    wait_done(qtbot, w)
+    qtbot.wait(300)
+    p = tmp_path / "views.png"
+    assert w.export_image(str(p))
+    img = _pixels(QImage(str(p)))
+    o = w.surface.mapTo(w.views, QPoint(0, 0))
+    h, wd = w.surface.height(), w.surface.width()
+    region = img[o.y() + 40: o.y() + h - 40, o.x() + 20: o.x() + wd - 20]
+    assert len(np.unique(region.reshape(-1, 3), axis=0)) > 100

@@ -1,0 +1,131 @@
+"""The descent worker on its own: streaming, pause/step, generations, shutdown, and a signal
+soak (PySide6 6.12.0 lost a reference to True on every Signal.emit and aborted Python after
+a few hundred emits; 10,000 emits through the real worker loop guard against it)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from gdstudio.core.runner import BatchDescent
+from gdstudio.worker import ChunkMessage, WorkerThread
+from gdstudio.worker import descent_worker as dw
+
+from tests.core._bowl import Bowl
+
+
+def _batch(n=5, steps=1000, tol=0.0, lr=0.01):
+    P = np.random.default_rng(0).uniform(-1, 1, (n, 2))
+    return BatchDescent(Bowl(), P, "gd", lr, max_steps=steps, tol=tol)
+
+
+@pytest.fixture
+def wt(qapp):
+    t = WorkerThread()
+    yield t
+    t.stop(3000)
+
+
+def _collect(wt):
+    got = []
+    wt.worker.sig_chunk.connect(got.append)
+    done = []
+    wt.worker.sig_finished.connect(done.append)
+    errors = []
+    wt.worker.sig_error.connect(lambda g, m: errors.append((g, m)))
+    return got, done, errors
+
+
+def test_signal_soak_10000_emits(qtbot, wt, monkeypatch):
+    monkeypatch.setattr(dw, "MAX_CHUNK_STEPS", 1)  # one step per emit
+    got, done, _ = _collect(wt)
+    wt.worker.set_speed(None)
+    wt.worker.start(1, _batch(n=3, steps=10_000), paused=False)
+    qtbot.waitUntil(lambda: done == [1], timeout=60_000)
+    qtbot.waitUntil(lambda: sum(sum(c.n_steps for c in m.chunks) for m in got) == 10_000, timeout=10_000)
+    assert len(got) >= 10_000 // 2  # (sub-chunks may group when the GUI is busy)
+    steps = [c.first_step for m in got for c in m.chunks]
+    assert steps == list(range(1, 10_001))  # in order, none lost
+    assert all(isinstance(m, ChunkMessage) and m.generation == 1 for m in got)
+
+
+def test_chunks_are_read_only_and_carry_the_generation(qtbot, wt):
+    got, done, _ = _collect(wt)
+    wt.worker.start(7, _batch(steps=300), paused=False)
+    qtbot.waitUntil(lambda: done == [7], timeout=10_000)
+    ch = got[-1].chunks[-1]
+    assert got[-1].done and got[-1].generation == 7
+    with pytest.raises(ValueError):
+        ch.points[0, 0, 0] = 1.0
+
+
+def test_pause_step_resume(qtbot, wt):
+    got, done, _ = _collect(wt)
+    b = _batch(steps=100_000)
+    wt.worker.set_speed(100.0)
+    wt.worker.start(1, b, paused=True, steps=1)
+    qtbot.waitUntil(lambda: len(got) == 1, timeout=3000)
+    qtbot.wait(100)
+    assert [c.n_steps for m in got for c in m.chunks] == [1]
+    wt.worker.step(3)
+    qtbot.waitUntil(lambda: sum(c.n_steps for m in got for c in m.chunks) == 4, timeout=3000)
+    wt.worker.resume()
+    qtbot.waitUntil(lambda: sum(c.n_steps for m in got for c in m.chunks) > 10, timeout=3000)
+    wt.worker.pause()
+    qtbot.wait(100)
+    n = sum(c.n_steps for m in got for c in m.chunks)
+    qtbot.wait(200)
+    assert sum(c.n_steps for m in got for c in m.chunks) == n  # paused means paused
+
+
+def test_speed_limits_the_rate(qtbot, wt):
+    got, _, _ = _collect(wt)
+    wt.worker.set_speed(200.0)
+    wt.worker.start(1, _batch(steps=100_000), paused=False)
+    qtbot.wait(1000)
+    n = sum(c.n_steps for m in got for c in m.chunks)
+    assert 100 <= n <= 300
+    assert 15 <= len(got) <= 45  # about 30 emits a second
+
+
+def test_a_new_generation_replaces_the_old_job(qtbot, wt):
+    got, done, _ = _collect(wt)
+    wt.worker.set_speed(None)
+    wt.worker.start(1, _batch(steps=10_000_000), paused=False)
+    qtbot.waitUntil(lambda: len(got) > 2, timeout=3000)
+    wt.worker.start(2, _batch(steps=200), paused=False)
+    qtbot.waitUntil(lambda: 2 in done, timeout=5000)
+    gens = [m.generation for m in got]
+    first2 = gens.index(2)
+    assert all(g == 2 for g in gens[first2:])  # at most one late chunk of 1 before, none after
+    assert 1 not in done
+
+
+def test_error_in_the_engine_is_a_message_and_the_thread_lives(qtbot, wt):
+    class Boom(Bowl):
+        calls = 0
+
+        def value_and_grad_T(self, X):
+            Boom.calls += 1
+            if Boom.calls > 20:
+                raise FloatingPointError("kaboom")
+            return super().value_and_grad_T(X)
+
+    got, done, errors = _collect(wt)
+    wt.worker.start(3, BatchDescent(Boom(), [[1.0, 1.0]], "gd", 0.01, max_steps=1000, tol=0), paused=False)
+    qtbot.waitUntil(lambda: len(errors) > 0, timeout=3000)
+    assert errors[0][0] == 3 and "kaboom" in errors[0][1]
+    wt.worker.start(4, _batch(steps=50), paused=False)  # still serving
+    qtbot.waitUntil(lambda: 4 in done, timeout=3000)
+
+
+def test_stop_is_prompt_during_a_long_run(qtbot, wt):
+    wt.worker.set_speed(None)
+    wt.worker.start(1, _batch(n=2000, steps=10_000_000), paused=False)
+    qtbot.wait(300)
+    t0 = time.perf_counter()
+    assert wt.stop(3000)
+    assert time.perf_counter() - t0 < 1.0
+    assert not wt.running
