@@ -75,3 +75,22 @@ def check_xy(x, y, *, two_d_x: bool = False) -> tuple[np.ndarray, np.ndarray]:
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
         raise ValueError("the data contain missing or non-finite values")
     return x, y
+
+
+def check_batch_size(batch_size, n: int):
+    """None (full batch) or an int in [1, n); a batch of n or more is the full batch."""
+    if batch_size is None:
+        return None
+    b = int(batch_size)
+    if b < 1:
+        raise ValueError(f"the batch size must be at least 1; got {batch_size}")
+    return None if b >= n else b
+
+
+def minibatch_indices(n: int, batch_size: int, seed: int, step: int) -> np.ndarray:
+    """The data points step ``step`` uses: each epoch is a fresh permutation seeded by
+    (seed, epoch), cut into consecutive batches, so a run is reproducible."""
+    per_epoch = -(-n // batch_size)
+    epoch, k = divmod(int(step), per_epoch)
+    perm = np.random.default_rng([int(seed), epoch]).permutation(n)
+    return np.sort(perm[k * batch_size:(k + 1) * batch_size])

@@ -39,7 +39,7 @@ from typing import Optional
 import numpy as np
 
 from ..objective import Objective
-from ._common import box_domain, check_scale, check_xy, zscore
+from ._common import box_domain, check_batch_size, check_scale, check_xy, minibatch_indices, zscore
 
 __all__ = ["LinearRegressionObjective"]
 
@@ -63,6 +63,8 @@ class LinearRegressionObjective(Objective):
         y_name: str = "y",
         x_unit: str = "",
         y_unit: str = "",
+        batch_size=None,
+        seed: int = 0,
     ):
         x, y = check_xy(x, y)
         self.scale = check_scale(scale)
@@ -102,6 +104,14 @@ class LinearRegressionObjective(Objective):
         self._rss = float(np.dot(r, r))
         self._k = self._Scc / n                      # curvature of J along a at fixed c
         self._H = (2.0 / n) * np.array([[self.Sxx, self.Sx], [self.Sx, float(n)]])
+        #: the constants value_and_grad_T uses: the whole data, or the current mini-batch
+        self._step_terms = (self._k, self._a_star, self._mx, self._my, self._rss / n)
+        self.batch_size = check_batch_size(batch_size, n)
+        self.seed = int(seed)
+        if self.batch_size is not None:
+            # defined only for mini-batches: the runner calls it before every gradient, and
+            # its presence switches off the scalar fast path (which sees the whole data)
+            self.on_step = self._draw_batch
 
         std = " (standardised)" if self.scale == "standard" else ""
         self.label = f"MSE of {self.y_name} ~ a*{self.x_name} + b{std}"
@@ -109,16 +119,33 @@ class LinearRegressionObjective(Objective):
         self.default_start = np.zeros(2)
         self.default_domain = self._make_domain()
 
+    def _draw_batch(self, step) -> None:
+        """Mini-batch mode: the cost and gradient of the next evaluations are those of the
+        batch of ``step`` (None: the whole data again)."""
+        if step is None:
+            self._step_terms = (self._k, self._a_star, self._mx, self._my, self._rss / self.n)
+            return
+        idx = minibatch_indices(self.n, self.batch_size, self.seed, step)
+        xb, yb = self.x[idx], self.y[idx]
+        mx, my = float(xb.mean()), float(yb.mean())
+        cx, cy = xb - mx, yb - my
+        scc = float(np.dot(cx, cx))
+        a_star = float(np.dot(cx, cy)) / scc if scc > 0 else 0.0
+        r = cy - a_star * cx
+        self._step_terms = (scc / idx.size, a_star, mx, my, float(np.dot(r, r)) / idx.size)
+
     # -- cost ---------------------------------------------------------------------------
     def value_and_grad_T(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cost and gradient (of the current mini-batch in mini-batch mode)."""
         X = np.asarray(X, float)
         a, b = X[0], X[1]
-        da = a - self._a_star
-        c = b + a * self._mx - self._my
-        f = self._k * da * da + c * c + self._rss / self.n
+        k, a_star, mx, my, base = self._step_terms
+        da = a - a_star
+        c = b + a * mx - my
+        f = k * da * da + c * c + base
         G = np.empty_like(X)
-        np.multiply(2.0 * self._k, da, out=G[0])
-        G[0] += 2.0 * self._mx * c
+        np.multiply(2.0 * k, da, out=G[0])
+        G[0] += 2.0 * mx * c
         np.multiply(2.0, c, out=G[1])
         return f, G
 

@@ -178,11 +178,13 @@ def build_problem(
     if kind == "mlp":
         return _build_mlp(data, x, y, scale, hidden, activation, seed, batch_size, n_points,
                           task, n_starts)
-    return _build_curve(kind, text, data, x, y, scale or "none", loss, huber_delta, seed, n_points)
+    return _build_curve(kind, text, data, x, y, scale or "none", loss, huber_delta, seed, n_points,
+                        batch_size)
 
 
 # -- lines and typed models -------------------------------------------------------------
-def _build_curve(kind, text, data, x, y, scale, loss, huber_delta, seed, n_points) -> Problem:
+def _build_curve(kind, text, data, x, y, scale, loss, huber_delta, seed, n_points,
+                 batch_size=None) -> Problem:
     from .linreg import LinearRegressionObjective
     from .typed import TypedModelObjective
 
@@ -216,7 +218,7 @@ def _build_curve(kind, text, data, x, y, scale, loss, huber_delta, seed, n_point
     std = ", both standardised (z-scores)," if scale == "standard" else ""
     if kind == "linreg":
         obj = LinearRegressionObjective(xv, yv, scale=scale, x_name=x_name, y_name=y_name,
-                                        x_unit=xu, y_unit=yu)
+                                        x_unit=xu, y_unit=yu, batch_size=batch_size, seed=seed)
         units = {"x": xu, "y": yu, **obj.param_units()}
         desc = (
             f"Fit the straight line {y_name} ≈ a·{x_name} + b to {where}{std} by minimising "
@@ -229,7 +231,8 @@ def _build_curve(kind, text, data, x, y, scale, loss, huber_delta, seed, n_point
         closed = obj.closed_form()
     else:
         obj = TypedModelObjective(text, xv, yv, loss=loss, huber_delta=huber_delta, scale=scale,
-                                  x_name=x_name, y_name=y_name, x_unit=xu, y_unit=yu)
+                                  x_name=x_name, y_name=y_name, x_unit=xu, y_unit=yu,
+                                  batch_size=batch_size, seed=seed)
         units = {"x": xu, "y": yu}
         lname = {"mse": "mean squared error", "mae": "mean absolute error",
                  "huber": f"Huber loss (δ = {obj.huber_delta:g})"}[obj.loss]

@@ -36,7 +36,7 @@ import numpy as np
 import sympy
 
 from ..objective import Objective
-from ._common import box_domain, check_scale, check_xy, zscore
+from ._common import box_domain, check_batch_size, check_scale, check_xy, minibatch_indices, zscore
 
 __all__ = ["LOSSES", "TypedModelObjective"]
 
@@ -83,6 +83,8 @@ class TypedModelObjective(Objective):
         y_name: str = "y",
         x_unit: str = "",
         y_unit: str = "",
+        batch_size=None,
+        seed: int = 0,
     ):
         from ..expression import make_symbol, parse_expression
 
@@ -148,9 +150,20 @@ class TypedModelObjective(Objective):
             + (f"; delta={delta:g}" if loss_ == "huber" else "")
             + f"; scale={self.scale}"
         )
+        self._batch: Optional[np.ndarray] = None
+        self.batch_size = check_batch_size(batch_size, self.n)
+        self.seed = int(seed)
+        if self.batch_size is not None:
+            # defined only for mini-batches: the runner calls it before every gradient, and
+            # its presence switches off the scalar fast path (which sees the whole data)
+            self.on_step = self._draw_batch
         self.default_start = self._choose_start()
         self._fit = self.reference_fit()
         self.default_domain = self._make_domain()
+
+    def _draw_batch(self, step) -> None:
+        """Mini-batch mode: value_and_grad uses the batch of ``step`` (None: all data)."""
+        self._batch = None if step is None else minibatch_indices(self.n, self.batch_size, self.seed, step)
 
     # -- evaluation --------------------------------------------------------------------
     @property
@@ -202,10 +215,12 @@ class TypedModelObjective(Objective):
         N, d = P.shape
         f = np.empty(N)
         G = np.empty((N, d))
+        idx = self._batch
+        xs, ys = (self.x, self.y) if idx is None else (self.x[idx], self.y[idx])
         with np.errstate(all="ignore"):
             for i, j in self._blocks(N):
-                m, *dm = self._eval(self._f_mg, P[i:j])
-                r = self.y[None, :] - m
+                m, *dm = self._eval(self._f_mg, P[i:j], xs)
+                r = ys[None, :] - m
                 val, d1, _ = self._loss(r, 1)
                 f[i:j] = val.mean(axis=1)
                 for k in range(d):
