@@ -182,6 +182,22 @@ class Frame:
         return None
 
     @cached_property
+    def run_colors(self) -> np.ndarray:
+        """(N, 4) RGBA of every run (vectorised: basins by critical point, else per start
+        or per compared optimizer / learning rate)."""
+        c = self._c
+        n = self.n_runs
+        if n == 0:
+            return np.zeros((0, 4))
+        s = c.settings
+        if c.basin_mode and not (s.compare_optimizers or s.compare_lrs):
+            table = np.array([palette.basin(k) for k in range(max(1, len(c.critical)))] + [palette.GREY])
+            k = np.asarray(c.run_critical[:n], int)
+            k = np.where(k >= 0, np.minimum(k, table.shape[0] - 2), table.shape[0] - 1)
+            return table[k]
+        return np.array([c.run_color(r) for r in range(n)])
+
+    @cached_property
     def start_colors_key(self):
         """Changes whenever the start colours may have changed (cheap to compare)."""
         c = self._c

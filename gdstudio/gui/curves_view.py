@@ -27,6 +27,8 @@ class CurvesView(pg.GraphicsLayoutWidget):
         self.grad_plot = self.addPlot(row=1, col=0)
         for p in (self.value_plot, self.grad_plot):
             p.setLogMode(False, True)
+            for side in ("left", "bottom"):
+                p.getAxis(side).enableAutoSIPrefix(False)  # no "(x1e+24)" on log axes
             # no grid: pyqtgraph's grid costs ~10 ms per repaint (measured)
             p.setMenuEnabled(False)
             p.hideButtons()
@@ -236,9 +238,9 @@ def _extend(lo: float, hi: float, y) -> tuple[float, float]:
 
 
 def _nice_up(v: float) -> float:
-    """The next 1, 2 or 5 × 10^k at or above v."""
+    """The next round number (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k) at or above v."""
     k = np.floor(np.log10(v))
-    for m in (1, 2, 5, 10):
+    for m in (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
         if m * 10**k >= v:
             return float(m * 10**k)
     return float(10 ** (k + 1))

@@ -10,8 +10,8 @@ controller answers with ``sig_expression_error`` (shown by :meth:`show_error`).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QCoreApplication, QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QInputMethodEvent, QTextCharFormat
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QToolButton, QVBoxLayout)
 
@@ -176,6 +176,7 @@ class EditorPanel(QGroupBox):
     def show_error(self, err) -> None:
         """Show an ExpressionError inline (None clears it)."""
         if err is None:
+            self._mark(None)
             self.error.hide()
             self.error_text.hide()
             self.edit.setStyleSheet("")
@@ -187,11 +188,23 @@ class EditorPanel(QGroupBox):
         if col is not None and self._preset_name is None:
             # a caret under the offending character (the typing cursor stays where it is)
             keep = self.edit.cursorPosition()
-            self.edit.setCursorPosition(max(0, int(col) - 1))
-            x = self.edit.cursorRect().center().x()
+            i = max(0, int(col) - 1)
+            # the middle of character i as the line edit lays it out: halfway between the
+            # cursor positions before and after it
+            self.edit.setCursorPosition(i)
+            left = self.edit.cursorRect().center().x()
+            if i < len(self.edit.text()):
+                self.edit.setCursorPosition(i + 1)
+                right = self.edit.cursorRect().center().x()
+            else:
+                right = left + self.edit.fontMetrics().horizontalAdvance(" ")
             self.edit.setCursorPosition(keep)
+            x = (left + right) / 2
+            self._mark(i)
             caret_w = self.error.fontMetrics().horizontalAdvance("^")
-            self.error.setContentsMargins(max(0, x - caret_w // 2), 0, 0, 0)
+            offset = self.edit.geometry().x() - (self.error.geometry().x() if self.error.isVisible() else
+                                                 self.edit.geometry().x())
+            self.error.setContentsMargins(max(0, int(round(x + offset - caret_w / 2))), 0, 0, 0)
             self.error.setText("^")
             self.error.show()
         else:
@@ -199,6 +212,19 @@ class EditorPanel(QGroupBox):
         msg = str(err)
         self.error_text.setText(msg[:1].upper() + msg[1:] + ("" if msg.endswith(".") else "."))
         self.error_text.show()
+
+    def _mark(self, i) -> None:
+        """Underline character ``i`` of the field in red (None: clear), drawn by the line
+        edit itself through an input-method format, so it sits exactly on the character."""
+        attrs = []
+        if i is not None and i < len(self.edit.text()):
+            fmt = QTextCharFormat()
+            fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+            fmt.setUnderlineColor(QColor("#ff6b6b"))
+            fmt.setBackground(QColor(255, 80, 80, 70))
+            attrs.append(QInputMethodEvent.Attribute(QInputMethodEvent.AttributeType.TextFormat,
+                                                     i - self.edit.cursorPosition(), 1, fmt))
+        QCoreApplication.sendEvent(self.edit, QInputMethodEvent("", attrs))
 
     def show_message(self, text: str) -> None:
         self.error.hide()

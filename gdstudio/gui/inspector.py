@@ -15,7 +15,7 @@ def _num(v) -> str:
         return "—"
     if isinstance(v, float) and math.isinf(v):
         return "∞"
-    return f"{v:.5g}"
+    return f"{v:.4g}"
 
 
 class Inspector(QGroupBox):
@@ -48,6 +48,7 @@ class Inspector(QGroupBox):
         x, y = report["point"]
         f["where"].setText(where)
         f["point"].setText(f"({x:.5g}, {y:.5g})")
+        self.setToolTip("")
         f["value"].setText(_num(report["value"]))
         g = report["grad"]
         f["grad"].setText(f"({_num(g[0])}, {_num(g[1])})")

@@ -284,6 +284,7 @@ class MainWindow(QMainWindow):
     # -- controller -> views --------------------------------------------------------------
     def _problem_changed(self, problem):
         g = problem.grid
+        self.editor.set_domain(problem.domain)
         self.contour.set_problem(problem)
         self.curves.set_problem(problem)
         if hasattr(self.surface, "set_surface"):
@@ -330,12 +331,10 @@ class MainWindow(QMainWindow):
         s.set_trajectories([p[:, :3] for p in frame.paths], frame.path_colors)
         ok = np.isfinite(frame.positions).all(axis=1) & np.isfinite(frame.values)
         P = np.column_stack([frame.positions, frame.values])[ok]
-        if frame.n_runs > 50:
-            colors = np.tile([1.0, 1.0, 1.0, 1.0], (int(ok.sum()), 1))
-        else:
-            colors = [col for col, good in zip(self._colors_of_runs(frame), ok) if good]
-        s.set_positions(P, colors)
+        s.set_positions(P, frame.run_colors[ok])
         S = frame.starts
+        if S.shape[0] > 60:
+            S = S[:0]  # thousands of random starts: the runs' markers say enough in 3D
         key = (S.shape, S.tobytes(), id(self.c.problem))
         if key != self._starts_key:
             self._starts_key = key
@@ -354,9 +353,6 @@ class MainWindow(QMainWindow):
         if sel != self._surface_highlight:
             self._surface_highlight = sel
             s.highlight_run(sel)
-
-    def _colors_of_runs(self, frame):
-        return [self.c.run_color(r) for r in range(frame.n_runs)]
 
     _hovering = False
     _frames = 0

@@ -20,7 +20,7 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def _pt(p) -> str:
-    return f"({p[0]:.4g}, {p[1]:.4g})"
+    return f"({p[0]:.3g}, {p[1]:.3g})"
 
 
 class RunsModel(QAbstractTableModel):
@@ -64,7 +64,7 @@ class RunsModel(QAbstractTableModel):
         if col == 3:
             return _pt(st.pos[r])
         if col == 4:
-            return f"{st.val[r]:.6g}"
+            return f"{st.val[r]:.4g}"
         if col == 5:
             return f"{int(st.steps[r]):,}"
         if col == 6:
@@ -119,7 +119,7 @@ class RunsTable(QTableView):
         self.setAlternatingRowColors(True)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.horizontalHeader().setStretchLastSection(True)
-        for col, w in enumerate((40, 64, 104, 104, 80, 52, 74, 96)):
+        for col, w in enumerate((58, 64, 100, 100, 76, 52, 74, 96)):
             self.setColumnWidth(col, w)
         self._syncing = False
         self.selectionModel().currentRowChanged.connect(self._current_changed)

@@ -8,6 +8,7 @@ import time
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLineEdit, QPushButton, QSpinBox
 
 from gdstudio.gui.run_store import CONVERGED
@@ -336,3 +337,44 @@ def test_live_learning_rate_change_reaches_the_running_batch(qtbot):
     assert w.c.generation == gen  # live: not restarted
     assert [v for _, n, v in w.c._changes if n == "lr"][-1] == 0.0123
     assert w.findChild(QLineEdit, "learningRateEdit").text() == "0.0123"
+
+
+def test_hover_on_the_map_inspects_the_point_under_the_mouse(qtbot):
+    w = make_window(qtbot)  # x**2 + 3*y**2: Hessian diag(2, 6) everywhere
+    pos = map_point(w.contour, 1.0, -0.5)
+    mouse(w.contour.viewport(), "move", pos, NONE, NONE)
+    qtbot.waitUntil(lambda: (w.inspector.report or {}).get("where") == "mouse", timeout=2000)
+    rep = w.inspector.report
+    assert near(rep["point"], (1.0, -0.5), 0.05)
+    x, y = rep["point"]
+    assert abs(rep["value"] - (x * x + 3 * y * y)) < 1e-9
+    assert near(rep["grad"], (2 * x, 6 * y), 1e-9)
+    assert near(rep["eig"], (2, 6), 1e-9) and abs(rep["cond"] - 3) < 1e-9
+    assert abs(rep["lr_max"] - 1 / 3) < 1e-12
+    assert w.inspector.fields["lr_max"].text() == "0.3333"
+
+
+def test_export_action_remembers_the_folder_in_test_settings(qtbot, tmp_path, monkeypatch, settings_dir):
+    from PySide6.QtWidgets import QFileDialog
+
+    from gdstudio.gui.main_window import settings_store
+
+    w = make_window(qtbot)
+    w.c.run()
+    wait_done(qtbot, w)
+    target = tmp_path / "sub" / "runs.csv"
+    target.parent.mkdir()
+    seen = {}
+
+    def fake_dialog(parent, title, start, filt):
+        seen["start"] = start
+        return str(target), filt
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(fake_dialog))
+    w.findChild(QAction, "actionExportTrajectories").trigger()
+    assert target.exists() and target.with_suffix(".json").exists()
+    st = settings_store()
+    assert st.value("export/last_dir") == str(target.parent)
+    assert st.fileName().startswith(settings_dir)  # never ~/.config in tests
+    w.findChild(QAction, "actionExportTrajectories").trigger()
+    assert seen["start"].startswith(str(target.parent))
