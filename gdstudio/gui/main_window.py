@@ -11,42 +11,28 @@ Automation hooks (objectNames, kept stable): ``functionEdit``, ``presetCombo``,
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QDockWidget, QFileDialog, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QDockWidget, QHBoxLayout, QLabel,
                                QLineEdit, QMainWindow, QMessageBox, QPushButton, QScrollArea, QSplitter,
                                QTextEdit, QVBoxLayout, QWidget)
 
 from .contour_view import ContourView
 from .controller import StudioController
 from .curves_view import CurvesView
+from .dialogs import about_box, ask_save_path, settings_store  # noqa: F401 (settings_store is public)
 from .editor_panel import EditorPanel
 from .inspector import Inspector
 from .params_panel import ComparePanel, ParamsPanel, StartsPanel
 from .runs_table import RunsTable
+from .surface_feed import SurfaceFeed
 
 DEFAULT_PRESET = "himmelblau"
 DEFAULT_TEXT = "(x**2 + y - 11)**2 + (x + y**2 - 7)**2"
 DEFAULT_DOMAIN = ((-5.0, 5.0), (-5.0, 5.0))
-ABOUT = (
-    "<h3>Gradient Descent Studio</h3>"
-    "<p>Type a function, press Run, and watch gradient descent move. Exact gradients and "
-    "Hessians (symbolic), six optimizers with PyTorch semantics, thousands of runs at once.</p>"
-    "<p><b>Data credit.</b> The Ames housing data: Dean De Cock (2011), “Ames, Iowa: Alternative "
-    "to the Boston Housing Data as an End of Semester Regression Project”, <i>Journal of "
-    "Statistics Education</i> 19(3); originally from the Ames (Iowa) City Assessor's Office; "
-    "as distributed on Kaggle (“House Prices: Advanced Regression Techniques”).</p>"
-)
-
-
-def settings_store() -> QSettings:
-    """Preferences (INI format, user scope); tests redirect it with QSettings.setPath."""
-    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "gdstudio", "studio")
 
 
 def _surface_view():
@@ -74,6 +60,7 @@ class MainWindow(QMainWindow):
         # repaint of any widget (a status label) re-composites the full window (~10 ms on
         # Mesa llvmpipe, measured). As a native child window the 3D view composites alone.
         self.surface.setAttribute(Qt.WidgetAttribute.WA_NativeWindow)
+        self.surface_feed = SurfaceFeed(self.surface) if hasattr(self.surface, "set_trajectories") else None
         self.contour = ContourView()
         self.curves = CurvesView()
         self.table = RunsTable(c)
@@ -315,8 +302,8 @@ class MainWindow(QMainWindow):
         self.contour.show_frame(self._latest)
 
     def _stage_surface(self):
-        if hasattr(self.surface, "set_trajectories"):
-            self._feed_surface(self._latest)
+        if self.surface_feed is not None:
+            self.surface_feed.show(self._latest, self.c.problem)
 
     def _stage_curves(self):
         self.curves.show_frame(self._latest)
@@ -326,39 +313,8 @@ class MainWindow(QMainWindow):
         if self.c.selected >= 0 and not self._hovering:
             self._inspect_selected()
 
-    def _feed_surface(self, frame):
-        s = self.surface
-        s.set_trajectories([p[:, :3] for p in frame.paths], frame.path_colors)
-        ok = np.isfinite(frame.positions).all(axis=1) & np.isfinite(frame.values)
-        P = np.column_stack([frame.positions, frame.values])[ok]
-        s.set_positions(P, frame.run_colors[ok])
-        S = frame.starts
-        if S.shape[0] > 60:
-            S = S[:0]  # thousands of random starts: the runs' markers say enough in 3D
-        key = (S.shape, S.tobytes(), id(self.c.problem))
-        if key != self._starts_key:
-            self._starts_key = key
-            with np.errstate(all="ignore"):
-                f = self.c.problem.objective.value(S) if S.shape[0] else np.empty(0)
-            s.set_starts(np.column_stack([S, f]) if S.shape[0] else np.empty((0, 3)))
-        crit = frame.critical
-        key = tuple((cp.point, cp.kind, cp.best) for cp in crit)
-        if key != self._crit_key:
-            self._crit_key = key
-            P = np.array([[*cp.point, cp.value] for cp in crit]).reshape(-1, 3)
-            kinds = [cp.kind if cp.kind in ("minimum", "saddle", "maximum") else "degenerate" for cp in crit]
-            best = next((k for k, cp in enumerate(crit) if cp.best), -1)
-            s.set_critical_points(P, kinds, best)
-        sel = frame.path_runs.index(frame.selected) if frame.selected in frame.path_runs else -1
-        if sel != self._surface_highlight:
-            self._surface_highlight = sel
-            s.highlight_run(sel)
-
     _hovering = False
     _frames = 0
-    _starts_key = None
-    _crit_key = None
-    _surface_highlight = None
 
     def _hovered(self, x, y):
         if self.c.problem is None:
@@ -425,36 +381,23 @@ class MainWindow(QMainWindow):
         self.show_message(f"Saved {path}" if ok else f"Could not write the image {path}", "info" if ok else "error")
         return ok
 
-    def _ask_path(self, key, title, name, filt):
-        st = settings_store()
-        folder = st.value(f"{key}/last_dir", str(Path.home()))
-        path, _ = QFileDialog.getSaveFileName(self, title, os.path.join(folder, name), filt)
-        if path:
-            st.setValue(f"{key}/last_dir", os.path.dirname(path))
-        return path
-
     def _export_dialog(self, selected: bool):
         runs = self.table.selected_runs() if selected else None
         if selected and not runs:
             self.show_message("Select runs in the table first", "error")
             return
-        path = self._ask_path("export", "Export trajectories", "trajectories.csv", "CSV files (*.csv)")
+        path = ask_save_path(self, "export", "Export trajectories", "trajectories.csv", "CSV files (*.csv)")
         if path:
             self.export_trajectories(path, runs)
 
     def _image_dialog(self):
-        path = self._ask_path("image", "Export image", "gdstudio.png", "PNG images (*.png)")
+        path = ask_save_path(self, "image", "Export image", "gdstudio.png", "PNG images (*.png)")
         if path:
             self.export_image(path)
 
     def show_about(self) -> QMessageBox:
-        box = QMessageBox(QMessageBox.Icon.Information, "About Gradient Descent Studio", ABOUT,
-                          QMessageBox.StandardButton.Ok, self)
-        box.setObjectName("aboutBox")
-        box.setTextFormat(Qt.TextFormat.RichText)
-        box.setModal(False)
-        box.show()
-        return box
+        """The About box (non-modal, so tests and automation never block on it)."""
+        return about_box(self)
 
     # -- closing -----------------------------------------------------------------------------
     def closeEvent(self, ev):

@@ -25,8 +25,6 @@ same starts and settings straight into the streaming CSV writer (see controller)
 
 from __future__ import annotations
 
-from typing import Optional
-
 import numpy as np
 
 DRAW_BUDGET = 8 * 1024 * 1024
