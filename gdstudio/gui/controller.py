@@ -794,6 +794,19 @@ class StudioController(QObject):
             "memory_mb": st.nbytes() / 2**20,
         }
 
+    def step_arrow(self):
+        """The selected run's last step ((x, y, f) before, (x, y, f) after) while the
+        descent is paused (the 3D view draws it as an arrow), else None."""
+        r = self.selected
+        st = self.store
+        if self.state not in ("paused",) or not 0 <= r < st.n or st.steps[r] < 1:
+            return None
+        a = st.prev[r]
+        b = np.array([*st.pos[r], st.val[r]])
+        if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+            return None
+        return a, b
+
     def inspect(self, x: float, y: float) -> dict:
         return point_report(self.problem.objective, x, y)
 

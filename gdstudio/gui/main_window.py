@@ -303,7 +303,7 @@ class MainWindow(QMainWindow):
 
     def _stage_surface(self):
         if self.surface_feed is not None:
-            self.surface_feed.show(self._latest, self.c.problem)
+            self.surface_feed.show(self._latest, self.c.problem, self.c.step_arrow())
 
     def _stage_curves(self):
         self.curves.show_frame(self._latest)

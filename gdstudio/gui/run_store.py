@@ -61,6 +61,8 @@ class RunStore:
         self.n_samples = np.zeros(n, np.int64)  # valid sample rows per run
         self.stride = np.ones(n, np.int64)
         self.pos = P.copy()
+        #: (N, 3) x, y, f one step before the current point (for the 3D "one step" arrow)
+        self.prev = np.full((n, 3), np.nan)
         self.val = np.full(n, np.nan) if values is None else np.asarray(values, float).copy()
         self.grad = np.full((n, 2), np.nan) if grads is None else np.asarray(grads, float).reshape(n, 2).copy()
         self.status = np.zeros(n, np.int8)
@@ -102,6 +104,7 @@ class RunStore:
         self.stride = pad(self.stride, 1, ())
         self.starts = pad(self.starts, np.nan, (2,))
         self.pos = pad(self.pos, np.nan, (2,))
+        self.prev = pad(self.prev, np.nan, (3,))
         self.val = pad(self.val, np.nan, ())
         self.grad = pad(self.grad, np.nan, (2,))
         self.status = pad(self.status, 0, ())
@@ -197,6 +200,12 @@ class RunStore:
                     self.samples[cols, a:b] = block
                 self.n_samples[cols] = b
             self.stride[cols] = self.batch_stride
+            if k >= 2:
+                self.prev[cols, 0:2] = chunk.points[-2][cols]
+                self.prev[cols, 2] = chunk.values[-2][cols]
+            else:
+                self.prev[cols, 0:2] = self.pos[cols]
+                self.prev[cols, 2] = self.val[cols]
             self.pos[cols] = chunk.points[-1][cols]
             self.val[cols] = chunk.values[-1][cols]
             self.grad[cols] = chunk.grads[-1][cols]
@@ -240,6 +249,7 @@ class RunStore:
         self.n_samples[run] = idx.size
         self.stride[run] = stride
         self.pos[run] = traj[-1]
+        self.prev[run] = (*traj[-2], vals[-2]) if T >= 2 else np.nan
         self.val[run] = vals[-1]
         self.grad[run] = grads[-1]
         self.steps[run] = T - 1

@@ -15,9 +15,15 @@ class SurfaceFeed:
         self._starts_key = None
         self._crit_key = None
         self._surface_highlight = None
+        self._arrow_key = None
 
-    def show(self, frame, problem) -> None:
+    def show(self, frame, problem, step_arrow=None) -> None:
+        """Send ``frame`` to the 3D view; ``step_arrow`` ((x, y, f), (x, y, f)) or None."""
         s = self.surface
+        key = None if step_arrow is None else tuple(map(tuple, step_arrow))
+        if key != self._arrow_key and hasattr(s, "set_step_arrow"):
+            self._arrow_key = key
+            s.set_step_arrow(*(step_arrow if step_arrow is not None else (None, None)))
         s.set_trajectories([p[:, :3] for p in frame.paths], frame.path_colors)
         ok = np.isfinite(frame.positions).all(axis=1) & np.isfinite(frame.values)
         P = np.column_stack([frame.positions, frame.values])[ok]

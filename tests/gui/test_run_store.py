@@ -93,3 +93,15 @@ def test_instant_runs_replace_batch_columns_and_new_runs_grow_the_store():
     assert np.array_equal(st.path(3)[:, :2], [[0.3, 0.3]])
     st.ingest(b.advance(10))  # still fine after growing
     assert st.batch_step == 30
+
+
+def test_previous_point_is_one_step_back():
+    st, b = _store_with_batch(3, 100, lr=0.01)
+    st.ingest(b.advance(5))
+    p4 = b.points.copy()
+    st.ingest(b.advance(1))
+    assert np.array_equal(st.prev[:, :2], p4)
+    st.ingest(b.advance(7))
+    ref = descend(Bowl(), st.starts, "gd", 0.01, steps=13, tol=0.0)
+    for r in range(3):
+        assert np.allclose(st.prev[r, :2], ref.trajectories[r][-2])

@@ -172,6 +172,8 @@ def test_keys_space_right_r_and_typing_is_not_stolen(qtbot):
     qtbot.waitUntil(lambda: w.c.store.batch_step == s0 + 1, timeout=2000)
     qtbot.wait(100)
     assert w.c.store.batch_step == s0 + 1 and w.c.state == "paused"
+    a, b = w.c.step_arrow()  # the 3D view shows this last step as an arrow
+    assert near(b[:2], w.c.store.pos[0], 0) and not near(a[:2], b[:2], 0)
     qtbot.keyClick(w.contour, Qt.Key.Key_R)
     assert w.c.state == "idle" and w.c.store.steps.max() == 0
     # in the function field the same keys type text
