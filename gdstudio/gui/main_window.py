@@ -155,6 +155,12 @@ class MainWindow(QMainWindow):
         self.message = QLabel()
         self.message.setObjectName("statusMessage")
         sb.addWidget(self.message, 1)
+        self.cancel_export = QPushButton("Cancel export")
+        self.cancel_export.setObjectName("cancelExportButton")
+        self.cancel_export.clicked.connect(lambda: self._export_task is not None and self._export_task.cancel())
+        self.cancel_export.hide()
+        sb.addWidget(self.cancel_export)
+        self._export_task = None
         self._message_timer = QTimer(self)
         self._message_timer.setSingleShot(True)
         self._message_timer.timeout.connect(lambda: self.message.setText(""))
@@ -374,6 +380,26 @@ class MainWindow(QMainWindow):
         self.show_message(f"Wrote {rows:,} rows to {path}")
         return rows
 
+    def export_in_background(self, path, runs=None):
+        """Export in a background thread (progress in the status bar, cancel button);
+        returns the ExportTask (its ``sig_done``/``sig_failed`` report the end)."""
+        from .export_task import ExportTask
+        from .exporter import ExportJob
+
+        task = ExportTask(ExportJob(self.c, runs), path, self)
+        self._export_task = task
+        self.cancel_export.show()
+        task.sig_progress.connect(lambda f: self.show_message(f"Exporting to {path}… {100 * f:.0f}%"))
+        task.sig_done.connect(lambda rows: self._export_ended(f"Wrote {rows:,} rows to {path}", "info"))
+        task.sig_failed.connect(lambda msg: self._export_ended(msg, "error"))
+        task.start()
+        return task
+
+    def _export_ended(self, text, level):
+        self.cancel_export.hide()
+        self._export_task = None
+        self.show_message(text, level)
+
     def export_image(self, path) -> bool:
         """Save the views (3D, contour map, curves, table) as a PNG."""
         img = self.views.grab()
@@ -387,7 +413,14 @@ class MainWindow(QMainWindow):
             self.show_message("Select runs in the table first", "error")
             return
         path = ask_save_path(self, "export", "Export trajectories", "trajectories.csv", "CSV files (*.csv)")
-        if path:
+        if not path:
+            return
+        from .export_task import BACKGROUND_ROWS
+        from .exporter import ExportJob
+
+        if ExportJob(self.c, runs).estimated_rows() > BACKGROUND_ROWS:
+            self.export_in_background(path, runs)
+        else:
             self.export_trajectories(path, runs)
 
     def _image_dialog(self):
@@ -401,5 +434,8 @@ class MainWindow(QMainWindow):
 
     # -- closing -----------------------------------------------------------------------------
     def closeEvent(self, ev):
+        if self._export_task is not None:
+            self._export_task.cancel()
+            self._export_task.wait(3.0)
         self.c.shutdown(3000)
         super().closeEvent(ev)

@@ -379,3 +379,23 @@ def test_export_action_remembers_the_folder_in_test_settings(qtbot, tmp_path, mo
     assert st.fileName().startswith(settings_dir)  # never ~/.config in tests
     w.findChild(QAction, "actionExportTrajectories").trigger()
     assert seen["start"].startswith(str(target.parent))
+
+
+def test_background_export_reports_progress_and_writes_the_file(qtbot, tmp_path):
+    w = make_window(qtbot, max_steps=500, tol=0.0, lr=1e-3)
+    w.c.random_starts(200, "sobol", 0)
+    wait_done(qtbot, w)
+    p = tmp_path / "big.csv"
+    task = w.export_in_background(str(p))
+    progress = []
+    task.sig_progress.connect(progress.append)
+    assert w.cancel_export.isVisibleTo(w)
+    qtbot.waitUntil(lambda: "Wrote" in w.message.text(), timeout=20_000)
+    assert not w.cancel_export.isVisibleTo(w)
+    assert sum(1 for _ in open(p)) - 1 == 200 * 501
+    # cancelled: no file
+    p2 = tmp_path / "cancelled.csv"
+    task = w.export_in_background(str(p2))
+    task.cancel()
+    qtbot.waitUntil(lambda: w._export_task is None, timeout=20_000)
+    assert not p2.exists() and ("cancelled" in w.message.text() or "Wrote" in w.message.text())
