@@ -6,6 +6,7 @@ import json
 import time
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLineEdit, QPushButton, QSpinBox
@@ -399,3 +400,47 @@ def test_background_export_reports_progress_and_writes_the_file(qtbot, tmp_path)
     task.cancel()
     qtbot.waitUntil(lambda: w._export_task is None, timeout=20_000)
     assert not p2.exists() and ("cancelled" in w.message.text() or "Wrote" in w.message.text())
+
+
+def test_only_the_hyper_parameters_of_the_chosen_optimizer_are_shown(qtbot):
+    from PySide6.QtWidgets import QComboBox
+
+    w = make_window(qtbot)
+    combo = w.findChild(QComboBox, "optimizerCombo")
+    form = w.params.form
+    shown = lambda: {k for k, e in w.params.hyper_edits.items() if form.isRowVisible(e)}  # noqa: E731
+    expected = {"gd": set(), "momentum": {"momentum"}, "nesterov": {"momentum"}, "adagrad": {"eps"},
+                "rmsprop": {"alpha", "eps"}, "adam": {"beta1", "beta2", "eps"}}
+    for name, keys in expected.items():
+        combo.setCurrentIndex(combo.findData(name))
+        assert shown() == keys, name
+        assert w.c.settings.optimizer == name
+    e = w.findChild(QLineEdit, "beta1Edit")
+    e.setText("0.8")
+    e.editingFinished.emit()
+    assert w.c.settings.hyper_for("adam")["beta1"] == 0.8
+    assert w.c.settings.hyper_for("adam")["beta2"] == 0.999
+
+
+def test_step_from_idle_takes_exactly_one_step(qtbot):
+    w = make_window(qtbot, speed=None)
+    qtbot.mouseClick(w.findChild(QPushButton, "stepButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.c.store.batch_step == 1, timeout=2000)
+    qtbot.wait(100)
+    assert w.c.state == "paused" and w.c.store.steps[0] == 1
+    qtbot.mouseClick(w.findChild(QPushButton, "runButton"), Qt.MouseButton.LeftButton)
+    wait_done(qtbot, w)
+    assert w.c.store.status[0] == CONVERGED
+
+
+def test_choosing_a_preset_sets_function_and_domain(qtbot):
+    presets = pytest.importorskip("gdstudio.core.presets")
+    from PySide6.QtWidgets import QComboBox
+
+    w = make_window(qtbot)
+    combo = w.findChild(QComboBox, "presetCombo")
+    name = next(iter(presets.PRESETS))
+    combo.setCurrentIndex(combo.findData(name))
+    p = presets.PRESETS[name]
+    assert w.c.problem.domain == tuple(tuple(map(float, r)) for r in p.domain)
+    assert w.findChild(QLineEdit, "functionEdit").text() == p.formula
