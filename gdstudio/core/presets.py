@@ -1,0 +1,234 @@
+"""Built-in functions, with their usual domains and known critical points.
+
+Every formula is written in the studio's own syntax and goes through the same parser and
+exact differentiation as a typed function. The known points come from the cited literature
+and were refined to machine precision by Newton's method on the exact gradient and Hessian
+(``tests/core/test_presets.py`` checks that the gradient vanishes at every one of them and
+that the Hessian has the stated kind).
+
+Main sources: M. Jamil and X.-S. Yang, "A literature survey of benchmark functions for
+global optimization problems", Int. J. Math. Modelling and Numerical Optimisation 4(2), 2013;
+M. Molga and C. Smutnicki, "Test functions for optimization needs", 2005; S. Surjanovic and
+D. Bingham, "Virtual Library of Simulation Experiments: Test Functions and Datasets", Simon
+Fraser University (sfu.ca/~ssurjano).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .compiled import compile_function
+from .objective import Objective
+
+
+@dataclass(frozen=True)
+class KnownPoint:
+    x: float
+    y: float
+    value: float
+    kind: str  # "global minimum" | "local minimum" | "saddle" | "maximum" | "degenerate"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    title: str
+    formula: str
+    domain: tuple[tuple[float, float], tuple[float, float]]
+    points: tuple[KnownPoint, ...]
+    reference: str
+    notes: str = ""
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def minima(self) -> tuple[KnownPoint, ...]:
+        return tuple(p for p in self.points if p.kind.endswith("minimum"))
+
+    @property
+    def saddles(self) -> tuple[KnownPoint, ...]:
+        return tuple(p for p in self.points if p.kind in ("saddle", "degenerate", "maximum"))
+
+
+G, L, S, M, D = "global minimum", "local minimum", "saddle", "maximum", "degenerate"
+_SFU = "Surjanovic & Bingham, Virtual Library of Simulation Experiments (SFU)"
+_JY = "Jamil & Yang (2013)"
+
+_LIST = [
+    Preset(
+        "bowl", "Round bowl", "x^2 + y^2", ((-3.0, 3.0), (-3.0, 3.0)),
+        (KnownPoint(0.0, 0.0, 0.0, G),),
+        "the sphere function; e.g. " + _JY,
+        "Convex and perfectly conditioned: −∇f points straight at the minimum.",
+        ("convex",),
+    ),
+    Preset(
+        "elongated", "Elongated bowl (ill-conditioned)", "0.5*x^2 + 12.5*y^2",
+        ((-4.0, 4.0), (-2.0, 2.0)),
+        (KnownPoint(0.0, 0.0, 0.0, G, "Hessian eigenvalues 1 and 25: condition number 25"),),
+        "a quadratic with condition number 25; see Goh, \"Why Momentum Really Works\", Distill 2017",
+        "Plain GD zig-zags across the narrow valley; stable only for lr < 2/25 = 0.08.",
+        ("convex",),
+    ),
+    Preset(
+        "two_minima", "Two minima of different depth", "(x^2 - 1)^2 + 0.3*x + y^2",
+        ((-2.0, 2.0), (-1.5, 1.5)),
+        (
+            KnownPoint(-1.0355787140888537, 0.0, -0.305428483743916, G),
+            KnownPoint(0.9601495555191055, 0.0, 0.29414648102826285, L, "the worse minimum"),
+            KnownPoint(0.07542915856974822, 0.0, 1.011282002715653, S, "the ridge between the basins"),
+        ),
+        "a tilted double well, the textbook picture of a non-convex loss",
+        "Starts right of the ridge at x ≈ 0.075 end in the worse minimum.",
+        ("non-convex",),
+    ),
+    Preset(
+        "saddle", "Saddle x² − y²", "x^2 - y^2", ((-2.0, 2.0), (-2.0, 2.0)),
+        (KnownPoint(0.0, 0.0, 0.0, S, "∇f = 0 but not a minimum; GD from (1, 0) stops here"),),
+        "the standard saddle (hyperbolic paraboloid)",
+        "The gradient vanishes at the saddle: from (1, 0) GD stops there.",
+        ("saddle",),
+    ),
+    Preset(
+        "monkey_saddle", "Monkey saddle x³ − 3xy²", "x^3 - 3*x*y^2", ((-1.5, 1.5), (-1.5, 1.5)),
+        (KnownPoint(0.0, 0.0, 0.0, D, "Hessian is zero: a degenerate critical point"),),
+        "the monkey saddle, e.g. Hilbert & Cohn-Vossen, Geometry and the Imagination (1932)",
+        "Three valleys meet at a flat point where the Hessian vanishes.",
+        ("saddle",),
+    ),
+    Preset(
+        "rosenbrock", "Rosenbrock", "(1 - x)^2 + 100*(y - x^2)^2", ((-2.0, 2.0), (-1.0, 3.0)),
+        (KnownPoint(1.0, 1.0, 0.0, G),),
+        "H. H. Rosenbrock, The Computer Journal 3(3), 1960; " + _SFU,
+        "A curved, narrow valley: easy to find, slow to follow.",
+        ("valley",),
+    ),
+    Preset(
+        "himmelblau", "Himmelblau", "(x^2 + y - 11)^2 + (x + y^2 - 7)^2", ((-5.0, 5.0), (-5.0, 5.0)),
+        (
+            KnownPoint(3.0, 2.0, 0.0, G),
+            KnownPoint(-2.805118086952745, 3.131312518250573, 0.0, G),
+            KnownPoint(-3.779310253377747, -3.2831859912861696, 0.0, G),
+            KnownPoint(3.5844283403304917, -1.8481265269644036, 0.0, G),
+            KnownPoint(-0.27084459066734756, -0.9230385564799815, 181.6165215225827, M),
+            KnownPoint(0.08667750455539633, 2.884254701174776, 67.71915008752613, S),
+            KnownPoint(-3.0730257507643897, -0.08135304428796752, 104.01516291755811, S),
+            KnownPoint(3.385154183607021, 0.07385187983774925, 13.311926270405587, S),
+            KnownPoint(-0.12796134673068005, -1.9537149802445766, 178.33723920192745, S),
+        ),
+        "D. M. Himmelblau, Applied Nonlinear Programming, McGraw-Hill 1972; " + _JY,
+        "Four equally deep minima, one maximum and four saddles.",
+        ("non-convex",),
+    ),
+    Preset(
+        "beale", "Beale", "(1.5 - x + x*y)^2 + (2.25 - x + x*y^2)^2 + (2.625 - x + x*y^3)^2",
+        ((-4.5, 4.5), (-4.5, 4.5)),
+        (KnownPoint(3.0, 0.5, 0.0, G),),
+        "E. M. L. Beale, Princeton University report, 1958; " + _SFU,
+        "Flat plateaus and sharp ridges near the corners.",
+        ("valley",),
+    ),
+    Preset(
+        "booth", "Booth", "(x + 2*y - 7)^2 + (2*x + y - 5)^2", ((-10.0, 10.0), (-10.0, 10.0)),
+        (KnownPoint(1.0, 3.0, 0.0, G),),
+        _JY + "; " + _SFU,
+        "A convex quadratic with a tilted, mildly elongated bowl.",
+        ("convex",),
+    ),
+    Preset(
+        "matyas", "Matyas", "0.26*(x^2 + y^2) - 0.48*x*y", ((-10.0, 10.0), (-10.0, 10.0)),
+        (KnownPoint(0.0, 0.0, 0.0, G, "Hessian eigenvalues 0.04 and 1: condition number 25"),),
+        _JY + "; " + _SFU,
+        "A flat, diagonal valley: the gradient is tiny along it.",
+        ("convex",),
+    ),
+    Preset(
+        "six_hump_camel", "Six-hump camel", "(4 - 2.1*x^2 + x^4/3)*x^2 + x*y + (-4 + 4*y^2)*y^2",
+        ((-2.5, 2.5), (-1.5, 1.5)),
+        (
+            KnownPoint(0.08984201310031806, -0.7126564030207396, -1.0316284534898774, G),
+            KnownPoint(-0.08984201310031806, 0.7126564030207396, -1.0316284534898774, G),
+            KnownPoint(1.7036067149699807, -0.7960835686726251, -0.21546382438371725, L),
+            KnownPoint(-1.7036067149699807, 0.7960835686726251, -0.21546382438371725, L),
+            KnownPoint(1.6071047529201974, 0.5686514548841314, 2.1042503103112575, L),
+            KnownPoint(-1.6071047529201974, -0.5686514548841314, 2.1042503103112575, L),
+        ),
+        "L. C. W. Dixon & G. P. Szegö, Towards Global Optimisation 2, 1978; Molga & Smutnicki (2005)",
+        "Two global and four local minima.",
+        ("non-convex",),
+    ),
+    Preset(
+        "goldstein_price", "Goldstein–Price",
+        "(1 + (x + y + 1)^2*(19 - 14*x + 3*x^2 - 14*y + 6*x*y + 3*y^2))"
+        "*(30 + (2*x - 3*y)^2*(18 - 32*x + 12*x^2 + 48*y - 36*x*y + 27*y^2))",
+        ((-2.0, 2.0), (-2.0, 2.0)),
+        (
+            KnownPoint(0.0, -1.0, 3.0, G),
+            KnownPoint(-0.6, -0.4, 30.0, L),
+            KnownPoint(1.8, 0.2, 84.0, L),
+            KnownPoint(1.2, 0.8, 840.0, L),
+        ),
+        "A. A. Goldstein & J. F. Price, Mathematics of Computation 25, 1971; " + _SFU,
+        "Values span six orders of magnitude; three local minima trap descent.",
+        ("non-convex",),
+    ),
+    Preset(
+        "rastrigin", "Rastrigin", "20 + x^2 - 10*cos(2*pi*x) + y^2 - 10*cos(2*pi*y)",
+        ((-5.12, 5.12), (-5.12, 5.12)),
+        (KnownPoint(0.0, 0.0, 0.0, G, "surrounded by a regular lattice of local minima near integer points"),),
+        "L. A. Rastrigin, Systems of Extremal Control, 1974; " + _SFU,
+        "A bowl covered in ripples: most starts stop in a local minimum.",
+        ("non-convex",),
+    ),
+    Preset(
+        "ackley", "Ackley",
+        "-20*exp(-0.2*sqrt(0.5*(x^2 + y^2))) - exp(0.5*(cos(2*pi*x) + cos(2*pi*y))) + e + 20",
+        ((-5.0, 5.0), (-5.0, 5.0)),
+        (KnownPoint(0.0, 0.0, 0.0, G, "a cone tip: f is not differentiable exactly there"),),
+        "D. H. Ackley, A Connectionist Machine for Genetic Hillclimbing, 1987; " + _SFU,
+        "A nearly flat outer region with many local minima and a deep central funnel.",
+        ("non-convex",),
+    ),
+]
+
+PRESETS: dict[str, Preset] = {p.name: p for p in _LIST}
+
+_ALIASES = {"sphere": "bowl", "camel": "six_hump_camel", "goldstein": "goldstein_price",
+            "double_well": "two_minima", "monkey": "monkey_saddle"}
+
+
+def find_preset(name: str) -> Preset | None:
+    key = str(name).strip().lower().replace("-", "_").replace(" ", "_").replace("–", "_")
+    key = _ALIASES.get(key, key)
+    return PRESETS.get(key)
+
+
+def get_objective(name_or_text: str, variables=("x", "y")) -> Objective:
+    """A preset by name (case-insensitive; '-' and ' ' count as '_'), or else the text
+    compiled as an expression. Raises ExpressionError for text that is neither."""
+    preset = find_preset(name_or_text) if tuple(variables) == ("x", "y") else None
+    if preset is None:
+        return compile_function(name_or_text, variables)
+    obj = compile_function(preset.formula, ("x", "y"), label=preset.title)
+    obj.source = preset.name
+    obj.default_domain = preset.domain
+    obj.preset = preset
+    return obj
+
+
+def format_presets_table(width: int = 100) -> str:
+    """The text of ``gdstudio presets``."""
+    out = ["Built-in functions (use the name with --function, or pick them in the studio):", ""]
+    for p in _LIST:
+        (x0, x1), (y0, y1) = p.domain
+        out.append(f"{p.name}  —  {p.title}")
+        out.append(f"    f(x, y) = {p.formula}")
+        out.append(f"    domain  x in [{x0:g}, {x1:g}], y in [{y0:g}, {y1:g}]")
+        for k in p.points:
+            note = f"  ({k.note})" if k.note else ""
+            out.append(f"    {k.kind:<15} ({k.x:.6g}, {k.y:.6g})  f = {k.value:.6g}{note}")
+        if p.notes:
+            out.append(f"    {p.notes}")
+        out.append(f"    source: {p.reference}")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
