@@ -33,6 +33,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except ImportError:  # pragma: no cover - optional part
         pass
     window.show()
+    window.raise_()
+    window.activateWindow()  # keys work at once, even on a bare X server without a window manager
     return int(app.exec())
 
 

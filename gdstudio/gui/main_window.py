@@ -267,6 +267,9 @@ class MainWindow(ExportMixin, QMainWindow):
         self.editor.set_text(shown, preset or (text if shown != text else None))
         self._function_changed(text, domain)
         self._state_changed(self.c.state)
+        # keys work at once (Space runs); a click in the function field starts typing
+        self.setFocusProxy(None)
+        self.contour.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _function_changed(self, text, domain):
         if self.c.set_function_text(text, domain):
