@@ -119,7 +119,7 @@ class RunsTable(QTableView):
         self.setAlternatingRowColors(True)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.horizontalHeader().setStretchLastSection(True)
-        for col, w in enumerate((58, 64, 100, 100, 76, 52, 74, 96)):
+        for col, w in enumerate((58, 62, 112, 112, 76, 52, 74, 96)):
             self.setColumnWidth(col, w)
         self._syncing = False
         self.selectionModel().currentRowChanged.connect(self._current_changed)
