@@ -94,8 +94,9 @@ class ModelFeatures(QObject):
                 window.tabifyDockWidget(setup, self.model_dock)
                 setup.raise_()
             window.tabifyDockWidget(self.data_dock, self.brute_dock)
-            self.data_dock.raise_()
-            window.resizeDocks([self.data_dock], [400], Qt.Orientation.Horizontal)
+            # a typed function has no data: the comparison with brute force is what applies
+            self.brute_dock.raise_()
+            window.resizeDocks([self.data_dock], [360], Qt.Orientation.Horizontal)
         except Exception:  # pragma: no cover - docks stay stacked
             pass
         self._overlays()
@@ -264,6 +265,7 @@ class ModelFeatures(QObject):
             pi.setLabel("left", shown.axis_labels[1])
         _set_starts(c, shown.starts)
         self.data_view.set_shown(shown)
+        self.data_dock.raise_()
         self._update_overlays()
         self._frame(None)
 
