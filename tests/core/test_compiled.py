@@ -278,3 +278,64 @@ def test_large_expression_compiles_in_reasonable_time():
     obj = compile_function(text)
     obj.hess(np.array([[0.1, 0.2]]))
     assert time.perf_counter() - start < 8
+
+
+def _random_expression(rng, depth):
+    leaves = ["x", "y", "x", "y", "2", "3", "0.5", "1/3", "pi", "e"]
+    if depth == 0 or rng.random() < 0.25:
+        return rng.choice(leaves)
+    k = rng.random()
+    if k < 0.45:
+        op = rng.choice(["+", "-", "*", "/", "^"])
+        a = _random_expression(rng, depth - 1)
+        b = _random_expression(rng, depth - 1)
+        if op == "^":
+            b = rng.choice(["2", "3", "-1", "-2", "0.5", "1/3", "x", "y", "4"])
+        return f"({a}){op}({b})"
+    if k < 0.55:
+        return f"-({_random_expression(rng, depth - 1)})"
+    if k < 0.85:
+        f = rng.choice(["sin", "cos", "tan", "exp", "log", "sqrt", "cbrt", "abs", "sign",
+                        "tanh", "atan", "asinh", "sigmoid", "cot", "sec", "csc", "cosh"])
+        return f"{f}({_random_expression(rng, depth - 1)})"
+    f = rng.choice(["atan2", "min", "max", "hypot", "pow"])
+    return f"{f}({_random_expression(rng, depth - 1)}, {_random_expression(rng, depth - 1)})"
+
+
+def test_random_expressions_agree_with_sympy_lambdify():
+    """Our printers (numpy and math) against sympy's own lambdify of the same derivative
+    expressions, on random expressions: catches precedence and printing mistakes."""
+    import random
+
+    rng = random.Random(20240611)
+    x, y = make_symbol("x"), make_symbol("y")
+    P = np.array([[0.3, 0.7], [-0.4, 1.3], [1.7, -0.6]])
+    checked = 0
+    for _ in range(80):
+        text = _random_expression(rng, 3)
+        try:
+            obj = compile_function(text)
+        except ExpressionError:
+            continue
+        try:
+            ref = sympy.lambdify((x, y), [obj.expr, *obj.gradient_exprs], "numpy")
+        except Exception:  # sympy's own printer cannot do it: nothing to compare with
+            continue
+        f, G = obj.value_and_grad(P)
+        for j, (px, py) in enumerate(P):
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:
+                    expected = [complex(v) for v in ref(px, py)]
+                except Exception:
+                    continue
+            if not np.isfinite(f[j]) or any(abs(v.imag) > 0 for v in expected):
+                continue
+            ours = [f[j], *G[j]]
+            scalar = obj.scalar_value_and_grad(float(px), float(py))
+            for a, s, b in zip(ours, [scalar[0], *scalar[1]], expected):
+                if np.isfinite(b.real):
+                    assert a == pytest.approx(b.real, rel=1e-8, abs=1e-8), text
+                    assert s == pytest.approx(b.real, rel=1e-8, abs=1e-8), text
+            checked += 1
+    assert checked > 60
