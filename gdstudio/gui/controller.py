@@ -261,6 +261,8 @@ class StudioController(QObject):
         self._rate_t0 = time.perf_counter()
         self._steps_per_second = 0.0
         self._drag_pending: Optional[tuple] = None
+        #: how many times a dragged start's trajectory was recomputed (tests, diagnostics)
+        self.drag_computations = 0
         self._drag_timer = QTimer(self)
         self._drag_timer.setSingleShot(True)
         self._drag_timer.setInterval(0)
@@ -517,8 +519,7 @@ class StudioController(QObject):
             self.store.starts[r] = (x, y)
             self._compute_instant(r)
         self._dirty = True
-        self._stats_dirty = True
-        self.drag_computations = getattr(self, "drag_computations", 0) + 1
+        self.drag_computations += 1
 
     def _compute_instant(self, r: int) -> None:
         """The whole trajectory of run ``r`` from its start, now (gdstudio.descend)."""

@@ -298,10 +298,11 @@ class MainWindow(ExportMixin, QMainWindow):
         self._frames += 1
         self._stage_map()
         running = self.c.state == "running"
-        # the 3D view at half the map's rate while running (its software-GL render costs
-        # ~16 ms), curves and table at a third (text need not change 30 times a second)
+        # the 3D view at a half or a third of the map's rate while running (a software-GL
+        # render costs ~16 ms), curves and table at a third (text need not move at 30 Hz)
         t_surface, t_curves, t_table = self._stage_timers
-        if not running or self._frames % 2 == 0:
+        every = 3 if frame.n_runs > 50 else 2  # 3D: 10 Hz for big batches, else 15 Hz
+        if not running or self._frames % every == 0:
             t_surface.start(8)
         if not running or self._frames % 3 == 1:
             t_curves.start(16)
