@@ -2,9 +2,13 @@
 
 Every formula is written in the studio's own syntax and goes through the same parser and
 exact differentiation as a typed function. The known points come from the cited literature
-and were refined to machine precision by Newton's method on the exact gradient and Hessian
-(``tests/core/test_presets.py`` checks that the gradient vanishes at every one of them and
-that the Hessian has the stated kind).
+(minima) or from a search of the whole domain (saddles and maxima: Newton's method from a
+60 x 60 grid of starts); every one was refined by Newton's method on the exact symbolic
+gradient and Hessian in 40-digit arithmetic (``sympy.nsolve``) and is stored correctly
+rounded to double precision. The lists are complete within each domain except for
+Rastrigin and Ackley, whose lattices of local minima and saddles are represented by a few
+points. ``tests/core/test_presets.py`` checks that the exact gradient vanishes at every
+point, that one Newton step moves none of them, and that the Hessian has the stated kind.
 
 Main sources: M. Jamil and X.-S. Yang, "A literature survey of benchmark functions for
 global optimization problems", Int. J. Math. Modelling and Numerical Optimisation 4(2), 2013;
@@ -74,7 +78,7 @@ _LIST = [
         "two_minima", "Two minima of different depth", "(x^2 - 1)^2 + 0.3*x + y^2",
         ((-2.0, 2.0), (-1.5, 1.5)),
         (
-            KnownPoint(-1.0355787140888537, 0.0, -0.305428483743916, G),
+            KnownPoint(-1.0355787140888537, 0.0, -0.30542848374391596, G),
             KnownPoint(0.9601495555191055, 0.0, 0.29414648102826285, L, "the worse minimum"),
             KnownPoint(0.07542915856974822, 0.0, 1.011282002715653, S, "the ridge between the basins"),
         ),
@@ -110,11 +114,11 @@ _LIST = [
             KnownPoint(-2.805118086952745, 3.131312518250573, 0.0, G),
             KnownPoint(-3.779310253377747, -3.2831859912861696, 0.0, G),
             KnownPoint(3.5844283403304917, -1.8481265269644036, 0.0, G),
-            KnownPoint(-0.27084459066734756, -0.9230385564799815, 181.6165215225827, M),
-            KnownPoint(0.08667750455539633, 2.884254701174776, 67.71915008752613, S),
-            KnownPoint(-3.0730257507643897, -0.08135304428796752, 104.01516291755811, S),
-            KnownPoint(3.385154183607021, 0.07385187983774925, 13.311926270405587, S),
-            KnownPoint(-0.12796134673068005, -1.9537149802445766, 178.33723920192745, S),
+            KnownPoint(-0.2708445906673476, -0.9230385564799815, 181.6165215225827, M),
+            KnownPoint(0.08667750455539636, 2.884254701174776, 67.71915008752615, S),
+            KnownPoint(-3.0730257507643897, -0.08135304428796751, 104.0151629175581, S),
+            KnownPoint(3.385154183607021, 0.07385187983774928, 13.31192627040559, S),
+            KnownPoint(-0.12796134673068008, -1.9537149802445763, 178.33723920192747, S),
         ),
         "D. M. Himmelblau, Applied Nonlinear Programming, McGraw-Hill 1972; " + _JY,
         "Four equally deep minima, one maximum and four saddles.",
@@ -123,7 +127,11 @@ _LIST = [
     Preset(
         "beale", "Beale", "(1.5 - x + x*y)^2 + (2.25 - x + x*y^2)^2 + (2.625 - x + x*y^3)^2",
         ((-4.5, 4.5), (-4.5, 4.5)),
-        (KnownPoint(3.0, 0.5, 0.0, G),),
+        (
+            KnownPoint(3.0, 0.5, 0.0, G),
+            KnownPoint(0.10053793732415836, -2.644513585023125, 9.86451228475556, S),
+            KnownPoint(0.0, 1.0, 14.203125, S, "f is constant along y = 1"),
+        ),
         "E. M. L. Beale, Princeton University report, 1958; " + _SFU,
         "Flat plateaus and sharp ridges near the corners.",
         ("valley",),
@@ -148,13 +156,23 @@ _LIST = [
         (
             KnownPoint(0.08984201310031806, -0.7126564030207396, -1.0316284534898774, G),
             KnownPoint(-0.08984201310031806, 0.7126564030207396, -1.0316284534898774, G),
-            KnownPoint(1.7036067149699807, -0.7960835686726251, -0.21546382438371725, L),
-            KnownPoint(-1.7036067149699807, 0.7960835686726251, -0.21546382438371725, L),
+            KnownPoint(1.703606714969981, -0.7960835686726251, -0.2154638243837184, L),
+            KnownPoint(-1.703606714969981, 0.7960835686726251, -0.2154638243837184, L),
             KnownPoint(1.6071047529201974, 0.5686514548841314, 2.1042503103112575, L),
             KnownPoint(-1.6071047529201974, -0.5686514548841314, 2.1042503103112575, L),
+            KnownPoint(0.0, 0.0, 0.0, S),
+            KnownPoint(1.1092053368047863, -0.7682680925095399, 0.543718600978185, S),
+            KnownPoint(-1.1092053368047863, 0.7682680925095399, 0.543718600978185, S),
+            KnownPoint(1.6380679841897787, 0.22867406904439408, 2.2293571975307143, S),
+            KnownPoint(-1.6380679841897787, -0.22867406904439408, 2.2293571975307143, S),
+            KnownPoint(1.2960702671671092, 0.6050843880386585, 2.2294708180298595, S),
+            KnownPoint(-1.2960702671671092, -0.6050843880386585, 2.2294708180298595, S),
+            KnownPoint(1.2302298765166526, 0.16233458445899496, 2.496295351023577, M),
+            KnownPoint(-1.2302298765166526, -0.16233458445899496, 2.496295351023577, M),
         ),
         "L. C. W. Dixon & G. P. Szegö, Towards Global Optimisation 2, 1978; Molga & Smutnicki (2005)",
-        "Two global and four local minima.",
+        "Two global and four local minima (plus seven saddles and two maxima). The domain "
+        "is the central part of the usual [-3, 3] x [-2, 2], where f reaches 160.",
         ("non-convex",),
     ),
     Preset(
@@ -167,6 +185,11 @@ _LIST = [
             KnownPoint(-0.6, -0.4, 30.0, L),
             KnownPoint(1.8, 0.2, 84.0, L),
             KnownPoint(1.2, 0.8, 840.0, L),
+            KnownPoint(-0.4, -0.6, 35.0, S),
+            KnownPoint(1.2, -0.2, 99.0, S),
+            KnownPoint(1.4, 0.6, 980.0, S),
+            KnownPoint(0.6, 0.4, 990.0, S),
+            KnownPoint(0.8, 0.2, 1155.0, M),
         ),
         "A. A. Goldstein & J. F. Price, Mathematics of Computation 25, 1971; " + _SFU,
         "Values span six orders of magnitude; three local minima trap descent.",
@@ -175,7 +198,14 @@ _LIST = [
     Preset(
         "rastrigin", "Rastrigin", "20 + x^2 - 10*cos(2*pi*x) + y^2 - 10*cos(2*pi*y)",
         ((-5.12, 5.12), (-5.12, 5.12)),
-        (KnownPoint(0.0, 0.0, 0.0, G, "surrounded by a regular lattice of local minima near integer points"),),
+        (
+            KnownPoint(0.0, 0.0, 0.0, G, "surrounded by a lattice of local minima near integer points"),
+            KnownPoint(0.9949586376523348, 0.0, 0.9949590570932914, L, "the nearest ones"),
+            KnownPoint(-0.9949586376523348, 0.0, 0.9949590570932914, L),
+            KnownPoint(0.0, 0.9949586376523348, 0.9949590570932914, L),
+            KnownPoint(0.0, -0.9949586376523348, 0.9949590570932914, L),
+            KnownPoint(0.9949586376523348, 0.9949586376523348, 1.9899181141865827, L),
+        ),
         "L. A. Rastrigin, Systems of Extremal Control, 1974; " + _SFU,
         "A bowl covered in ripples: most starts stop in a local minimum.",
         ("non-convex",),
@@ -216,19 +246,58 @@ def get_objective(name_or_text: str, variables=("x", "y")) -> Objective:
     return obj
 
 
+def _wrapped(text: str, width: int, indent: str, hang: str) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(
+        text, width=width, initial_indent=indent, subsequent_indent=hang,
+        break_long_words=False, break_on_hyphens=False,
+    ) or [indent.rstrip()]
+
+
+def _formula_lines(formula: str, width: int, indent: str, hang: str) -> list[str]:
+    """A long formula broken after a product's ')*' or a sum's ' + ' / ' - ', at the
+    outermost parenthesis level that makes it fit."""
+    for level in range(0, 6):
+        pieces, start, depth = [], 0, 0
+        for i, ch in enumerate(formula):
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+            elif depth <= level and (
+                (ch == "*" and formula[i - 1] == ")")
+                or (ch == " " and formula[i - 1] in "+-" and formula[i - 2] == " ")
+            ):
+                pieces.append(formula[start : i + 1])
+                start = i + 1
+        pieces.append(formula[start:])
+        lines, line = [], indent
+        for piece in pieces:
+            if len(line) + len(piece.rstrip()) > width and line.strip() != indent.strip():
+                lines.append(line.rstrip())
+                line = hang
+            line += piece
+        lines.append(line.rstrip())
+        if all(len(x) <= width for x in lines):
+            return lines
+    return lines
+
+
 def format_presets_table(width: int = 100) -> str:
-    """The text of ``gdstudio presets``."""
+    """The text of ``gdstudio presets``: every line fits in ``width`` columns."""
     out = ["Built-in functions (use the name with --function, or pick them in the studio):", ""]
     for p in _LIST:
         (x0, x1), (y0, y1) = p.domain
-        out.append(f"{p.name}  —  {p.title}")
-        out.append(f"    f(x, y) = {p.formula}")
+        out += _wrapped(f"{p.name}  —  {p.title}", width, "", "    ")
+        out += _formula_lines(p.formula, width, "    f(x, y) = ", " " * 16)
         out.append(f"    domain  x in [{x0:g}, {x1:g}], y in [{y0:g}, {y1:g}]")
         for k in p.points:
             note = f"  ({k.note})" if k.note else ""
-            out.append(f"    {k.kind:<15} ({k.x:.6g}, {k.y:.6g})  f = {k.value:.6g}{note}")
+            line = f"    {k.kind:<15} ({k.x:.6g}, {k.y:.6g})  f = {k.value:.6g}{note}"
+            out += _wrapped(line, width, "", " " * 20)
         if p.notes:
-            out.append(f"    {p.notes}")
-        out.append(f"    source: {p.reference}")
+            out += _wrapped(p.notes, width, "    ", "    ")
+        out += _wrapped(f"source: {p.reference}", width, "    ", "            ")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
