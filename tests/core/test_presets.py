@@ -166,3 +166,14 @@ def test_presets_table_fits_100_columns_and_lists_everything():
         assert "domain  x in" in text
     assert text.count("source:") == len(PRESETS)
     assert "Rosenbrock, The Computer Journal" in text
+
+
+def test_docs_list_every_preset_with_its_formula():
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "presets.md"
+    text = doc.read_text(encoding="utf-8")
+    for p in PRESETS.values():
+        assert f"`{p.name}`" in text and f"`{p.formula}`" in text, p.name
+        for k in p.points:
+            assert f"{k.value:.10g}" in text, (p.name, k)
