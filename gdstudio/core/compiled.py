@@ -33,6 +33,7 @@ models): it compiles a list of sympy expressions into one vectorised function.
 
 from __future__ import annotations
 
+import collections
 import functools
 import itertools
 import linecache
@@ -264,13 +265,21 @@ def _guarded(body: list[str], ret: str) -> str:
 # -- code generation --------------------------------------------------------------------------
 
 _counter = itertools.count()
+#: generated sources kept in linecache (for tracebacks and inspect.getsource); bounded so a
+#: long session of typing does not accumulate them
+_registered: "collections.deque[str]" = collections.deque()
+_MAX_REGISTERED = 2048
+_register_lock = threading.Lock()
 
 
 def _make_function(name: str, source: str, namespace: dict) -> Callable:
     filename = f"<gdstudio-generated-{next(_counter)}>"
     code = compile(source, filename, "exec")
-    # register the source so tracebacks and inspect.getsource show it
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    with _register_lock:
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        _registered.append(filename)
+        while len(_registered) > _MAX_REGISTERED:
+            linecache.cache.pop(_registered.popleft(), None)
     ns = dict(namespace)
     exec(code, ns)  # noqa: S102 -- source is printed from a sympy expression, see module doc
     fn = ns[name]
