@@ -217,7 +217,7 @@ def test_compile_is_cached_but_objectives_are_independent():
     assert time.perf_counter() - start < 5
     start = time.perf_counter()
     compile_function(text)
-    assert time.perf_counter() - start < 0.005
+    assert time.perf_counter() - start < 0.05
     a.default_domain = ((0.0, 1.0), (0.0, 1.0))
     a.label = "changed"
     assert b.default_domain is None and b.label != "changed"
