@@ -26,12 +26,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     function = next((a for a in argv if not a.startswith("-")), None)
     window = MainWindow(function=function)
-    try:  # the "Data & model" panels (line fit on housing data, your model, networks)
-        from .model_features import install
-
-        install(window)
-    except ImportError:  # pragma: no cover - optional part
-        pass
     window.show()
     window.raise_()
     window.activateWindow()  # keys work at once, even on a bare X server without a window manager

@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QDockWidget, QHBoxLayout, QLabel,
                                QLineEdit, QMainWindow, QMessageBox, QPushButton, QScrollArea, QSplitter,
-                               QTextEdit, QVBoxLayout, QWidget)
+                               QSizePolicy, QTextEdit, QVBoxLayout, QWidget)
 
 from .contour_view import ContourView
 from .controller import StudioController
@@ -121,6 +121,11 @@ class MainWindow(ExportMixin, QMainWindow):
         self._wire()
         self.resize(1560, 960)
         self._start(function)
+        # the "Data & model" panels: line fit on housing data, your model, networks,
+        # brute force; part of the window, so MainWindow() is the whole studio
+        from .model_features import install
+
+        self.models = install(self)
 
     # -- composition ---------------------------------------------------------------------
     def _controls_row(self):
@@ -136,12 +141,18 @@ class MainWindow(ExportMixin, QMainWindow):
             self.buttons[name] = b
         self.state_label = QLabel()
         self.state_label.setObjectName("stateLabel")
+        # room for the longest state, so a change of state never re-lays out the window
+        self.state_label.setMinimumWidth(self.state_label.fontMetrics().horizontalAdvance("finished (paused)") + 8)
         row.addSpacing(12)
         row.addWidget(self.state_label)
         row.addStretch(1)
         hint = QLabel("Space run/pause · → step · R reset · click the map to add a start, drag one to move it")
         hint.setStyleSheet("color: #9a9aa3;")
-        row.addWidget(hint)
+        hint.setToolTip(hint.text())
+        # the hint gives way (it is clipped) before the views do on a narrow screen
+        hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        hint.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        row.addWidget(hint, 1)
         return row
 
     def _status_bar(self):

@@ -26,16 +26,28 @@ def _pixels(img: QImage) -> np.ndarray:
         conv.height(), conv.width(), 4)[:, :, :3].copy()
 
 
+def _settled_size(qtbot, w):
+    """Docks finish their layout a little after the window shows: wait until the 3D view
+    keeps its size, so two grabs compare the same pixels."""
+    size = None
+    for _ in range(20):
+        qtbot.wait(150)
+        if w.surface.size() == size:
+            return
+        size = w.surface.size()
+
+
 def test_3d_view_in_the_window_draws_the_runs(qtbot):
     _need_gl()
     w = make_window(qtbot, function="x**2 + 3*y**2", lr=0.05)
-    qtbot.wait(300)
+    _settled_size(qtbot, w)
     before = _pixels(w.surface.grab_image())
     assert len(np.unique(before.reshape(-1, 3), axis=0)) > 100  # a shaded surface, not blank
     w.c.random_starts(40, "sobol", 0)
     wait_done(qtbot, w)
     qtbot.wait(300)
     after = _pixels(w.surface.grab_image())
+    assert after.shape == before.shape
     changed = np.any(np.abs(after.astype(int) - before.astype(int)) > 40, axis=2)
     assert changed.mean() > 0.002  # trajectories, markers and critical points appeared
 
