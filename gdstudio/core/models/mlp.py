@@ -54,6 +54,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ..objective import Objective
+from ._common import minibatch_indices
 
 __all__ = ["ACTIVATIONS", "TASKS", "MLPObjective", "parse_hidden"]
 
@@ -308,10 +309,7 @@ class MLPObjective(Objective):
         """Indices of the data points step ``step`` uses (None: all of them)."""
         if self.batch_size is None:
             return None
-        B = self.batches_per_epoch
-        epoch, k = divmod(int(step), B)
-        perm = np.random.default_rng([self.seed, epoch]).permutation(self.n)
-        return np.sort(perm[k * self.batch_size:(k + 1) * self.batch_size])
+        return minibatch_indices(self.n, self.batch_size, self.seed, step)
 
     def on_step(self, step: Optional[int]) -> None:
         """Called by the runner before each gradient evaluation: draw the mini-batch of
