@@ -338,7 +338,22 @@ def cmd_presets(args) -> int:
     return 0
 
 
+def _no_display_reason() -> Optional[str]:
+    """Qt aborts the whole process when it finds no screen; say so in a sentence instead."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("no display found (neither DISPLAY nor WAYLAND_DISPLAY is set); run it on a desktop, "
+            "on a virtual screen with 'xvfb-run -a gdstudio', or use 'gdstudio run --help' for the "
+            "command line")
+
+
 def cmd_gui(argv: Sequence[str]) -> int:
+    reason = _no_display_reason()
+    if reason:
+        print(f"gdstudio: the studio window cannot start: {reason}.", file=sys.stderr)
+        return 1
     try:
         from .gui.app import main as gui_main
     except ImportError as err:

@@ -32,7 +32,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QSignalBlocker, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget)
+                               QLineEdit, QPushButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 
 from ..core.objective import Objective
 
@@ -314,7 +314,7 @@ def slice_domain(full_domain, base, i: int, j: int):
 
 def build_curve_shown(kind: str, model_text: str, data: str, x: str, y: str, scale: str,
                       loss: str, pair: Optional[tuple], base: Optional[np.ndarray],
-                      job: Optional[Job]) -> Shown:
+                      job: Optional[Job], batch_size: Optional[int] = None) -> Shown:
     """Build a line fit or typed model (core ``build_problem``) and its 2-D view; runs in a
     job. ``pair`` (i, j) chooses the two parameters shown when there are more than two;
     ``base`` the values the others are held at (default: the model's default start)."""
@@ -322,7 +322,7 @@ def build_curve_shown(kind: str, model_text: str, data: str, x: str, y: str, sca
     from ..core.models.problems import build_problem
 
     prob = build_problem("linreg" if kind == "linreg" else model_text, data, x=x, y=y,
-                         scale=scale, loss=loss)
+                         scale=scale, loss=loss, batch_size=batch_size)
     if job is not None:
         job.check()
     obj = prob.objective
@@ -468,6 +468,15 @@ class ModelPanel(QWidget):
         self.scale.setToolTip("Standardising x and y makes the cost a round bowl: descent converges "
                               "in a few steps instead of crawling")
         form.addRow("Scaling", self.scale)
+        self.curve_batch = QSpinBox()
+        self.curve_batch.setObjectName("curveBatchSpin")
+        self.curve_batch.setRange(0, 100_000)
+        self.curve_batch.setSpecialValueText("full batch")
+        self.curve_batch.setSuffix(" points")
+        self.curve_batch.setToolTip("Mini-batch stochastic descent: each step's gradient uses this many "
+                                    "points, reshuffled every epoch (seeded), so the path gets noisy. "
+                                    "0: the full batch")
+        form.addRow("Mini-batch", self.curve_batch)
         self.data_error = QLabel("")
         self.data_error.setObjectName("dataError")
         self.data_error.setWordWrap(True)
@@ -580,6 +589,7 @@ class ModelPanel(QWidget):
         self.feature.currentIndexChanged.connect(self._columns_chosen)
         self.target.currentIndexChanged.connect(self._columns_chosen)
         self.scale.currentIndexChanged.connect(lambda _i: self.apply())
+        self.curve_batch.editingFinished.connect(self.apply)
         self.loss.currentIndexChanged.connect(lambda _i: self.apply())
         self.model_edit.textEdited.connect(lambda _t: self._debounce.start())
         self.model_edit.returnPressed.connect(self.apply)
@@ -724,8 +734,10 @@ class ModelPanel(QWidget):
                 and "pair" in self._shown.extra and getattr(self._shown.problem.objective, "model_text", None) == text:
             pair = self._shown.extra["pair"]
 
+        batch = self.curve_batch.value() or None
+
         def build(job):
-            return build_curve_shown(kind, text, data, x, y, scale, loss, pair, base, job)
+            return build_curve_shown(kind, text, data, x, y, scale, loss, pair, base, job, batch)
 
         self.description.setText("Building the model and its cost surface…")
         self.f.request(build, self._built, self._failed, label=kind)

@@ -145,3 +145,11 @@ def test_python_api_descend_on_text_and_presets():
     assert [t.shape[1] for t in r.trajectories] == [2, 2]
     r = descend("rosenbrock", np.array([[-1.0, 1.0]]), optimizer="adam", lr=0.02, steps=20000, tol=1e-7)
     np.testing.assert_allclose(r.final_points[0], (1, 1), atol=1e-4)
+
+
+def test_the_window_without_a_display_says_why_instead_of_aborting():
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    p = subprocess.run([sys.executable, "-m", "gdstudio"], capture_output=True, text=True, timeout=60, env=env)
+    assert p.returncode == 1
+    assert "no display found" in p.stderr and "xvfb-run" in p.stderr
+    assert "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1
