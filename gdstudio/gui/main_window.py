@@ -146,9 +146,10 @@ class MainWindow(ExportMixin, QMainWindow):
         row.addSpacing(12)
         row.addWidget(self.state_label)
         row.addStretch(1)
-        hint = QLabel("Space run/pause · → step · R reset · click the map to add a start, drag one to move it")
+        hint = QLabel("Space run/pause · → step · R reset")
         hint.setStyleSheet("color: #9a9aa3;")
-        hint.setToolTip(hint.text())
+        hint.setToolTip("Space runs or pauses, the Right arrow takes one step, R resets. Click the "
+                        "contour map to add a start point; drag a start point to move it.")
         # the hint gives way (it is clipped) before the views do on a narrow screen
         hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         hint.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
