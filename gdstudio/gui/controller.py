@@ -636,6 +636,9 @@ class StudioController(QObject):
         spec = dict(objective=self.problem.objective, starts=P, optimizer=names if mixed else names[0],
                     lr=lrs, schedule=s.schedule, max_steps=s.max_steps, tol=s.tol,
                     domain=self.problem.domain, **hyper)
+        # numba's first compile of a fused kernel holds the GIL for about a second, which
+        # would freeze the window; the numpy path is fast enough for what the views can show
+        spec["use_fused"] = False
         try:
             batch = BatchDescent(**spec)
         except ValueError as err:
