@@ -94,3 +94,22 @@ def minibatch_indices(n: int, batch_size: int, seed: int, step: int) -> np.ndarr
     epoch, k = divmod(int(step), per_epoch)
     perm = np.random.default_rng([int(seed), epoch]).permutation(n)
     return np.sort(perm[k * batch_size:(k + 1) * batch_size])
+
+
+class FittedData:
+    """Mixin for costs of a model on (x, y): keeps the raw data, the data the cost is
+    computed on (z-scored when ``scale == "standard"``), and the names and units."""
+
+    def _set_data(self, x, y, x_name, y_name, x_unit, y_unit) -> None:
+        self.x_raw, self.y_raw = x, y
+        self.x_name, self.y_name = str(x_name), str(y_name)
+        self.x_unit, self.y_unit = str(x_unit or ""), str(y_unit or "")
+        if self.scale == "standard":
+            xs, self.x_mean, self.x_std = zscore(x)
+            ys, self.y_mean, self.y_std = zscore(y)
+        else:
+            xs, ys = x, y
+            self.x_mean, self.x_std, self.y_mean, self.y_std = 0.0, 1.0, 0.0, 1.0
+        #: the data the cost is computed on (standardised when scale="standard")
+        self.x, self.y = xs, ys
+        self.n = xs.size

@@ -39,12 +39,12 @@ from typing import Optional
 import numpy as np
 
 from ..objective import Objective
-from ._common import box_domain, check_batch_size, check_scale, check_xy, minibatch_indices, zscore
+from ._common import FittedData, box_domain, check_batch_size, check_scale, check_xy, minibatch_indices
 
 __all__ = ["LinearRegressionObjective"]
 
 
-class LinearRegressionObjective(Objective):
+class LinearRegressionObjective(FittedData, Objective):
     """J(a, b) = (1/n)·Σ(yᵢ − (a·xᵢ + b))² on the data (x, y); see the module docstring.
 
     ``scale``: ``"none"`` (fit the raw numbers) or ``"standard"`` (z-score x and y first;
@@ -73,19 +73,8 @@ class LinearRegressionObjective(Objective):
                 f"every value of {x_name} is the same, so no line through the data can be "
                 f"fitted; choose another x column"
             )
-        self.x_raw, self.y_raw = x, y
-        self.x_name, self.y_name = str(x_name), str(y_name)
-        self.x_unit, self.y_unit = str(x_unit or ""), str(y_unit or "")
-        if self.scale == "standard":
-            xs, self.x_mean, self.x_std = zscore(x)
-            ys, self.y_mean, self.y_std = zscore(y)
-        else:
-            xs, ys = x, y
-            self.x_mean, self.x_std, self.y_mean, self.y_std = 0.0, 1.0, 0.0, 1.0
-        #: the data the cost is computed on (standardised when scale="standard")
-        self.x, self.y = xs, ys
-        n = xs.size
-        self.n = n
+        self._set_data(x, y, x_name, y_name, x_unit, y_unit)
+        xs, ys, n = self.x, self.y, self.n
         # raw sums (the documented formulas) ...
         self.Sx = float(xs.sum())
         self.Sxx = float(np.dot(xs, xs))

@@ -36,7 +36,7 @@ import numpy as np
 import sympy
 
 from ..objective import Objective
-from ._common import box_domain, check_batch_size, check_scale, check_xy, minibatch_indices, zscore
+from ._common import FittedData, box_domain, check_batch_size, check_scale, check_xy, minibatch_indices
 
 __all__ = ["LOSSES", "TypedModelObjective"]
 
@@ -64,7 +64,7 @@ def _compile(exprs: list, symbols: list):
     return lambda *a: list(fn(*a))
 
 
-class TypedModelObjective(Objective):
+class TypedModelObjective(FittedData, Objective):
     """The cost of fitting ``model_text`` (a formula in x with free parameters) to (x, y).
 
     ``loss``: ``"mse"`` | ``"mae"`` | ``"huber"`` (``huber_delta`` δ > 0); ``scale``:
@@ -108,17 +108,7 @@ class TypedModelObjective(Objective):
         self.model_text = text
         self.parsed = parsed
         self.names = tuple(parsed.parameters)
-        self.x_raw, self.y_raw = x, y
-        self.x_name, self.y_name = str(x_name), str(y_name)
-        self.x_unit, self.y_unit = str(x_unit or ""), str(y_unit or "")
-        if self.scale == "standard":
-            xs, self.x_mean, self.x_std = zscore(x)
-            ys, self.y_mean, self.y_std = zscore(y)
-        else:
-            xs, ys = x, y
-            self.x_mean, self.x_std, self.y_mean, self.y_std = 0.0, 1.0, 0.0, 1.0
-        self.x, self.y = xs, ys
-        self.n = xs.size
+        self._set_data(x, y, x_name, y_name, x_unit, y_unit)
 
         xsym = make_symbol("x")
         thetas = [make_symbol(p) for p in self.names]
