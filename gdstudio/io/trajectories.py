@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import tempfile
@@ -30,6 +32,13 @@ class ExportError(OSError):
 
 def header_for(names: Sequence[str]) -> list[str]:
     return ["run", "step", *names, "value", *(f"grad_{n}" for n in names)]
+
+
+def _csv_line(cells) -> str:
+    """One CSV line; names with commas or quotes (a network's ``W1[0,0]``) are quoted."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(cells)
+    return buf.getvalue()
 
 
 def sidecar_path(csv_path: os.PathLike | str) -> Path:
@@ -106,7 +115,7 @@ class TrajectoryWriter:
 
     def __enter__(self):
         self._file = _AtomicFile(self.path)
-        self._file.write(",".join(header_for(self.names)) + "\n")
+        self._file.write(_csv_line(header_for(self.names)))
         return self
 
     def __exit__(self, exc_type, exc, tb):
@@ -194,8 +203,8 @@ def write_result_csv(path, result, metadata: Optional[dict] = None,
 
 def read_trajectories_csv(path) -> tuple[list[str], np.ndarray]:
     """Read an exported CSV back: (header, float array of all rows)."""
-    with open(path, encoding="utf-8") as fh:
-        header = fh.readline().strip().split(",")
+    with open(path, encoding="utf-8", newline="") as fh:
+        header = next(csv.reader([fh.readline()]))
         data = np.loadtxt(fh, delimiter=",", ndmin=2) if fh else np.empty((0, len(header)))
     return header, data
 

@@ -153,3 +153,30 @@ def test_the_window_without_a_display_says_why_instead_of_aborting():
     assert p.returncode == 1
     assert "no display found" in p.stderr and "xvfb-run" in p.stderr
     assert "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1
+
+
+def test_typed_model_on_a_csv_and_a_non_numeric_csv(tmp_path):
+    good = tmp_path / "decay.csv"
+    t = np.linspace(0, 2, 40)
+    good.write_text("t,y\n" + "".join(f"{float(a)!r},{float(2.0 * np.exp(-1.3 * a))!r}\n" for a in t))
+    p = gd("run", "--model", "a*exp(b*x)", "--data", str(good), "--x", "t",
+           "--y", "y", "--optimizer", "adam", "--lr", "0.05", "--steps", "4000", "--tol", "1e-9", "--json")
+    assert p.returncode == 0, p.stderr
+    (run,) = json.loads(p.stdout)["runs"]
+    assert run["end"] == pytest.approx([2.0, -1.3], abs=1e-3)
+    bad = tmp_path / "words.csv"
+    bad.write_text("name,colour\nann,red\nbob,blue\n")
+    p = gd("run", "--model", "a*x + b", "--data", str(bad))
+    assert p.returncode == 2 and "numeric" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_mlp_from_the_command_line_with_mini_batches(tmp_path):
+    out = tmp_path / "net.csv"
+    p = gd("run", "--model", "mlp", "--data", "xor", "--hidden", "4", "--activation", "tanh",
+           "--seed", "3", "--batch-size", "16", "--optimizer", "adam", "--lr", "0.05",
+           "--steps", "200", "--out", str(out), "--json")
+    assert p.returncode == 0, p.stderr
+    (run,) = json.loads(p.stdout)["runs"]
+    assert run["steps"] == 200 and len(run["end"]) == 17  # 2-4-1: 8 + 4 + 4 + 1 weights
+    header, data = read_trajectories_csv(out)
+    assert header[2] == "W1[0,0]" and len(data) == 201
