@@ -59,12 +59,9 @@ class CurvesView(pg.GraphicsLayoutWidget):
             for it in (fill, lo, hi, med):
                 p.addItem(it)
             self._env[p] = (lo, hi, med, fill)
-        self.env_legend = pg.LegendItem(offset=(-8, 8), labelTextColor=(230, 230, 230),
-                                        brush=pg.mkBrush(20, 20, 26, 180), labelTextSize="8pt")
-        self.env_legend.setParentItem(self.value_plot.vb)
-        self.env_legend.addItem(pg.PlotDataItem(pen=pg.mkPen((170, 210, 255), width=2)), "median of all runs")
-        self.env_legend.addItem(pg.PlotDataItem(pen=pg.mkPen((120, 170, 255, 160), width=8)), "min … max")
-        self.env_legend.setVisible(False)
+        # with many runs the band and line summarise all of them; the titles say so (a legend
+        # would cover the curves in this narrow panel)
+        self._envelope_shown = False
         for p in (self.value_plot, self.grad_plot):
             p.vb.disableAutoRange()
         self._set_x = None
@@ -83,13 +80,22 @@ class CurvesView(pg.GraphicsLayoutWidget):
                 it.setPath(QPainterPath())
 
     def _update_label(self) -> None:
+        every = "  (band: all runs)" if self._envelope_shown else ""
         if self.shift is None:
             self.value_plot.setLabel("left", "f (log)")
-            self.value_plot.setTitle("value f", size="9pt")
+            self.value_plot.setTitle("value f" + every, size="9pt")
+            self.value_plot.setToolTip("")
         else:
-            self.value_plot.setLabel("left", "f − min f + ε (log)")
-            self.value_plot.setTitle(f"f ≤ 0 occurs: f − m + ε, m = {self.shift:.4g}, "
-                                     f"ε = {1e-12 * max(1.0, abs(self.shift)):.0e}", size="9pt")
+            self.value_plot.setLabel("left", "f − m + ε (log)")
+            self.value_plot.setTitle("f − m + ε" + every, size="9pt")
+            self.value_plot.setToolTip(
+                f"f takes values ≤ 0, which a log axis cannot show: plotted is f − m + ε with "
+                f"m = {self.shift:.6g} (the lowest value on the map) and "
+                f"ε = {1e-12 * max(1.0, abs(self.shift)):.0e}")
+        self.grad_plot.setTitle("gradient norm" + every, size="9pt")
+        self.setToolTip("With many runs, the band spans the lowest to the highest value of all "
+                        "runs at each step and the line is their median; the selected run is white."
+                        if self._envelope_shown else "")
 
     def _value_transform(self, frame):
         mins = [np.inf]
@@ -177,7 +183,9 @@ class CurvesView(pg.GraphicsLayoutWidget):
                 fill.setVisible(False)
             self._fit_y(p, ylo, yhi)
         self._fit_x(xmax)
-        self.env_legend.setVisible(frame.envelope is not None)
+        if (frame.envelope is not None) != self._envelope_shown:
+            self._envelope_shown = frame.envelope is not None
+            self._update_label()
 
     # Ranges are set by hand with hysteresis: auto-ranging on every frame re-lays out the
     # axes (tick text) each time, which doubles the cost of a repaint.

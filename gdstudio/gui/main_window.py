@@ -73,7 +73,7 @@ class MainWindow(ExportMixin, QMainWindow):
         bottom.addWidget(self.curves)
         bottom.addWidget(self.table)
         bottom.addWidget(self.inspector)
-        bottom.setSizes([470, 660, 240])
+        bottom.setSizes([540, 600, 240])
         self.views = QSplitter(Qt.Orientation.Vertical)
         self.views.addWidget(top)
         self.views.addWidget(bottom)
