@@ -26,6 +26,10 @@ import numpy as np
 from .. import __version__
 
 
+#: rows formatted before they are written out (bounds the text held in memory)
+_ROWS_PER_WRITE = 20_000
+
+
 class ExportError(OSError):
     """A write failed; ``str()`` is one sentence naming the file and the reason."""
 
@@ -51,6 +55,12 @@ def _describe_os_error(path: Path, err: OSError) -> str:
     return f"cannot write {path}: {reason}"
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 class _AtomicFile:
     """A text file that appears at ``path`` only when ``commit()`` is called."""
 
@@ -66,6 +76,13 @@ class _AtomicFile:
         except OSError as err:
             raise ExportError(_describe_os_error(path, err)) from None
         self.tmp = Path(tmp)
+        # mkstemp makes the file private (0600); give it the mode a plain open() would, or
+        # the mode of the file it replaces
+        try:
+            mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
+            os.chmod(fd, mode)
+        except OSError:
+            pass
         self.fh = os.fdopen(fd, "w", newline="", encoding="utf-8")
 
     def write(self, text: str) -> None:
@@ -146,7 +163,7 @@ class TrajectoryWriter:
         k, n, d = points.shape
         run_ids = np.arange(n) if self.runs is None else self.runs[self.runs < n]
         steps_after = np.asarray(steps_after)
-        out = []
+        out, pending = [], 0
         for j in range(k):
             s = first_step + j
             live = run_ids[steps_after[run_ids] >= s]
@@ -156,10 +173,14 @@ class TrajectoryWriter:
                 [points[j, live], np.asarray(values)[j, live, None], np.asarray(grads)[j, live]], axis=1
             ).tolist()
             prefix = f",{s},"
-            out.extend(
+            out.append("".join(
                 f"{r}{prefix}{','.join(map(repr, row))}\n" for r, row in zip(live.tolist(), block)
-            )
+            ))
             self.rows += live.size
+            pending += live.size
+            if pending >= _ROWS_PER_WRITE:  # keep the text in memory small, whatever the chunk
+                self._file.write("".join(out))
+                out, pending = [], 0
         self._file.write("".join(out))
 
     def write_chunk(self, chunk) -> None:
@@ -210,13 +231,15 @@ def read_trajectories_csv(path) -> tuple[list[str], np.ndarray]:
 
 
 def stream_descent_csv(path, run, metadata: Optional[dict] = None,
-                       runs: Optional[Iterable[int]] = None, chunk_steps: int = 256,
+                       runs: Optional[Iterable[int]] = None, chunk_steps: Optional[int] = None,
                        cancel=None) -> int:
     """Run a fresh :class:`~gdstudio.core.runner.BatchDescent` to the end, streaming every
     chunk into the CSV (memory stays at one chunk). ``cancel()`` returning true aborts the
     export and leaves any existing file untouched. Returns the row count."""
     if run.step != 0:
         raise ValueError("stream_descent_csv needs a batch that has not stepped yet")
+    if chunk_steps is None:  # about a million numbers per chunk, however many runs there are
+        chunk_steps = max(1, min(256, 1_000_000 // (run.n_runs * (2 * run.dim + 1))))
     with TrajectoryWriter(path, run.objective.names, metadata, runs) as w:
         w.write_chunk(run.initial_chunk())
         while not run.done:

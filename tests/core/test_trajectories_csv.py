@@ -119,3 +119,15 @@ def test_memory_stays_at_one_chunk_for_big_exports(tmp_path):
     rows = stream_descent_csv(tmp_path / "big.csv", run, chunk_steps=16)
     assert rows == 2000 * 201
     assert max(seen) <= 16 * 2000 * 2 * 8
+
+
+def test_exported_files_get_ordinary_permissions(tmp_path):
+    path = tmp_path / "perm.csv"
+    r = descend(Bowl(), [(1, 1)], lr=0.1, steps=3, tol=0)
+    write_result_csv(path, r)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+    path.chmod(0o640)
+    write_result_csv(path, r)  # replacing a file keeps its mode
+    assert path.stat().st_mode & 0o777 == 0o640
