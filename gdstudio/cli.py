@@ -118,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--y", metavar="COL", help="target column (default SalePrice)")
     m.add_argument("--scale", default="none", choices=("none", "standard"), help="feature scaling")
     m.add_argument("--loss", default="mse", choices=("mse", "mae", "huber"), help="loss of a typed model")
+    m.add_argument("--huber-delta", default="1", metavar="D", help="the Huber loss's threshold δ (default 1)")
     m.add_argument("--hidden", default="8,8", metavar="W1,W2,...", help="hidden layer widths of the network")
     m.add_argument("--activation", default="tanh", choices=("tanh", "sigmoid", "relu"))
     m.add_argument("--batch-size", metavar="B", help="mini-batch size (default: full batch)")
@@ -152,17 +153,19 @@ def _problem(args, seed: int):
 
         hidden = args.hidden
         batch = _positive_int(args.batch_size, "--batch-size", 1) if args.batch_size else None
+        delta = _number(args.huber_delta, "--huber-delta")
         try:
             prob = build_problem(
                 args.model, args.data, x=args.x, y=args.y, scale=args.scale, loss=args.loss,
                 hidden=hidden, activation=args.activation, seed=seed, batch_size=batch,
+                huber_delta=delta,
             )
         except ExpressionError as err:
             raise UsageError(f"--model: {err}") from None
         except (ValueError, OSError) as err:
             raise UsageError(str(err)) from None
         meta = {"model": args.model, "data": args.data, "x": prob.x_name, "y": prob.y_name,
-                "scale": args.scale, "loss": args.loss, "hidden": args.hidden,
+                "scale": args.scale, "loss": args.loss, "huber_delta": delta, "hidden": args.hidden,
                 "activation": args.activation, "batch_size": batch}
         return prob.objective, np.asarray(prob.default_starts, float), meta
     if args.data or args.x or args.y:

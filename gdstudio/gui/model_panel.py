@@ -32,7 +32,8 @@ import numpy as np
 from PySide6.QtCore import QObject, QSignalBlocker, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QPushButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
+                               QDoubleSpinBox, QLineEdit, QPushButton, QSizePolicy, QSpinBox, QVBoxLayout,
+                               QWidget)
 
 from ..core.objective import Objective
 
@@ -314,7 +315,8 @@ def slice_domain(full_domain, base, i: int, j: int):
 
 def build_curve_shown(kind: str, model_text: str, data: str, x: str, y: str, scale: str,
                       loss: str, pair: Optional[tuple], base: Optional[np.ndarray],
-                      job: Optional[Job], batch_size: Optional[int] = None) -> Shown:
+                      job: Optional[Job], batch_size: Optional[int] = None,
+                      huber_delta: float = 1.0) -> Shown:
     """Build a line fit or typed model (core ``build_problem``) and its 2-D view; runs in a
     job. ``pair`` (i, j) chooses the two parameters shown when there are more than two;
     ``base`` the values the others are held at (default: the model's default start)."""
@@ -322,7 +324,7 @@ def build_curve_shown(kind: str, model_text: str, data: str, x: str, y: str, sca
     from ..core.models.problems import build_problem
 
     prob = build_problem("linreg" if kind == "linreg" else model_text, data, x=x, y=y,
-                         scale=scale, loss=loss, batch_size=batch_size)
+                         scale=scale, loss=loss, batch_size=batch_size, huber_delta=huber_delta)
     if job is not None:
         job.check()
     obj = prob.objective
@@ -542,9 +544,18 @@ class ModelPanel(QWidget):
         tform.setVerticalSpacing(4)
         self.loss = QComboBox()
         self.loss.setObjectName("lossCombo")
-        for key, title in (("mse", "MSE (1/n)·Σr²"), ("mae", "MAE (1/n)·Σ|r|"), ("huber", "Huber (δ = 1)")):
+        for key, title in (("mse", "MSE (1/n)·Σr²"), ("mae", "MAE (1/n)·Σ|r|"), ("huber", "Huber (δ below)")):
             self.loss.addItem(title, key)
         tform.addRow("Loss", self.loss)
+        self.huber_delta = QDoubleSpinBox()
+        self.huber_delta.setObjectName("huberDeltaSpin")
+        self.huber_delta.setDecimals(4)
+        self.huber_delta.setRange(1e-4, 1e9)
+        self.huber_delta.setValue(1.0)
+        self.huber_delta.setToolTip("Huber threshold δ: residuals smaller than δ cost r²/2, larger ones "
+                                    "δ·(|r| − δ/2). In the units of y (standardised units with scaling).")
+        self.huber_delta.setEnabled(False)
+        tform.addRow("Huber δ", self.huber_delta)
         prow = QHBoxLayout()
         self.param_x = QComboBox()
         self.param_x.setObjectName("paramXCombo")
@@ -590,7 +601,10 @@ class ModelPanel(QWidget):
         self.target.currentIndexChanged.connect(self._columns_chosen)
         self.scale.currentIndexChanged.connect(lambda _i: self.apply())
         self.curve_batch.editingFinished.connect(self.apply)
-        self.loss.currentIndexChanged.connect(lambda _i: self.apply())
+        self.loss.currentIndexChanged.connect(
+            lambda _i: (self.huber_delta.setEnabled(self.loss.currentData() == "huber"), self.apply()))
+        self.huber_delta.editingFinished.connect(
+            lambda: self.loss.currentData() == "huber" and self.apply())
         self.model_edit.textEdited.connect(lambda _t: self._debounce.start())
         self.model_edit.returnPressed.connect(self.apply)
         self.param_x.currentIndexChanged.connect(self._pair_chosen)
@@ -735,9 +749,10 @@ class ModelPanel(QWidget):
             pair = self._shown.extra["pair"]
 
         batch = self.curve_batch.value() or None
+        delta = self.huber_delta.value()
 
         def build(job):
-            return build_curve_shown(kind, text, data, x, y, scale, loss, pair, base, job, batch)
+            return build_curve_shown(kind, text, data, x, y, scale, loss, pair, base, job, batch, delta)
 
         self.description.setText("Building the model and its cost surface…")
         self.f.request(build, self._built, self._failed, label=kind)

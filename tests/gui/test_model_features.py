@@ -347,3 +347,18 @@ def test_mini_batch_line_fit_is_noisy_and_seeded(qtbot):
                              None, None, None).objective
     c = descend(full, [(0.0, 0.0)], optimizer="gd", lr=0.1, steps=50, tol=0).trajectories[0]
     assert np.abs(a - c).max() > 1e-3
+
+
+def test_huber_threshold_is_chosen_in_the_panel(win, qtbot):
+    from PySide6.QtWidgets import QDoubleSpinBox
+
+    w, mf = win
+    choose(qtbot, find(w, QComboBox, "modelCombo"), "typed")
+    delta = find(w, QDoubleSpinBox, "huberDeltaSpin")
+    assert not delta.isEnabled()  # only the Huber loss has a threshold
+    choose(qtbot, find(w, QComboBox, "lossCombo"), "huber")
+    assert delta.isEnabled()
+    delta.setValue(0.25)
+    delta.editingFinished.emit()
+    qtbot.waitUntil(lambda: getattr(w.c.problem.objective, "huber_delta", None) == 0.25, timeout=15000)
+    assert w.c.problem.objective.loss == "huber"
