@@ -10,7 +10,7 @@ import numpy as np
 from .critical import CriticalPoint, classify_hessians, group_critical_points, hessians
 from .objective import Domain, Objective, as_points
 from .optimizers import DEFAULT_LR, make_optimizer, validate_lr
-from .runner import CONVERGED, STATUS_NAMES, BatchDescent
+from .runner import CONVERGED, STATUS_NAMES, BatchDescent, check_stopping, divergence_limits
 from .scalar import scalar_descent
 from .schedules import Schedule
 
@@ -53,13 +53,6 @@ def _resolve(function) -> Objective:
     from .presets import get_objective
 
     return get_objective(str(function))
-
-
-def _limits(domain: Domain, factor: float = 100.0):
-    lo = np.array([a for a, _ in domain], float)
-    hi = np.array([b for _, b in domain], float)
-    w = np.maximum(hi - lo, 1e-12)
-    return list(lo - factor * w), list(hi + factor * w)
 
 
 def descend(
@@ -148,12 +141,9 @@ def _descend_scalar(objective, P, optimizer, lr, steps, tol, record, schedule, d
         lr = DEFAULT_LR.get(str(optimizer).lower(), 1e-3)
     validate_lr(lr)
     opt = make_optimizer(optimizer, **hyper)
-    if int(steps) < 0:
-        raise ValueError("the step limit must be ≥ 0")
-    if not np.isfinite(tol) or tol < 0:
-        raise ValueError(f"invalid tolerance {tol!r}: it must be a number ≥ 0")
+    check_stopping(steps, tol)
     lrs = schedule.lr_sequence(float(lr), int(steps))
-    lo, hi = _limits(dom)
+    lo, hi = (list(b) for b in divergence_limits(dom))
     n, d = P.shape
     X = np.empty((n, d))
     G = np.empty((n, d))

@@ -1,9 +1,10 @@
 """The six optimizers, with PyTorch's documented semantics and defaults.
 
-Each optimizer is one pure update function for ONE coordinate block, written once and
-executed two ways: on numpy arrays of shape (d, N) by the batch runner, and on plain Python
-floats by the scalar fast path. The same source therefore defines both, so a single dragged
-trajectory and a thousand-run batch follow exactly the same arithmetic.
+Each optimizer is one pure update function for one coordinate, written once: the scalar fast
+path runs it on plain Python floats and the fused kernel (fused.py) compiles it with numba.
+The batch runner uses in-place numpy variants that perform the very same operations in the
+same order (the tests check bit-for-bit agreement), so a single dragged trajectory and a
+thousand-run batch follow exactly the same arithmetic.
 
 Notation: p parameters, g = ∇f(p), t = 1, 2, ... the step number, lr the learning rate at
 step t (after the schedule). Hyper-parameters may be scalars or per-run arrays of shape (N,),
@@ -57,7 +58,7 @@ HYPER_DEFAULTS: dict[str, dict[str, float]] = {
     "adam": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
 }
 
-# -- update rules: one source for arrays and floats --------------------------------------
+# -- update rules: one source for floats and the fused kernel --------------------------------------
 # ``factors(t, lr, *hyper) -> (a, b)`` computes what depends only on the step (for Adam the
 # bias corrections, a power each), once per step rather than once per coordinate.
 # ``update(p, g, *state, a, b, *hyper) -> (p, *state)`` is the per-coordinate rule. ``sqrt``
@@ -127,7 +128,6 @@ def _compile(name: str, sqrt, source: str, fn: str) -> Callable:
     return namespace[fn]
 
 
-_ARRAY_UPDATES = {n: _compile(n, np.sqrt, _UPDATE_SOURCE[n], "update") for n in OPTIMIZERS}
 _FLOAT_UPDATES = {n: _compile(n, math.sqrt, _UPDATE_SOURCE[n], "update") for n in OPTIMIZERS}
 _FACTORS = {n: _compile(n, np.sqrt, factors_source(n), "factors") for n in OPTIMIZERS}
 _FLOAT_FACTORS = {n: _compile(n, math.sqrt, factors_source(n), "factors") for n in OPTIMIZERS}
@@ -223,10 +223,6 @@ class Optimizer:
     @property
     def hyper_values(self) -> tuple:
         return tuple(v for _, v in self.hyper)
-
-    @property
-    def array_update(self) -> Callable:
-        return _ARRAY_UPDATES[self.name]
 
     @property
     def inplace_update(self) -> Callable:

@@ -28,12 +28,6 @@ from .schedules import Schedule
 
 RUNNING, CONVERGED, DIVERGED, MAX_STEPS = 0, 1, 2, 3
 STATUS_NAMES = ("running", "converged", "diverged", "max_steps")
-STATUS_MESSAGES = {
-    RUNNING: "still running",
-    CONVERGED: "the gradient norm fell to the tolerance",
-    DIVERGED: "the iterates blew up (non-finite, or far outside the domain)",
-    MAX_STEPS: "the step limit was reached before converging",
-}
 
 
 _allocator_tuned = False
@@ -90,6 +84,21 @@ class _Group:
     scratch: np.ndarray
     scratch2: np.ndarray
 
+def divergence_limits(domain: Domain, factor: float = 100.0) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates beyond these bounds (``factor`` domain widths outside) count as diverged."""
+    lo = np.array([a for a, _ in domain], float)
+    hi = np.array([b for _, b in domain], float)
+    width = np.maximum(hi - lo, 1e-12)
+    return lo - factor * width, hi + factor * width
+
+
+def check_stopping(max_steps: int, tol: float) -> None:
+    if int(max_steps) < 0:
+        raise ValueError("the step limit must be ≥ 0")
+    if not np.isfinite(tol) or tol < 0:
+        raise ValueError(f"invalid tolerance {tol!r}: it must be a number ≥ 0")
+
+
 def _per_run(value, n: int, name: str):
     """Scalars stay scalars (cheaper); sequences become (n,) float arrays."""
     if value is None or np.ndim(value) == 0:
@@ -127,19 +136,13 @@ class BatchDescent:
         P = as_points(starts, objective.dim)
         n, d = P.shape
         self.n_runs, self.dim = n, d
-        if int(max_steps) < 0:
-            raise ValueError("the step limit must be ≥ 0")
-        if not np.isfinite(tol) or tol < 0:
-            raise ValueError(f"invalid tolerance {tol!r}: it must be a number ≥ 0")
+        check_stopping(max_steps, tol)
         self.max_steps = int(max_steps)
         self.tol = float(tol)
         self.schedule = schedule or Schedule()
         self.domain = tuple(domain) if domain is not None else objective.domain()
-        lo = np.array([a for a, _ in self.domain], float)
-        hi = np.array([b for _, b in self.domain], float)
-        width = np.maximum(hi - lo, 1e-12)
-        self._lim_lo = (lo - divergence_factor * width)[:, None]
-        self._lim_hi = (hi + divergence_factor * width)[:, None]
+        lim_lo, lim_hi = divergence_limits(self.domain, divergence_factor)
+        self._lim_lo, self._lim_hi = lim_lo[:, None], lim_hi[:, None]
 
         names = [optimizer] * n if isinstance(optimizer, str) else list(optimizer)
         if len(names) != n:
@@ -397,10 +400,3 @@ class BatchDescent:
         taken = int(last[0]) - self.step if self.done else k
         self.step += taken
         return taken
-
-    def run(self, chunk_steps: int = 256, record: bool = False):
-        """Advance until every run has stopped, yielding each chunk (when recording)."""
-        while not self.done:
-            chunk = self.advance(chunk_steps, record=record)
-            if record:
-                yield chunk

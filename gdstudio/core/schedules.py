@@ -98,10 +98,4 @@ def parse_schedule(text: str | None, max_steps: int = 1000) -> Schedule:
     )
 
 
-def schedule_from_dict(d: dict | None) -> Schedule:
-    if not d:
-        return Schedule()
-    return Schedule(**{k: v for k, v in d.items()})
-
-
-__all__ = ["SCHEDULES", "Schedule", "parse_schedule", "schedule_from_dict"]
+__all__ = ["SCHEDULES", "Schedule", "parse_schedule"]

@@ -1097,35 +1097,41 @@ class SurfaceView(QWidget):
         Pv[~ok] = 0.0
         return np.ascontiguousarray(Pv, np.float32), ok
 
-    def _draw_positions(self):
-        P = self._positions
+    def _marker_layout(self, P, base_size: float, core_item, halo_item):
+        """Positions and sizes of a core+halo marker set (zero size outside the box), or
+        None after hiding both items when there are no markers."""
         if not len(P):
-            self._pos_core.setVisible(False)
-            self._pos_halo.setVisible(False)
-            return
+            core_item.setVisible(False)
+            halo_item.setVisible(False)
+            return None
         Pv, ok = self._marker_visual(P)
-        n = len(P)
-        c, h = _marker_sizes(n, 9.0)
+        c, h = _marker_sizes(len(P), base_size)
         core = np.where(ok, c, 0.0).astype(np.float32)
         halo = np.where(ok, h, 0.0).astype(np.float32)
-        hc = np.zeros((n, 4), np.float32)
+        return Pv, ok, core, halo
+
+    @staticmethod
+    def _show_markers(core_item, halo_item, Pv, core, halo, core_colors, halo_colors):
+        halo_item.setData(pos=Pv, size=halo, color=halo_colors)
+        core_item.setData(pos=Pv, size=core, color=core_colors)
+        core_item.setVisible(True)
+        halo_item.setVisible(True)
+
+    def _draw_positions(self):
+        layout = self._marker_layout(self._positions, 9.0, self._pos_core, self._pos_halo)
+        if layout is None:
+            return
+        Pv, _ok, core, halo = layout
+        hc = np.zeros((len(Pv), 4), np.float32)
         hc[:, 3] = 0.9
-        self._pos_halo.setData(pos=Pv, size=halo, color=hc)
-        self._pos_core.setData(pos=Pv, size=core, color=self._position_colors)
-        self._pos_core.setVisible(True)
-        self._pos_halo.setVisible(True)
+        self._show_markers(self._pos_core, self._pos_halo, Pv, core, halo, self._position_colors, hc)
 
     def _draw_starts(self):
-        S = self._starts
-        if not len(S):
-            self._start_core.setVisible(False)
-            self._start_halo.setVisible(False)
+        layout = self._marker_layout(self._starts, 10.0, self._start_core, self._start_halo)
+        if layout is None:
             return
-        Sv, ok = self._marker_visual(S)
-        n = len(S)
-        c, h = _marker_sizes(n, 10.0)
-        core = np.where(ok, c, 0.0).astype(np.float32)
-        halo = np.where(ok, h, 0.0).astype(np.float32)
+        Sv, ok, core, halo = layout
+        n = len(Sv)
         hot = self._drag_index if self._drag_index is not None else self._hover_start
         if 0 <= hot < n and ok[hot]:
             core[hot], halo[hot] = 14.0, 19.0
@@ -1133,10 +1139,7 @@ class SurfaceView(QWidget):
         hc = np.tile(np.array((0.05, 0.05, 0.08, 0.95), np.float32), (n, 1))
         if 0 <= hot < n:
             hc[hot] = (1.0, 0.80, 0.10, 1.0)
-        self._start_halo.setData(pos=Sv, size=halo, color=hc)
-        self._start_core.setData(pos=Sv, size=core, color=cc)
-        self._start_core.setVisible(True)
-        self._start_halo.setVisible(True)
+        self._show_markers(self._start_core, self._start_halo, Sv, core, halo, cc, hc)
 
     def _draw_critical(self):
         P, kinds, best = self._crit
