@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QDockWidget, QHBoxLayout, QLabel,
                                QLineEdit, QMainWindow, QMessageBox, QPushButton, QScrollArea, QSplitter,
-                               QSizePolicy, QTextEdit, QVBoxLayout, QWidget)
+                               QTextEdit, QVBoxLayout, QWidget)
 
 from .contour_view import ContourView
 from .controller import StudioController
@@ -150,10 +150,7 @@ class MainWindow(ExportMixin, QMainWindow):
         hint.setStyleSheet("color: #9a9aa3;")
         hint.setToolTip("Space runs or pauses, the Right arrow takes one step, R resets. Click the "
                         "contour map to add a start point; drag a start point to move it.")
-        # the hint gives way (it is clipped) before the views do on a narrow screen
-        hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        hint.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        row.addWidget(hint, 1)
+        row.addWidget(hint)
         return row
 
     def _status_bar(self):
