@@ -20,32 +20,21 @@ from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QDockWidget, QHBo
                                QLineEdit, QMainWindow, QMessageBox, QPushButton, QScrollArea, QSplitter,
                                QTextEdit, QVBoxLayout, QWidget)
 
-from .contour_view import ContourView
+from .views.contour_view import ContourView
 from .controller import StudioController
-from .curves_view import CurvesView
+from .views.curves_view import CurvesView
 from .dialogs import about_box, settings_store  # noqa: F401 (settings_store is public)
-from .editor_panel import EditorPanel
+from .panels.editor_panel import EditorPanel
 from .export_actions import ExportMixin
-from .inspector import Inspector
-from .params_panel import ComparePanel, ParamsPanel, StartsPanel
-from .runs_table import RunsTable
-from .surface_feed import SurfaceFeed
+from .views.inspector import Inspector
+from .panels.params_panel import ComparePanel, ParamsPanel, StartsPanel
+from .views.runs_table import RunsTable
+from .surface import make_surface_view
+from .surface.feed import SurfaceFeed
 
 DEFAULT_PRESET = "himmelblau"
 DEFAULT_TEXT = "(x**2 + y - 11)**2 + (x + y**2 - 7)**2"
 DEFAULT_DOMAIN = ((-5.0, 5.0), (-5.0, 5.0))
-
-
-def _surface_view():
-    try:
-        from .surface_view import SurfaceView
-
-        return SurfaceView(), None
-    except Exception as err:  # no OpenGL: the 2-D views still work
-        w = QLabel(f"The 3D view is unavailable: {err}")
-        w.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        w.setWordWrap(True)
-        return w, err
 
 
 class MainWindow(ExportMixin, QMainWindow):
@@ -55,13 +44,13 @@ class MainWindow(ExportMixin, QMainWindow):
         self.c = controller or StudioController(self)
         c = self.c
         # -- views
-        self.surface, self.surface_error = _surface_view()
+        self.surface, self.surface_error = make_surface_view()
         self.surface.setObjectName("surfaceView")
         # A QOpenGLWidget switches its whole top-level window to OpenGL composition: every
         # repaint of any widget (a status label) re-composites the full window (~10 ms on
         # Mesa llvmpipe, measured). As a native child window the 3D view composites alone.
         self.surface.setAttribute(Qt.WidgetAttribute.WA_NativeWindow)
-        self.surface_feed = SurfaceFeed(self.surface) if hasattr(self.surface, "set_trajectories") else None
+        self.surface_feed = SurfaceFeed(self.surface)
         self.contour = ContourView()
         self.curves = CurvesView()
         self.table = RunsTable(c)
@@ -249,10 +238,9 @@ class MainWindow(ExportMixin, QMainWindow):
         self.contour.sig_start_dragged.connect(c.drag_start)
         self.contour.sig_start_drag_finished.connect(c.finish_drag)
         self.contour.sig_point_hovered.connect(self._hovered)
-        if hasattr(self.surface, "sig_start_dragged"):
-            self.surface.sig_start_dragged.connect(c.drag_start)
-            self.surface.sig_start_drag_finished.connect(c.finish_drag)
-            self.surface.sig_point_hovered.connect(self._hovered)
+        self.surface.sig_start_dragged.connect(c.drag_start)
+        self.surface.sig_start_drag_finished.connect(c.finish_drag)
+        self.surface.sig_point_hovered.connect(self._hovered)
         c.sig_problem_changed.connect(self._problem_changed)
         c.sig_frame.connect(self._frame)
         c.sig_state_changed.connect(self._state_changed)
@@ -265,13 +253,13 @@ class MainWindow(ExportMixin, QMainWindow):
         text, domain = function, None
         preset = None
         if text is None:
-            from .editor_panel import _presets
+            from .panels.editor_panel import _presets
 
             if DEFAULT_PRESET in _presets():
                 text = preset = DEFAULT_PRESET
             else:
                 text, domain = DEFAULT_TEXT, DEFAULT_DOMAIN
-        shown = getattr(__import__("gdstudio.gui.editor_panel", fromlist=["_presets"])._presets().get(text),
+        shown = getattr(__import__("gdstudio.gui.panels.editor_panel", fromlist=["_presets"])._presets().get(text),
                         "formula", text)
         self.editor.set_text(shown, preset or (text if shown != text else None))
         self._function_changed(text, domain)
@@ -293,10 +281,9 @@ class MainWindow(ExportMixin, QMainWindow):
         self.editor.set_domain(problem.domain)
         self.contour.set_problem(problem)
         self.curves.set_problem(problem)
-        if hasattr(self.surface, "set_surface"):
-            self.surface.set_surface(g.xs, g.ys, g.Z)
-            self.surface.set_gradient_field(g.gxs, g.gys, g.U, g.V)
-            self.surface.set_axis_labels(problem.names)
+        self.surface.set_surface(g.xs, g.ys, g.Z)
+        self.surface.set_gradient_field(g.gxs, g.gys, g.U, g.V)
+        self.surface.set_axis_labels(problem.names)
         self._inspect_selected()
 
     def _frame(self, frame):
@@ -322,8 +309,7 @@ class MainWindow(ExportMixin, QMainWindow):
         self.contour.show_frame(self._latest)
 
     def _stage_surface(self):
-        if self.surface_feed is not None:
-            self.surface_feed.show(self._latest, self.c.problem, self.c.step_arrow())
+        self.surface_feed.show(self._latest, self.c.problem, self.c.step_arrow())
 
     def _stage_curves(self):
         self.curves.show_frame(self._latest)

@@ -27,9 +27,11 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QScrollArea
 
-from .bruteforce_panel import BruteForcePanel
-from .data_view import DataView
-from .model_panel import JobPool, ModelPanel, PrecomputedGrid, Shown
+from .panels.bruteforce_panel import BruteForcePanel
+from .views.data_view import DataView
+from ..worker.jobs import JobPool
+from .model_views import PrecomputedGrid, Shown
+from .panels.model_panel import ModelPanel
 
 __all__ = ["ModelFeatures", "install"]
 
@@ -144,7 +146,7 @@ class ModelFeatures(QObject):
 
             opts = "additive"
             try:
-                from .surface_view import GL_OVERLAY
+                from .surface.style import GL_OVERLAY
 
                 opts = GL_OVERLAY
             except ImportError:

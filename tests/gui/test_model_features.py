@@ -332,7 +332,7 @@ def test_brute_force_grid_search_and_dimension_sweep(win, qtbot):
 
 def test_mini_batch_line_fit_is_noisy_and_seeded(qtbot):
     """The line fit with a mini-batch of 32 houses: the runner draws seeded batches."""
-    from gdstudio.gui.model_panel import build_curve_shown
+    from gdstudio.gui.model_views import build_curve_shown
 
     shown = build_curve_shown("linreg", "", "housing", "LotArea", "SalePrice", "standard", "mse",
                               None, None, None, batch_size=32)

@@ -19,15 +19,17 @@ import time
 import numpy as np
 import pytest
 from PySide6.QtCore import QCoreApplication, QPoint, QPointF, Qt
+from PySide6.QtWidgets import QLabel
 
 # pyqtgraph's shader programs are shared between GL widgets only with this attribute, and it
 # must be set before the QApplication exists (tests/conftest.py does it too; harmless twice).
 if QCoreApplication.instance() is None:
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
 
-from gdstudio.gui.gl_items import (  # noqa: E402
-    ViewMapping, arrow_segments, auto_log_height, bilinear, contour_segments, fill_nonfinite,
-    log_ticks, nice_ticks, ray_height_field_intersection, trajectory_segments)
+from gdstudio.gui.surface.mapping import (  # noqa: E402
+    ViewMapping, auto_log_height, bilinear, fill_nonfinite, ray_height_field_intersection)
+from gdstudio.gui.surface.segments import (  # noqa: E402
+    arrow_segments, contour_segments, log_ticks, nice_ticks, trajectory_segments)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -238,7 +240,7 @@ def view(qtbot):
     if not QCoreApplication.testAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts):
         pytest.fail("Qt.AA_ShareOpenGLContexts was not set before the QApplication was created "
                     "(pyqtgraph's shared shaders then draw nothing in a second GL widget)")
-    from gdstudio.gui.surface_view import SurfaceView
+    from gdstudio.gui.surface import SurfaceView
 
     w = SurfaceView()
     qtbot.addWidget(w)
@@ -254,7 +256,7 @@ def view(qtbot):
 
 
 def background_fraction(a: np.ndarray) -> float:
-    from gdstudio.gui.surface_view import BACKGROUND
+    from gdstudio.gui.surface.style import BACKGROUND
 
     bg = np.array(BACKGROUND)
     return float((np.abs(a[..., :3].astype(int) - bg).max(-1) <= 6).mean())
@@ -391,7 +393,7 @@ def _press_move_release(qtbot, w, start: QPointF, end: QPointF, steps=12, mods=N
 
 @pytest.mark.gl
 def test_dragging_a_start_point_slides_it_and_keeps_the_camera(view, qtbot):
-    from gdstudio.gui.surface_view import LIFT_MARKERS
+    from gdstudio.gui.surface.style import LIFT_MARKERS
 
     setup_himmelblau(view, "top")
     s = np.array([[-2.0, -1.0, himmelblau(-2.0, -1.0)], [2.5, -3.0, himmelblau(2.5, -3.0)]])
@@ -540,3 +542,20 @@ def test_nan_surface_huge_range_and_log_toggle(view):
     assert (np.abs(a - b).max(-1) > 30).mean() > 0.02
     with pytest.raises(ValueError):
         view.set_surface(xs, xs[:-1], Z)
+
+
+def test_null_view_accepts_every_call_the_window_makes(qtbot):
+    """Without OpenGL the window gets NullSurfaceView: it must offer every public method and
+    signal of SurfaceView (the window never probes with hasattr), and says why in one line."""
+    from gdstudio.gui.surface import NullSurfaceView
+    from gdstudio.gui.surface.view import SurfaceView
+
+    public = {n for n in vars(SurfaceView) if not n.startswith("_")
+              and (n.startswith(("set_", "sig_")) or n in ("highlight_run", "camera", "grab_image"))}
+    w = NullSurfaceView("The 3D view is unavailable: no OpenGL.")
+    qtbot.addWidget(w)
+    missing = sorted(n for n in public if not hasattr(w, n))
+    assert not missing, missing
+    w.set_surface([0, 1], [0, 1], np.zeros((2, 2)))
+    w.set_trajectories([np.zeros((3, 3))], [(1, 0, 0, 1)])
+    assert w.findChild(QLabel, "surfaceUnavailable").text().startswith("The 3D view is unavailable")

@@ -12,7 +12,7 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
-from . import palette
+from .. import palette
 
 COLUMNS = ("run", "optimizer", "start", "end", "value", "steps", "status", "critical point")
 _STATUS = ("running", "converged", "diverged", "max steps")

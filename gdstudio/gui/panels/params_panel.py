@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, Q
                                QListWidget, QListWidgetItem, QPushButton, QSlider, QSpinBox,
                                QVBoxLayout, QWidget)
 
-from ..core.optimizers import HYPER_DEFAULTS, OPTIMIZERS
-from ..core.schedules import SCHEDULES, Schedule
+from ...core.optimizers import HYPER_DEFAULTS, OPTIMIZERS
+from ...core.schedules import SCHEDULES, Schedule
 
 OPTIMIZER_TITLES = {
     "gd": "Gradient descent", "momentum": "Momentum", "nesterov": "Nesterov momentum",

@@ -26,7 +26,7 @@ HELP = (
 
 def _presets():
     try:
-        from ..core.presets import PRESETS
+        from ...core.presets import PRESETS
     except ImportError:
         return {}
     return PRESETS

@@ -12,12 +12,11 @@
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from .model_panel import NOTE_STYLE, fmt
+from ..text import NOTE_STYLE, fmt
 
 SWEEP_DIMS = range(1, 9)
 EXPLANATION = ("The curse of dimensionality: to get within 0.05 of the minimum a grid needs k points on "
@@ -90,7 +89,7 @@ class BruteForcePanel(QWidget):
         c = self.f.controller
         if c.problem is None:
             return
-        from ..core.bruteforce import grid_search
+        from ...core.bruteforce import grid_search
 
         obj, dom, k = c.problem.objective, c.problem.domain, int(self.k.value())
         names = tuple(obj.names)
@@ -141,7 +140,7 @@ class BruteForcePanel(QWidget):
 
     # -- the sweep -----------------------------------------------------------------------------
     def compute_sweep(self) -> None:
-        from ..core.bruteforce import dimension_sweep
+        from ...core.bruteforce import dimension_sweep
 
         def work(job):
             return dimension_sweep(SWEEP_DIMS)

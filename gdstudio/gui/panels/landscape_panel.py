@@ -28,13 +28,14 @@ from typing import Optional
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSignalBlocker, Qt, QTimer
+from PySide6.QtCore import QSignalBlocker, QTimer
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGroupBox, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QTableWidget, QTableWidgetItem, QVBoxLayout)
 
-from . import palette
-from .model_panel import ERROR_STYLE, NOTE_STYLE, Shown, fmt, precompute_grid, sentence
+from .. import palette
+from ..model_views import Shown, precompute_grid
+from ..text import ERROR_STYLE, NOTE_STYLE, fmt, sentence
 
 TOY = ("sine", "xor", "moons", "circles", "spirals")
 CSV_KEY = "csv"
@@ -97,7 +98,7 @@ def plane_domain(coords: np.ndarray, random: bool) -> tuple:
 def landscape_shown(tr: Training, k: int, method: str, seed: int, job, span=(0.0, 1.0)) -> Shown:
     """The plane through init ``k``'s final weights (PCA of its path, or random
     filter-normalised directions), its grid evaluated in the job, and the projected path."""
-    from ..core.models.landscape import PlaneObjective, pca_directions, project, random_directions
+    from ...core.models.landscape import PlaneObjective, pca_directions, project, random_directions
 
     prob = tr.problem
     obj = prob.objective
@@ -221,7 +222,7 @@ class LandscapePanel(QGroupBox):
         orow = QHBoxLayout()
         self.optimizer = QComboBox()
         self.optimizer.setObjectName("trainOptimizerCombo")
-        from ..core.optimizers import OPTIMIZERS
+        from ...core.optimizers import OPTIMIZERS
 
         for o in OPTIMIZERS:
             self.optimizer.addItem(o, o)
@@ -363,7 +364,7 @@ class LandscapePanel(QGroupBox):
 
     @staticmethod
     def build(s: dict, n_starts: int = 1):
-        from ..core.models.problems import build_problem
+        from ...core.models.problems import build_problem
 
         return build_problem("mlp", s["data"], x=s["x"], y=s["y"], hidden=s["hidden"],
                              activation=s["activation"], seed=s["seed"],
@@ -380,7 +381,7 @@ class LandscapePanel(QGroupBox):
         return a, b
 
     def show_slice(self) -> None:
-        from ..core.models.landscape import SliceObjective
+        from ...core.models.landscape import SliceObjective
 
         s = self.settings()
         key = self.key_of(s)
@@ -464,7 +465,7 @@ class LandscapePanel(QGroupBox):
     def train(self) -> None:
         """Train every weight from several initialisations in the background, then show the
         landscape around the best one's final weights."""
-        from ..core.optimizers import HYPER_DEFAULTS
+        from ...core.optimizers import HYPER_DEFAULTS
 
         lr = self._lr_value()
         if lr is None:
@@ -481,7 +482,7 @@ class LandscapePanel(QGroupBox):
         hyper = dict(HYPER_DEFAULTS.get(opt, {}))
 
         def work(job):
-            from ..core.runner import BatchDescent
+            from ...core.runner import BatchDescent
 
             prob = self.build(s, n_starts=n)
             obj = prob.objective

@@ -20,7 +20,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
-from .model_panel import fmt, with_unit
+from ..text import fmt, with_unit
 
 CLASS_COLORS = ((70, 150, 255), (255, 120, 60))
 #: decision-region grid (per axis)

@@ -14,8 +14,8 @@ import pyqtgraph as pg
 from PySide6.QtGui import QPainterPath
 from PySide6.QtWidgets import QGraphicsPathItem
 
-from . import palette
-from .geometry import finite_path, nan_joined
+from .. import palette
+from ..geometry import finite_path, nan_joined
 
 
 class CurvesView(pg.GraphicsLayoutWidget):

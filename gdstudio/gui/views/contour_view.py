@@ -23,8 +23,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QPainterPath
 from PySide6.QtWidgets import QGraphicsItem
 
-from . import palette
-from .geometry import arrow_segments, finite_path, nan_joined
+from .. import palette
+from ..geometry import arrow_segments, finite_path, nan_joined
 
 #: how close (pixels) a press must be to a start marker to drag it
 PICK_RADIUS_PX = 10

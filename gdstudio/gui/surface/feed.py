@@ -21,7 +21,7 @@ class SurfaceFeed:
         """Send ``frame`` to the 3D view; ``step_arrow`` ((x, y, f), (x, y, f)) or None."""
         s = self.surface
         key = None if step_arrow is None else tuple(map(tuple, step_arrow))
-        if key != self._arrow_key and hasattr(s, "set_step_arrow"):
+        if key != self._arrow_key:
             self._arrow_key = key
             s.set_step_arrow(*(step_arrow if step_arrow is not None else (None, None)))
         s.set_trajectories([p[:, :3] for p in frame.paths], frame.path_colors)

@@ -1,0 +1,237 @@
+"""What the map shows for a model on data: the core ``Problem`` assembled into a 2-D view
+(:class:`Shown`: a line fit, or a typed model's two-parameter slice), with the map's grid
+evaluated in a background job (:class:`PrecomputedGrid`). No widgets here."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+
+from ..core.objective import Objective
+from ..worker.jobs import Job
+from .text import with_unit
+
+#: value() calls with more rows than this are evaluated in blocks (progress, cancel)
+BLOCK_ROWS = 4096
+
+
+class PrecomputedGrid(Objective):
+    """A 2-D objective whose map grid is computed in a background thread.
+
+    The controller evaluates a new objective on the map's grid (and its gradient on the arrow
+    grid) in the GUI thread; for a model on data that takes up to a second. So the job first
+    calls the same ``compute_grid`` on this wrapper: every ``value``/``value_and_grad`` call
+    is evaluated (large ones in blocks, reporting progress and honouring cancel) and
+    remembered by the exact bytes of its argument. When the controller then makes the same
+    calls, they are answered from memory; :meth:`release` forgets them afterwards.
+
+    ``value`` is the full-data value (``full_value``) when the objective has one, like
+    :func:`gdstudio.core.models.landscape.compute_landscape`: the map shows the loss on all
+    the data even when descent uses mini-batches. Everything else (the runner's hot path,
+    Hessians, ``on_step``, ``embed``, ``predict``…) goes straight to the wrapped objective."""
+
+    def __init__(self, inner: Objective):
+        self.inner = inner
+        self.names = tuple(inner.names)
+        self.label = getattr(inner, "label", "")
+        self.source = getattr(inner, "source", "")
+        self.default_domain = getattr(inner, "default_domain", None)
+        self.scalar_value_and_grad = getattr(inner, "scalar_value_and_grad", None)
+        self._cache: dict = {}
+        self._recording = True
+        self._job: Optional[Job] = None
+        self._span = (0.0, 1.0)
+
+    def __getattr__(self, name):
+        inner = self.__dict__.get("inner")
+        if inner is None or name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(inner, name)
+
+    # -- recording ------------------------------------------------------------------------
+    def attach(self, job: Optional[Job], span=(0.0, 1.0)) -> None:
+        self._job, self._span = job, (float(span[0]), float(span[1]))
+
+    def release(self) -> None:
+        """Stop remembering (after the controller has taken the grid)."""
+        self._recording = False
+        self._cache.clear()
+        self._job = None
+
+    @staticmethod
+    def _key(tag: str, P: np.ndarray):
+        return tag, P.shape, hashlib.blake2b(P.tobytes(), digest_size=16).digest()
+
+    def _value_fn(self):
+        fv = getattr(self.inner, "full_value", None)
+        return fv if callable(fv) else self.inner.value
+
+    # -- Objective ------------------------------------------------------------------------
+    def value(self, P):
+        P = np.ascontiguousarray(np.atleast_2d(np.asarray(P, float)))
+        key = self._key("v", P) if self._recording else None
+        if key is not None and key in self._cache:
+            return self._cache[key].copy()
+        fn = self._value_fn()
+        n = P.shape[0]
+        job = self._job
+        if job is not None and n > BLOCK_ROWS:
+            out = np.empty(n)
+            a, b = self._span
+            block = int(getattr(self.inner, "max_batch_runs", BLOCK_ROWS) or BLOCK_ROWS)
+            block = max(256, min(BLOCK_ROWS, block))
+            with np.errstate(all="ignore"):
+                for i in range(0, n, block):
+                    job.check()
+                    j = min(n, i + block)
+                    out[i:j] = np.asarray(fn(P[i:j]), float)
+                    job.progress(a + (b - a) * j / n)
+        else:
+            with np.errstate(all="ignore"):
+                out = np.asarray(fn(P), float).reshape(n)
+        if key is not None:
+            self._cache[key] = out.copy()
+        return out
+
+    def value_and_grad(self, P):
+        P = np.ascontiguousarray(np.atleast_2d(np.asarray(P, float)))
+        key = self._key("vg", P) if self._recording else None
+        if key is not None and key in self._cache:
+            f, G = self._cache[key]
+            return f.copy(), G.copy()
+        with np.errstate(all="ignore"):
+            f, G = self.inner.value_and_grad(P)
+        f, G = np.asarray(f, float), np.asarray(G, float)
+        if key is not None:
+            self._cache[key] = (f.copy(), G.copy())
+        return f, G
+
+    def grad(self, P):
+        return self.inner.grad(P)
+
+    def value_and_grad_T(self, X):
+        return self.inner.value_and_grad_T(X)
+
+    def hess(self, P):
+        return self.inner.hess(P)
+
+    def domain(self):
+        return self.inner.domain()
+
+
+def precompute_grid(objective: Objective, domain, job: Optional[Job], span=(0.0, 1.0)) -> PrecomputedGrid:
+    """Wrap ``objective`` and evaluate the map's grid on it now (in the calling thread)."""
+    from .geometry import compute_grid
+
+    w = PrecomputedGrid(objective)
+    w.attach(job, span)
+    compute_grid(w, domain)
+    w.attach(None)
+    return w
+
+
+# ---------------------------------------------------------------------------------------
+# what is shown
+# ---------------------------------------------------------------------------------------
+def _identity(P):
+    return np.atleast_2d(np.asarray(P, float))
+
+
+@dataclass
+class Shown:
+    """A model problem as handed to the window: the core ``Problem`` (data, model, predict),
+    the 2-D objective the views show and descend on (``objective``: what the controller got;
+    ``inner``: the same without the grid wrapper), how a 2-D point maps to the model's full
+    parameter vector (``embed`` (N, 2) -> (N, d)), the domain, the starts, the exact minimiser
+    to mark (2-D, or None) and, for a landscape plane, the projected training path (T, 3)."""
+
+    kind: str  # linreg | typed | mlp-slice | mlp-plane
+    problem: object
+    objective: Objective
+    inner: Objective
+    domain: tuple
+    description: str
+    starts: np.ndarray
+    embed: Callable = _identity
+    closed_form: Optional[np.ndarray] = None
+    path: Optional[np.ndarray] = None
+    extra: dict = field(default_factory=dict)
+    #: one line for the map's title (the controller's problem description)
+    title: str = ""
+    #: axis labels of the map with units, e.g. ("a ($ per sq ft)", "b ($)")
+    axis_labels: tuple = ()
+
+    def theta(self, p2) -> np.ndarray:
+        """The full parameter vector (d,) at the 2-D point ``p2``."""
+        return np.asarray(self.embed(np.asarray(p2, float).reshape(1, 2)), float)[0]
+
+
+def slice_domain(full_domain, base, i: int, j: int):
+    """The (i, j) rows of a full domain, widened to contain the base point."""
+    out = []
+    for k in (i, j):
+        lo, hi = map(float, full_domain[k])
+        b = float(base[k])
+        if not lo <= b <= hi:
+            w = max(hi - lo, 1e-9)
+            lo, hi = min(lo, b - 0.1 * w), max(hi, b + 0.1 * w)
+        out.append((lo, hi))
+    return tuple(out)
+
+
+def build_curve_shown(kind: str, model_text: str, data: str, x: str, y: str, scale: str,
+                      loss: str, pair: Optional[tuple], base: Optional[np.ndarray],
+                      job: Optional[Job], batch_size: Optional[int] = None,
+                      huber_delta: float = 1.0) -> Shown:
+    """Build a line fit or typed model (core ``build_problem``) and its 2-D view; runs in a
+    job. ``pair`` (i, j) chooses the two parameters shown when there are more than two;
+    ``base`` the values the others are held at (default: the model's default start)."""
+    from ..core.models.landscape import SliceObjective
+    from ..core.models.problems import build_problem
+
+    prob = build_problem("linreg" if kind == "linreg" else model_text, data, x=x, y=y,
+                         scale=scale, loss=loss, batch_size=batch_size, huber_delta=huber_delta)
+    if job is not None:
+        job.check()
+    obj = prob.objective
+    if obj.dim == 2:
+        dom = obj.domain()
+        inner, embed, starts = obj, _identity, np.asarray(prob.default_starts, float)[:1]
+        closed = None if prob.closed_form is None else np.asarray(prob.closed_form, float)
+        desc = prob.description
+        extra = {}
+    else:
+        th = np.asarray(prob.default_starts[0] if base is None else base, float).ravel()
+        if th.size != obj.dim:
+            th = np.asarray(prob.default_starts[0], float)
+        i, j = pair if pair is not None else (0, 1)
+        if not (0 <= i < obj.dim and 0 <= j < obj.dim) or i == j:
+            i, j = 0, 1
+        dom = slice_domain(obj.domain(), th, i, j)
+        inner = SliceObjective(obj, th, i, j, domain=dom)
+        embed = inner.embed
+        starts = th[[i, j]][None, :]
+        closed = None
+        held = [f"{n} = {th[k]:.4g}" for k, n in enumerate(obj.names) if k not in (i, j)]
+        desc = (f"{prob.description} The map shows the slice over {obj.names[i]} and "
+                f"{obj.names[j]}, with {', '.join(held)} held fixed.")
+        extra = {"pair": (i, j), "base": th, "held": held}
+    std = ", z-scored" if getattr(obj, "scale", "none") == "standard" else ""
+    if kind == "linreg":
+        u = obj.param_units()
+        title = f"J(a, b): MSE of {prob.y_name} ≈ a·{prob.x_name} + b{std}"
+        wrapped = precompute_grid(obj, dom, job)
+        return Shown("linreg", prob, wrapped, obj, tuple(dom), desc, starts, embed, closed, extra=extra,
+                     title=title, axis_labels=(with_unit("a", u["a"]), with_unit("b", u["b"])))
+    lname = {"mse": "MSE", "mae": "MAE", "huber": "Huber loss"}[obj.loss]
+    shown_names = inner.names
+    title = f"J({', '.join(obj.names)}): {lname} of {prob.y_name} ≈ {obj.model_text}{std}"
+    if obj.dim > 2:
+        title = (f"{lname} of {prob.y_name} ≈ {obj.model_text}{std}; "
+                 f"{', '.join(n for n in obj.names if n not in shown_names)} held")
+    wrapped = precompute_grid(inner, dom, job)
+    return Shown("typed", prob, wrapped, inner, tuple(dom), desc, starts, embed, closed, extra=extra,
+                 title=title, axis_labels=tuple(shown_names))

@@ -1,0 +1,129 @@
+"""The 3D view's camera: presets framed to the widget's shape, and the projection maths
+(visual point -> pixel, pixel -> ray) that picking and dragging use."""
+
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+import numpy as np
+import pyqtgraph as pg
+import pyqtgraph.opengl as gl
+from PySide6.QtCore import QPointF
+
+from .style import CAMERA_PRESETS, FLOOR_Z
+
+
+class Camera:
+    """Camera of one canvas; ``layers`` gives the surface height and the step to frame."""
+
+    def __init__(self, canvas: gl.GLViewWidget, layers):
+        self.canvas = canvas
+        self.layers = layers
+        self.preset: Optional[str] = None
+        self._preset_state: Optional[dict] = None
+
+    def set_preset(self, preset: str) -> None:
+        """``"top"`` (straight down, like a contour map), ``"perspective"`` (default) or
+        ``"side"`` (low, horizontal; looks across the step arrow when one is shown)."""
+        if preset not in CAMERA_PRESETS:
+            raise ValueError(f"unknown camera preset {preset!r}; expected one of {CAMERA_PRESETS}")
+        v = self.canvas
+        H = self.layers.map.height
+        w, h = max(v.width(), 1), max(v.height(), 1)
+        if preset == "top":
+            fov = 20.0
+            vhalf = self.half_fov(fov, w, h)
+            d = H + 1.12 / math.tan(vhalf)
+            v.setCameraParams(fov=fov)
+            v.setCameraPosition(pos=pg.Vector(0, 0, 0.5 * H), distance=d - 0.5 * H,
+                                elevation=90.0, azimuth=-90.0)
+        elif preset == "perspective":
+            fov = 45.0
+            vhalf = self.half_fov(fov, w, h)
+            R = math.sqrt(2.0 + (0.5 * (H - FLOOR_Z)) ** 2)
+            v.setCameraParams(fov=fov)
+            v.setCameraPosition(pos=pg.Vector(0, 0, 0.5 * (H + FLOOR_Z) - 0.05),
+                                distance=0.82 * R / math.sin(vhalf), elevation=28.0,
+                                azimuth=-62.0)
+        else:
+            fov = 40.0
+            azim, cx, cy, cz = -90.0, 0.0, 0.0, 0.5 * (H + FLOOR_Z)
+            vhalf = self.half_fov(fov, w, h)
+            hhalf = math.radians(fov / 2)
+            d = max(1.5 / math.tan(hhalf), 0.75 * (H - FLOOR_Z) / math.tan(vhalf)) + 1.5
+            if self.layers.step is not None:
+                # look across the step (it runs left to right), centred on it, framed so it
+                # spans about a quarter of the width but the neighbourhood stays in view
+                a, b = self.layers.step_visual()
+                dx, dy = b[0] - a[0], b[1] - a[1]
+                if math.hypot(dx, dy) > 1e-9:
+                    azim = math.degrees(math.atan2(dy, dx)) - 90.0
+                cx, cy = 0.5 * (a[0] + b[0]), 0.5 * (a[1] + b[1])
+                cz = 0.5 * (a[2] + b[2])
+                span = min(max(4.0 * math.hypot(dx, dy), 1.2), 3.0)
+                d = min(d, 0.5 * span / math.tan(hhalf) + 1.0)
+            v.setCameraParams(fov=fov)
+            v.setCameraPosition(pos=pg.Vector(cx, cy, cz), distance=d, elevation=8.0,
+                                azimuth=azim)
+        self.preset = preset
+        self._preset_state = self.state()
+        v.update()
+
+    def refit(self):
+        """After a resize, re-frame the current preset unless the user moved the camera."""
+        preset = self.preset
+        if preset is not None and self.state() == self._preset_state:
+            self.set_preset(preset)
+
+    def state(self) -> dict:
+        """Current camera: distance, elevation, azimuth, fov, center (x, y, z) in visual units."""
+        o = self.canvas.opts
+        c = o["center"]
+        return {"distance": float(o["distance"]), "elevation": float(o["elevation"]),
+                "azimuth": float(o["azimuth"]), "fov": float(o["fov"]),
+                "center": (float(c.x()), float(c.y()), float(c.z()))}
+
+    @staticmethod
+    def half_fov(fov_deg: float, w: int, h: int) -> float:
+        """Smaller half-angle of the view (pyqtgraph's fov is horizontal)."""
+        hh = math.radians(fov_deg / 2)
+        vh = math.atan(math.tan(hh) * h / w)
+        return min(hh, vh)
+
+    def mvp(self) -> np.ndarray:
+        v = self.canvas
+        w, h = max(v.width(), 1), max(v.height(), 1)
+        P = v.projectionMatrix((0, 0, w, h), (0, 0, w, h))
+        M = P * v.viewMatrix()
+        return np.array(M.data(), dtype=float).reshape(4, 4).T  # column-major -> row-major
+
+    def project(self, pts_vis: np.ndarray) -> Optional[np.ndarray]:
+        """(N, 3) visual points -> (N, 2) widget pixels (NaN where behind the camera)."""
+        v = self.canvas
+        w, h = max(v.width(), 1), max(v.height(), 1)
+        M = self.mvp()
+        hom = np.c_[pts_vis, np.ones(len(pts_vis))] @ M.T
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ndc = hom[:, :3] / hom[:, 3:4]
+        out = np.c_[(ndc[:, 0] + 1) * 0.5 * w, (1 - ndc[:, 1]) * 0.5 * h]
+        out[hom[:, 3] <= 0] = np.nan
+        return out
+
+    def ray(self, pos: QPointF):
+        """Camera ray (origin, direction) through widget position ``pos``, visual coordinates."""
+        v = self.canvas
+        w, h = max(v.width(), 1), max(v.height(), 1)
+        inv = np.linalg.inv(self.mvp())
+        nx = 2.0 * pos.x() / w - 1.0
+        ny = 1.0 - 2.0 * pos.y() / h
+        a = inv @ np.array([nx, ny, -1.0, 1.0])
+        b = inv @ np.array([nx, ny, 0.0, 1.0])
+        a = a[:3] / a[3]
+        b = b[:3] / b[3]
+        cam = v.cameraPosition()
+        origin = np.array([cam.x(), cam.y(), cam.z()], float)
+        return origin, b - a
+
+    # ------------------------------------------------------------------------------------------
+    # mouse: dragging starts, hover readout
