@@ -16,6 +16,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from . import __version__
+from .console import make_streams_safe
 
 EXIT_USAGE = 2
 
@@ -124,7 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--batch-size", metavar="B", help="mini-batch size (default: full batch)")
     out = r.add_argument_group("output")
     out.add_argument("--out", metavar="FILE.csv", help="write every trajectory to this CSV (+ FILE.json sidecar)")
-    out.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    shown = out.add_mutually_exclusive_group()
+    shown.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    shown.add_argument("--all", action="store_true",
+                       help=f"print every run and every critical point (by default a table of "
+                            f"more than {TABLE_ALL_UP_TO} runs shows its first {HEAD_ROWS})")
+    shown.add_argument("--quiet", action="store_true", help="print nothing but errors")
     return p
 
 
@@ -205,16 +211,6 @@ def _starts(args, objective, default_starts, domain, seed):
     return make_starts(args.sampler, 10, domain, seed), f"{args.sampler} (10 by default)"
 
 
-def _fmt(v: float) -> str:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "nan" if v is None or math.isnan(v) else str(v)
-    return f"{v:.6g}"
-
-
-def _fmt_point(p) -> str:
-    return "(" + ", ".join(_fmt(float(v)) for v in p) + ")"
-
-
 def _clean(v):
     """JSON has no NaN or infinity: report them as null."""
     if isinstance(v, float) and not math.isfinite(v):
@@ -222,25 +218,21 @@ def _clean(v):
     return v
 
 
-def _table(result, names) -> str:
-    rows = [("run", "start", "end", "value", "steps", "status", "critical")]
-    for i in range(len(result.status)):
-        rows.append((
-            str(i), _fmt_point(result.starts[i]), _fmt_point(result.final_points[i]),
-            _fmt(float(result.values[i])), str(result.steps[i]), result.status[i], result.critical[i],
-        ))
-    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    out = "\n".join(lines)
-    out += f"\n\nDistinct critical points found ({len(result.critical_points)}):"
-    if not result.critical_points:
-        out += "\n  none (no run converged; try more steps, another learning rate or --tol)"
-    for c in result.critical_points:
-        star = "  <- best" if c.best else ""
-        out += (f"\n  {c.kind:<10} at {_fmt_point(c.point)}  value {_fmt(c.value)}  "
-                f"reached by {len(c.runs)} run{'s' if len(c.runs) != 1 else ''}{star}")
-    return out
+#: without --all, a table of more runs than this shows its first HEAD_ROWS rows
+TABLE_ALL_UP_TO = 20
+HEAD_ROWS = 10
+
+
+def _text_report(result, show_all: bool) -> str:
+    """The first rows of the per-run table (every row with --all), then the summary."""
+    from .core.report import runs_table, summary_text
+
+    n = len(result.status)
+    rows = n if show_all or n <= TABLE_ALL_UP_TO else HEAD_ROWS
+    out = runs_table(result, range(rows))
+    if rows < n:
+        out += f"\n… {n - rows:,} more runs (--all prints every run)"
+    return out + "\n\n" + summary_text(result, limit=None if show_all else 10)
 
 
 def _json(result, meta) -> str:
@@ -267,6 +259,7 @@ def _json(result, meta) -> str:
 
 
 def cmd_run(args) -> int:
+    from .console import ProgressBar
     from .core.api import summarize_run
     from .core.runner import BatchDescent
     from .core.schedules import parse_schedule
@@ -313,22 +306,33 @@ def cmd_run(args) -> int:
         "seed": seed,
         **({"model_settings": model_meta} if model_meta else {}),
     }
-    if args.out:
-        try:
-            stream_descent_csv(args.out, run, {**meta, "starts": starts.tolist(),
-                                               "command": ["gdstudio", *sys.argv[1:]]})
-        except ExportError as err:
-            raise UsageError(str(err)) from None
-    else:
-        while not run.done:
-            run.advance(1024, record=False)
+    bar = ProgressBar(steps) if not args.quiet else None
+    progress = bar.update if bar is not None else None
+    try:
+        if args.out:
+            try:
+                stream_descent_csv(args.out, run, {**meta, "starts": starts.tolist(),
+                                                   "command": ["gdstudio", *sys.argv[1:]]},
+                                   progress=progress)
+            except ExportError as err:
+                raise UsageError(str(err)) from None
+        else:
+            while not run.done:
+                run.advance(1024, record=False)
+                if progress is not None:
+                    progress(run.step)
+    finally:
+        if bar is not None:
+            bar.close()
     result = summarize_run(run, starts)
+    if args.quiet:
+        return 0
     if args.json:
         print(_json(result, meta))
     else:
         print(f"{objective.label or meta['function']}  ·  {args.optimizer}, lr {meta['lr']:g}"
               if np.ndim(run.base_lr) == 0 else objective.label)
-        print(_table(result, objective.names))
+        print(_text_report(result, args.all))
         if args.out:
             print(f"\nTrajectories written to {args.out} (settings in {os.path.splitext(args.out)[0]}.json)")
     return 0
@@ -352,7 +356,32 @@ def _no_display_reason() -> Optional[str]:
             "command line")
 
 
+#: what the window needs beyond the engine: the `gui` extra
+GUI_PACKAGES = ("PySide6", "pyqtgraph", "OpenGL")
+
+
+def _missing_gui_packages() -> list[str]:
+    import importlib.util
+
+    missing = []
+    for name in GUI_PACKAGES:
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            missing.append("PyOpenGL" if name == "OpenGL" else name)
+    return missing
+
+
 def cmd_gui(argv: Sequence[str]) -> int:
+    missing = _missing_gui_packages()
+    if missing:
+        print(f"gdstudio: the studio window needs {', '.join(missing)}, which "
+              f"{'is' if len(missing) == 1 else 'are'} not installed: install the window with "
+              "pip install 'gdstudio[gui]', or use 'gdstudio run --help' for the command line.",
+              file=sys.stderr)
+        return 1
     reason = _no_display_reason()
     if reason:
         print(f"gdstudio: the studio window cannot start: {reason}.", file=sys.stderr)
@@ -368,6 +397,7 @@ def cmd_gui(argv: Sequence[str]) -> int:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    make_streams_safe()
     if not argv or argv[0] == "gui":
         return cmd_gui(argv[1:])
     parser = build_parser()

@@ -13,8 +13,8 @@ Row numbers in messages follow the spreadsheet convention: the header is row 1, 
 row of data is row 2 — the same number as the line of the file (and as the row a spreadsheet
 program shows).
 
-Resources are found by :func:`resource_path`: first ``resources/`` next to the package in a
-source checkout, then ``sys.prefix/share/gdstudio/resources`` for an installed copy.
+Shipped files are found by :func:`resource_path` (:mod:`gdstudio.io.resources`: the package
+``gdstudio.resources``, read with importlib.resources).
 """
 
 from __future__ import annotations
@@ -24,13 +24,14 @@ import csv
 import io
 import math
 import os
-import site
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union
 
 import numpy as np
+
+from . import resources as _resources
+from .resources import resource_dirs
 
 __all__ = [
     "AMES_CREDIT",
@@ -97,41 +98,13 @@ class DataError(ValueError):
 # ---------------------------------------------------------------------------------------
 # resources
 # ---------------------------------------------------------------------------------------
-def resource_dirs() -> list[Path]:
-    """The places searched for shipped resources, in order.
-
-    1. ``$GDSTUDIO_RESOURCES`` if set;
-    2. ``<checkout>/resources`` — the directory next to the ``gdstudio`` package in a source
-       checkout (``Path(gdstudio.__file__).parent.parent / "resources"``);
-    3. ``sys.prefix/share/gdstudio/resources`` — where an installed copy puts them
-       (``data-files``); also the same under ``site.USER_BASE`` (``pip install --user``)
-       and ``sys.base_prefix``.
-    """
-    dirs: list[Path] = []
-    env = os.environ.get("GDSTUDIO_RESOURCES")
-    if env:
-        dirs.append(Path(env))
-    dirs.append(Path(__file__).resolve().parent.parent.parent / "resources")
-    share = Path("share") / "gdstudio" / "resources"
-    dirs.append(Path(sys.prefix) / share)
-    user_base = getattr(site, "USER_BASE", None)
-    if user_base:
-        dirs.append(Path(user_base) / share)
-    if sys.base_prefix != sys.prefix:
-        dirs.append(Path(sys.base_prefix) / share)
-    return dirs
-
-
 def resource_path(name: str) -> Path:
-    """Absolute path of a shipped resource, e.g. ``resource_path("data/ames_housing.csv")``.
-
-    Raises :class:`DataError` naming the places searched when it is nowhere."""
-    for d in resource_dirs():
-        p = d / name
-        if p.exists():
-            return p
-    places = ", ".join(str(d) for d in resource_dirs())
-    raise DataError(f"the shipped resource '{name}' was not found (looked in: {places})")
+    """Absolute path of a shipped resource (see :mod:`gdstudio.io.resources`); a missing one
+    is a :class:`DataError`, like every other data problem."""
+    try:
+        return _resources.resource_path(name)
+    except _resources.ResourceError as err:
+        raise DataError(str(err)) from None
 
 
 # ---------------------------------------------------------------------------------------

@@ -232,10 +232,11 @@ def read_trajectories_csv(path) -> tuple[list[str], np.ndarray]:
 
 def stream_descent_csv(path, run, metadata: Optional[dict] = None,
                        runs: Optional[Iterable[int]] = None, chunk_steps: Optional[int] = None,
-                       cancel=None) -> int:
+                       cancel=None, progress=None) -> int:
     """Run a fresh :class:`~gdstudio.core.runner.BatchDescent` to the end, streaming every
     chunk into the CSV (memory stays at one chunk). ``cancel()`` returning true aborts the
-    export and leaves any existing file untouched. Returns the row count."""
+    export and leaves any existing file untouched; ``progress(step)`` is told the batch's
+    step after every chunk. Returns the row count."""
     if run.step != 0:
         raise ValueError("stream_descent_csv needs a batch that has not stepped yet")
     if chunk_steps is None:  # about a million numbers per chunk, however many runs there are
@@ -246,6 +247,8 @@ def stream_descent_csv(path, run, metadata: Optional[dict] = None,
             if cancel is not None and cancel():
                 raise ExportError(f"export to {path} was cancelled; nothing was written")
             w.write_chunk(run.advance(chunk_steps))
+            if progress is not None:
+                progress(run.step)
     return w.rows
 
 

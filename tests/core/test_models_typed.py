@@ -156,3 +156,20 @@ def test_many_runs_are_chunked(curve, monkeypatch):
     np.testing.assert_allclose(f2, f)
     np.testing.assert_allclose(G2, G)
     np.testing.assert_allclose(obj.value(P), f)
+
+
+def test_reference_fit_of_the_logistic_model_converges():
+    # the hand-written Levenberg-Marquardt this replaced returned nothing here (a price-sized
+    # k: its damping never recovered from the first rejected steps)
+    rng = np.random.default_rng(3)
+    x = np.linspace(-6, 6, 80)
+    y = 2e5 / (1 + np.exp(-1.3 * x)) + 1e3 * rng.normal(size=x.size)
+    obj = TypedModelObjective("k/(1 + exp(-r*x))", x, y)
+    fit = obj.reference_fit()
+    assert fit is not None
+    k, r = (fit[obj.names.index(n)] for n in ("k", "r"))
+    assert k == pytest.approx(2e5, rel=0.02) and r == pytest.approx(1.3, rel=0.05)
+    g = obj.grad(fit[None])[0]
+    assert abs(g[obj.names.index("r")]) < 1e-6 * 2e5 ** 2 and abs(g[obj.names.index("k")]) < 1e-6 * 2e5
+    (k0, k1), (r0, r1) = (obj.domain()[obj.names.index(n)] for n in ("k", "r"))
+    assert k0 < k < k1 and r0 < r < r1

@@ -284,8 +284,11 @@ class TypedModelObjective(FittedData, Objective):
     def reference_fit(self, start=None, max_iter: int = 200) -> Optional[np.ndarray]:
         """A least-squares fit of the model (the MSE minimiser, whatever ``loss``): exact
         linear least squares when the model is linear in its parameters, otherwise
-        Levenberg–Marquardt from ``start`` (default start). Used to centre the default
-        domain; None when it fails."""
+        ``scipy.optimize.least_squares`` (trust-region reflective, with the model's exact
+        Jacobian) from ``start`` (default start). Used to centre the default domain; None
+        when it fails. ``max_iter`` bounds the Jacobian evaluations."""
+        from scipy.optimize import least_squares
+
         d = len(self.names)
         th = np.array(self.default_start if start is None else start, float)
         with np.errstate(all="ignore"):
@@ -298,39 +301,24 @@ class TypedModelObjective(FittedData, Objective):
                 return sol if np.all(np.isfinite(sol)) else None
 
             def resid(t):
-                m, *J = self._eval(self._f_mg, t[None, :])
-                return self.y - m[0], np.column_stack([np.asarray(g[0]) for g in J])
+                return self._eval(self._f_m, t[None, :])[0] - self.y
 
-            r, J = resid(th)
-            cost = float(r @ r)
-            if not np.isfinite(cost):
+            def jac(t):
+                _, *J = self._eval(self._f_mg, t[None, :])
+                return np.column_stack([np.broadcast_to(np.asarray(g[0], float), self.y.shape) for g in J])
+
+            r0 = resid(th)
+            if not np.all(np.isfinite(r0)) or not np.all(np.isfinite(jac(th))):
                 return None
-            lam = 1e-3
-            for _ in range(max_iter):
-                if not np.all(np.isfinite(J)):
-                    return None
-                A = J.T @ J
-                g = J.T @ r
-                damp = lam * (np.diag(np.diag(A)) + 1e-12 * np.eye(d) * max(1.0, np.trace(A) / d))
-                try:
-                    step = np.linalg.solve(A + damp, g)
-                except np.linalg.LinAlgError:
-                    lam *= 10
-                    continue
-                t_new = th + step
-                r_new, J_new = resid(t_new)
-                c_new = float(r_new @ r_new)
-                if np.isfinite(c_new) and c_new < cost:
-                    small = np.linalg.norm(step) <= 1e-10 * (1 + np.linalg.norm(th))
-                    th, r, J, cost = t_new, r_new, J_new, c_new
-                    lam = max(lam / 3, 1e-12)
-                    if small:
-                        break
-                else:
-                    lam *= 4
-                    if lam > 1e12:
-                        break
-        return th if np.all(np.isfinite(th)) else None
+            try:
+                sol = least_squares(resid, th, jac=jac, method="trf", x_scale="jac",
+                                    max_nfev=max_iter, xtol=1e-12, ftol=1e-12, gtol=1e-12)
+            except (ValueError, np.linalg.LinAlgError):
+                return None
+        # status 0 is "max_nfev reached": still the best point found, and better than the start
+        if sol.status < 0 or not np.all(np.isfinite(sol.x)) or not np.isfinite(sol.cost):
+            return None
+        return sol.x
 
     def closed_form(self) -> Optional[np.ndarray]:
         """The exact minimiser when it has a closed form (MSE of a model linear in its
