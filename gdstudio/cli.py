@@ -94,8 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a preset name (see 'gdstudio presets') or an expression in x and y; default rosenbrock")
     g.add_argument("--domain", metavar="XMIN,XMAX,YMIN,YMAX", help="the domain (default: the preset's, or -3,3,-3,3)")
     o = r.add_argument_group("optimizer")
-    o.add_argument("--optimizer", default="gd", choices=OPTIMIZERS)
-    o.add_argument("--lr", metavar="LR", help="learning rate (default: PyTorch's default for the optimizer)")
+    o.add_argument("--optimizer", default=None, choices=OPTIMIZERS,
+                   help="default: a preset's recommended optimizer (see 'gdstudio presets'), else gd")
+    o.add_argument("--lr", metavar="LR", help="learning rate (default: a preset's recommended rate "
+                   "when neither --optimizer nor --lr is given, else PyTorch's default for the optimizer)")
     o.add_argument("--momentum", metavar="MU", help="momentum for momentum/nesterov (default 0.9)")
     o.add_argument("--betas", metavar="B1,B2", help="Adam's betas (default 0.9,0.999)")
     o.add_argument("--alpha", metavar="A", help="RMSprop's smoothing constant (default 0.99)")
@@ -109,8 +111,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how random starts are drawn: uniform, sobol/halton (low-discrepancy), grid")
     s.add_argument("--seed", default="0", metavar="S", help="seed of the random starts (default 0)")
     st = r.add_argument_group("stopping")
-    st.add_argument("--steps", default="1000", metavar="N", help="the most steps per run (default 1000)")
-    st.add_argument("--tol", default="1e-6", metavar="G", help="stop when the gradient norm is ≤ G; 0 means never (default 1e-6)")
+    st.add_argument("--steps", default=None, metavar="N",
+                    help="the most steps per run (default: a preset's recommended steps, else 1000)")
+    st.add_argument("--tol", default=None, metavar="G",
+                    help="stop when the gradient norm is ≤ G; 0 means never (default: a preset's "
+                    "recommended tolerance, else 1e-6)")
     m = r.add_argument_group("models fitted to data")
     m.add_argument("--model", metavar="MODEL",
                    help="linreg | mlp | a typed model such as 'a*exp(b*x)' (names other than x are parameters)")
@@ -187,7 +192,13 @@ def _problem(args, seed: int):
         raise UsageError(f"--function: {err}") from None
 
 
-def _starts(args, objective, default_starts, domain, seed):
+def _recommended(args, objective):
+    """A preset's recommended settings, or None for anything else (see presets.py)."""
+    preset = getattr(objective, "preset", None)
+    return None if args.model or preset is None else preset.recommended
+
+
+def _starts(args, objective, default_starts, domain, seed, recommended=None):
     from .core.starts import make_starts
 
     d = objective.dim
@@ -208,6 +219,8 @@ def _starts(args, objective, default_starts, domain, seed):
         return np.asarray(pts, float), ("explicit" if not args.random_starts else args.sampler)
     if default_starts is not None:
         return default_starts, "model default"
+    if recommended is not None:
+        return recommended.start_points(domain), "preset's recommended starts"
     return make_starts(args.sampler, 10, domain, seed), f"{args.sampler} (10 by default)"
 
 
@@ -266,17 +279,22 @@ def cmd_run(args) -> int:
     from .io.trajectories import ExportError, stream_descent_csv
 
     seed = _positive_int(args.seed, "--seed", 0)
-    steps = _positive_int(args.steps, "--steps", 0)
-    tol = _number(args.tol, "--tol")
+    objective, default_starts, model_meta = _problem(args, seed)
+    rec = _recommended(args, objective)
+    steps = _positive_int(args.steps, "--steps", 0) if args.steps is not None else (rec.steps if rec else 1000)
+    tol = _number(args.tol, "--tol") if args.tol is not None else (rec.tol if rec else 1e-6)
     if tol < 0:
         raise UsageError(f"--tol must be ≥ 0, got {args.tol}")
     lr = _number(args.lr, "--lr") if args.lr is not None else None
     hyper = _hyper(args)
+    if rec is not None and args.optimizer is None and args.lr is None:
+        args.optimizer, lr = rec.optimizer, rec.lr
+        hyper = {**dict(rec.hyper), **hyper}
+    args.optimizer = args.optimizer or "gd"
     try:
         schedule = parse_schedule(args.schedule, steps)
     except ValueError as err:
         raise UsageError(f"--schedule: {err}") from None
-    objective, default_starts, model_meta = _problem(args, seed)
     if args.domain is not None:
         if objective.dim != 2:
             raise UsageError("--domain applies to functions of two variables")
@@ -286,7 +304,7 @@ def cmd_run(args) -> int:
         domain = ((v[0], v[1]), (v[2], v[3]))
     else:
         domain = objective.domain()
-    starts, start_kind = _starts(args, objective, default_starts, domain, seed)
+    starts, start_kind = _starts(args, objective, default_starts, domain, seed, rec)
     try:
         run = BatchDescent(objective, starts, args.optimizer, lr, schedule, steps, tol, domain, **hyper)
     except ValueError as err:

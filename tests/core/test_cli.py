@@ -94,7 +94,7 @@ def test_linear_regression_on_housing_from_the_command_line(tmp_path):
         (("run", "--function", "x + z"), "unknown name 'z' at column 5"),
         (("run", "--function", "__import__('os')"), "--function:"),
         (("run", "--betas", "0.9,1.5", "--optimizer", "adam"), "beta parameter 2"),
-        (("run", "--momentum", "0.9"), "gd has no hyper-parameter 'momentum'"),
+        (("run", "--optimizer", "gd", "--momentum", "0.9"), "gd has no hyper-parameter 'momentum'"),
         (("run", "--domain", "1,0,0,1"), "XMIN < XMAX"),
         (("run", "--steps", "ten"), "--steps: 'ten' is not a whole number"),
         (("run", "--schedule", "sometimes"), "bad schedule"),
