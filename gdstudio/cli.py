@@ -136,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"print every run and every critical point (by default a table of "
                             f"more than {TABLE_ALL_UP_TO} runs shows its first {HEAD_ROWS})")
     shown.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    from .cli_animation import add_options
+
+    add_options(out)
     return p
 
 
@@ -277,6 +280,7 @@ def cmd_run(args) -> int:
     from .core.runner import BatchDescent
     from .core.schedules import parse_schedule
     from .io.trajectories import ExportError, stream_descent_csv
+    from . import cli_animation
 
     seed = _positive_int(args.seed, "--seed", 0)
     objective, default_starts, model_meta = _problem(args, seed)
@@ -307,8 +311,10 @@ def cmd_run(args) -> int:
     starts, start_kind = _starts(args, objective, default_starts, domain, seed, rec)
     try:
         run = BatchDescent(objective, starts, args.optimizer, lr, schedule, steps, tol, domain, **hyper)
+        animation = cli_animation.request(args, objective, domain)  # None without --animate
     except ValueError as err:
         raise UsageError(str(err)) from None
+    source = animation.watch(run) if animation else run
     meta = {
         "function": getattr(objective, "source", "") or objective.label,
         "label": objective.label,
@@ -329,19 +335,24 @@ def cmd_run(args) -> int:
     try:
         if args.out:
             try:
-                stream_descent_csv(args.out, run, {**meta, "starts": starts.tolist(),
-                                                   "command": ["gdstudio", *sys.argv[1:]]},
+                stream_descent_csv(args.out, source, {**meta, "starts": starts.tolist(),
+                                                      "command": ["gdstudio", *sys.argv[1:]]},
                                    progress=progress)
             except ExportError as err:
                 raise UsageError(str(err)) from None
         else:
             while not run.done:
-                run.advance(1024, record=False)
+                source.advance(1024, record=False)
                 if progress is not None:
                     progress(run.step)
     finally:
         if bar is not None:
             bar.close()
+    if animation:
+        try:
+            animated = animation.write(run, cli_animation.title_for(objective, args.optimizer, run.base_lr))
+        except ExportError as err:
+            raise UsageError(str(err)) from None
     result = summarize_run(run, starts)
     if args.quiet:
         return 0
@@ -353,6 +364,8 @@ def cmd_run(args) -> int:
         print(_text_report(result, args.all))
         if args.out:
             print(f"\nTrajectories written to {args.out} (settings in {os.path.splitext(args.out)[0]}.json)")
+        if animation:
+            print(("" if args.out else "\n") + animated)
     return 0
 
 

@@ -62,9 +62,10 @@ def _umask() -> int:
 
 
 class _AtomicFile:
-    """A text file that appears at ``path`` only when ``commit()`` is called."""
+    """A text (or, with ``binary``, bytes) file that appears at ``path`` only when
+    ``commit()`` is called; ``tmp`` is where it is written until then."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, binary: bool = False):
         self.path = path
         folder = path.parent if str(path.parent) else Path(".")
         if path.is_dir():
@@ -83,7 +84,7 @@ class _AtomicFile:
             os.chmod(fd, mode)
         except OSError:
             pass
-        self.fh = os.fdopen(fd, "w", newline="", encoding="utf-8")
+        self.fh = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", newline="", encoding="utf-8")
 
     def write(self, text: str) -> None:
         try:

@@ -180,3 +180,45 @@ def test_mlp_from_the_command_line_with_mini_batches(tmp_path):
     assert run["steps"] == 200 and len(run["end"]) == 17  # 2-4-1: 8 + 4 + 4 + 1 weights
     header, data = read_trajectories_csv(out)
     assert header[2] == "W1[0,0]" and len(data) == 201
+
+
+def test_run_animate_writes_the_requested_gif(tmp_path):
+    from PIL import Image
+
+    target = tmp_path / "runs.gif"
+    p = gd("run", "--function", "himmelblau", "--random-starts", "6", "--steps", "300", "--lr", "0.005",
+           "--animate", str(target), "--fps", "10", "--duration", "3", "--size", "400x300",
+           "--out", str(tmp_path / "runs.csv"))
+    assert p.returncode == 0, p.stderr
+    assert f"Animation written to {target}" in p.stdout and (tmp_path / "runs.csv").exists()
+    im = Image.open(target)
+    assert im.n_frames == 30 and im.size == (400, 300)
+    im.seek(0)
+    first = np.asarray(im.convert("RGB"))
+    im.seek(29)
+    assert (np.asarray(im.convert("RGB")) != first).any()
+
+
+def test_run_animate_json_stays_pure_json(tmp_path):
+    p = gd("run", "--function", "x^2 + y^2", "--start", "1,1", "--lr", "0.1", "--json",
+           "--animate", str(tmp_path / "a.gif"), "--duration", "1")
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["runs"] and (tmp_path / "a.gif").stat().st_size > 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--animate", "{tmp}/a.png"], "an animation is a .gif or .mp4 file"),
+    (["--animate", "{tmp}/missing/a.gif"], "does not exist"),
+    (["--animate", "{tmp}/a.gif", "--fps", "500"], "frames per second must be between 1 and 50"),
+    (["--animate", "{tmp}/a.gif", "--duration", "nan"], "is not a finite number"),
+    (["--animate", "{tmp}/a.gif", "--size", "big"], "--size expects WIDTHxHEIGHT"),
+    (["--fps", "10"], "--fps applies to --animate"),
+    (["--model", "mlp", "--data", "xor", "--animate", "{tmp}/a.gif"], "two parameters"),
+])
+def test_run_animate_bad_input_is_one_sentence(tmp_path, args, message):
+    existing = tmp_path / "a.gif"
+    existing.write_bytes(b"keep")
+    p = gd("run", "--steps", "5", *[a.format(tmp=tmp_path) for a in args])
+    assert p.returncode == 2 and message in p.stderr, p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
+    assert existing.read_bytes() == b"keep"
