@@ -147,19 +147,29 @@ class RecordedPaths:
         return int(self.steps[-1])
 
     @classmethod
-    def from_trajectories(cls, trajectories: Sequence[np.ndarray], max_rows: int = MAX_RECORDED_STEPS):
-        """From one (T_i, ≥2) array per run, row k being step k (the window's runs): padded
-        with each run's last position, and thinned to at most ``max_rows`` rows."""
-        trajectories = [np.asarray(t, float)[:, :2] for t in trajectories if len(t)]
-        if not trajectories:
+    def from_runs(cls, runs: Sequence[tuple], max_rows: int = MAX_RECORDED_STEPS):
+        """From one ``(steps, xy)`` pair per run (increasing steps, starting at 0; xy
+        (T_i, ≥2)), each run recorded at its own steps (the window keeps runs at different
+        strides): on a common set of at most about ``max_rows`` steps, each run at its last
+        recorded position at or before each step."""
+        runs = [(np.asarray(s, np.int64), np.asarray(p, float)[:, :2]) for s, p in runs if len(s)]
+        if not runs:
             raise ValueError("there are no runs to draw")
-        longest = max(len(t) for t in trajectories)
-        stride = max(1, math.ceil((longest - 1) / max_rows))
-        steps = np.unique(np.r_[np.arange(0, longest, stride), longest - 1])
-        pts = np.empty((steps.size, len(trajectories), 2))
-        for i, t in enumerate(trajectories):
-            pts[:, i] = t[np.minimum(steps, len(t) - 1)]
-        return cls(steps, pts)
+        last = max(int(s[-1]) for s, _ in runs)
+        every = np.unique(np.concatenate([s for s, _ in runs] + [[0, last]]))
+        if every.size > max_rows:
+            keep = np.unique(np.linspace(0, every.size - 1, max_rows).round().astype(np.int64))
+            every = every[keep]
+        pts = np.empty((every.size, len(runs), 2))
+        for i, (s, p) in enumerate(runs):
+            idx = np.searchsorted(s, every, side="right") - 1
+            pts[:, i] = p[np.maximum(idx, 0)]
+        return cls(every, pts)
+
+    @classmethod
+    def from_trajectories(cls, trajectories: Sequence[np.ndarray], max_rows: int = MAX_RECORDED_STEPS):
+        """From one (T_i, ≥2) array per run, row k being step k: see :meth:`from_runs`."""
+        return cls.from_runs([(np.arange(len(t)), t) for t in trajectories], max_rows)
 
 
 class PathRecorder:

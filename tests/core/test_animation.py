@@ -231,3 +231,14 @@ def test_rendering_never_imports_qt():
     )
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
+
+
+def test_from_runs_aligns_runs_kept_at_different_strides():
+    a = (np.array([0, 4, 8, 10]), np.array([[0, 0], [4, 4], [8, 8], [10, 10.0]]))
+    b = (np.array([0, 1, 2, 3]), np.array([[0, 1], [1, 1], [2, 1], [3, 1.0]]))
+    p = RecordedPaths.from_runs([a, b])
+    assert p.steps.tolist() == [0, 1, 2, 3, 4, 8, 10]
+    assert p.points[:, 0].tolist() == [[0, 0], [0, 0], [0, 0], [0, 0], [4, 4], [8, 8], [10, 10]]
+    assert p.points[:, 1].tolist() == [[0, 1], [1, 1], [2, 1], [3, 1]] + [[3, 1]] * 3
+    thin = RecordedPaths.from_runs([(np.arange(10_001), np.zeros((10_001, 2)))], max_rows=500)
+    assert len(thin.steps) <= 500 and thin.steps[0] == 0 and thin.last_step == 10_000
