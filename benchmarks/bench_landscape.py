@@ -74,7 +74,7 @@ def main(argv=None) -> None:
           f"{time.perf_counter() - t:.2f} s")
 
     t = time.perf_counter()
-    H = plane.hess(np.column_stack([xs, np.zeros_like(xs)]))
+    plane.hess(np.column_stack([xs, np.zeros_like(xs)]))
     print(f"exact 2×2 Hessians on {g} points (forward Taylor): {time.perf_counter() - t:.2f} s")
     t = time.perf_counter()
     obj.hess(theta[None])

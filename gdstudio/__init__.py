@@ -2,10 +2,20 @@
 
 ``import gdstudio`` never imports Qt: the numerical core, the command line and
 :func:`descend` work without a display. The window lives in :mod:`gdstudio.gui`.
+
+``descend`` and ``DescentResult`` are loaded on first use (PEP 562), so importing a
+subpackage such as ``gdstudio.io`` or reading ``gdstudio.__version__`` does not load the
+engine.
 """
 
-__version__ = "0.1.0"
-
-from .core.api import DescentResult, descend  # noqa: E402
+from ._version import __version__
 
 __all__ = ["descend", "DescentResult", "__version__"]
+
+
+def __getattr__(name: str):
+    if name in ("descend", "DescentResult"):
+        from .core import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'gdstudio' has no attribute {name!r}")

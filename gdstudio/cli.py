@@ -15,7 +15,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .console import make_streams_safe
 
 EXIT_USAGE = 2
@@ -89,12 +89,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run gradient descent without the window. Prints one row per run and the "
         "distinct critical points found; --out writes every trajectory to CSV.",
     )
+    r.add_argument("--session", metavar="FILE",
+                   help="run the runs a saved session would run in the window; every other option overrides it")
     g = r.add_argument_group("function")
     g.add_argument("--function", default=None, metavar="TEXT",
                    help="a preset name (see 'gdstudio presets') or an expression in x and y; default rosenbrock")
     g.add_argument("--domain", metavar="XMIN,XMAX,YMIN,YMAX", help="the domain (default: the preset's, or -3,3,-3,3)")
     o = r.add_argument_group("optimizer")
-    o.add_argument("--optimizer", default=None, choices=OPTIMIZERS,
+    o.add_argument("--optimizer", choices=OPTIMIZERS,
                    help="default: a preset's recommended optimizer (see 'gdstudio presets'), else gd")
     o.add_argument("--lr", metavar="LR", help="learning rate (default: a preset's recommended rate "
                    "when neither --optimizer nor --lr is given, else PyTorch's default for the optimizer)")
@@ -102,18 +104,18 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--betas", metavar="B1,B2", help="Adam's betas (default 0.9,0.999)")
     o.add_argument("--alpha", metavar="A", help="RMSprop's smoothing constant (default 0.99)")
     o.add_argument("--eps", metavar="EPS", help="the epsilon of adagrad/rmsprop/adam")
-    o.add_argument("--schedule", metavar="SPEC", default="constant",
+    o.add_argument("--schedule", metavar="SPEC",
                    help="constant | step:SIZE[:GAMMA] | exponential[:GAMMA] | cosine[:T_MAX[:ETA_MIN]]")
     s = r.add_argument_group("start points")
     s.add_argument("--start", action="append", metavar="X,Y", help="a start point (repeatable)")
     s.add_argument("--random-starts", metavar="N", help="N random start points inside the domain")
-    s.add_argument("--sampler", default="uniform", choices=SAMPLERS,
+    s.add_argument("--sampler", choices=SAMPLERS,
                    help="how random starts are drawn: uniform, sobol/halton (low-discrepancy), grid")
-    s.add_argument("--seed", default="0", metavar="S", help="seed of the random starts (default 0)")
+    s.add_argument("--seed", metavar="S", help="seed of the random starts (default 0)")
     st = r.add_argument_group("stopping")
-    st.add_argument("--steps", default=None, metavar="N",
+    st.add_argument("--steps", metavar="N",
                     help="the most steps per run (default: a preset's recommended steps, else 1000)")
-    st.add_argument("--tol", default=None, metavar="G",
+    st.add_argument("--tol", metavar="G",
                     help="stop when the gradient norm is ≤ G; 0 means never (default: a preset's "
                     "recommended tolerance, else 1e-6)")
     m = r.add_argument_group("models fitted to data")
@@ -122,11 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--data", metavar="DATA", help="housing | sine | xor | moons | circles | spirals | FILE.csv")
     m.add_argument("--x", metavar="COL", help="input column (linreg default LotArea; comma-separated list for mlp)")
     m.add_argument("--y", metavar="COL", help="target column (default SalePrice)")
-    m.add_argument("--scale", default="none", choices=("none", "standard"), help="feature scaling")
-    m.add_argument("--loss", default="mse", choices=("mse", "mae", "huber"), help="loss of a typed model")
-    m.add_argument("--huber-delta", default="1", metavar="D", help="the Huber loss's threshold δ (default 1)")
-    m.add_argument("--hidden", default="8,8", metavar="W1,W2,...", help="hidden layer widths of the network")
-    m.add_argument("--activation", default="tanh", choices=("tanh", "sigmoid", "relu"))
+    m.add_argument("--scale", choices=("none", "standard"), help="feature scaling (default none)")
+    m.add_argument("--loss", choices=("mse", "mae", "huber"), help="loss of a typed model (default mse)")
+    m.add_argument("--huber-delta", metavar="D", help="the Huber loss's threshold δ (default 1)")
+    m.add_argument("--hidden", metavar="W1,W2,...", help="hidden layer widths of the network (default 8,8)")
+    m.add_argument("--activation", choices=("tanh", "sigmoid", "relu"), help="the network's activation (default tanh)")
     m.add_argument("--batch-size", metavar="B", help="mini-batch size (default: full batch)")
     out = r.add_argument_group("output")
     out.add_argument("--out", metavar="FILE.csv", help="write every trajectory to this CSV (+ FILE.json sidecar)")
@@ -143,6 +145,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # -- the 'run' command --------------------------------------------------------------------
+#: the run options' defaults: the parser leaves them None, so a session knows what was given
+RUN_DEFAULTS = {"optimizer": "gd", "schedule": "constant", "sampler": "uniform", "seed": "0",
+                "steps": "1000", "tol": "1e-6", "scale": "none", "loss": "mse", "huber_delta": "1",
+                "hidden": "8,8", "activation": "tanh"}
+
+
+def _fill_defaults(args) -> set:
+    """Fill the defaults in; returns the options the person gave."""
+    given = {k for k in vars(args) if getattr(args, k) is not None and k != "command"}
+    for k, v in RUN_DEFAULTS.items():
+        if getattr(args, k) is None:
+            setattr(args, k, v)
+    return given
+
+
 def _hyper(args) -> dict:
     hyper = {}
     if args.momentum is not None:
@@ -163,7 +180,7 @@ def _problem(args, seed: int):
     if args.model:
         if args.function:
             raise UsageError("give either --function or --model, not both")
-        from .core.models.problems import build_problem
+        from .app.problems import build_problem
 
         hidden = args.hidden
         batch = _positive_int(args.batch_size, "--batch-size", 1) if args.batch_size else None
@@ -274,69 +291,153 @@ def _json(result, meta) -> str:
     return json.dumps({**meta, "runs": runs, "critical_points": cps}, indent=2)
 
 
+def _domain_arg(args, objective) -> Optional[tuple]:
+    if args.domain is None:
+        return None
+    if objective.dim != 2:
+        raise UsageError("--domain applies to functions of two variables")
+    v = _numbers(args.domain, 4, "--domain", "XMIN,XMAX,YMIN,YMAX")
+    if not (v[0] < v[1] and v[2] < v[3]):
+        raise UsageError(f"--domain needs XMIN < XMAX and YMIN < YMAX, got {args.domain}")
+    return ((v[0], v[1]), (v[2], v[3]))
+
+
+_MODEL_OPTIONS = {"data", "x", "y", "scale", "loss", "huber_delta", "hidden", "activation", "batch_size"}
+
+
+def _session_run(args, given: set):
+    """(objective, DescentConfig, label) of ``--session FILE`` with the other options applied
+    on top: what the window would run after the same edits."""
+    from dataclasses import replace
+
+    from .app.problem_views import ModelSpec
+    from .app.session import Session
+    from .core.expression import ExpressionError
+    from .core.schedules import parse_schedule
+    from .io.session_file import SessionFileError
+
+    try:
+        session = Session.load(args.session)
+    except SessionFileError as err:
+        raise UsageError(str(err)) from None
+    try:
+        if "function" in given:
+            if "model" in given:
+                raise UsageError("give either --function or --model, not both")
+            session.set_function(args.function)
+        model_fields = {k: getattr(args, k) for k in _MODEL_OPTIONS & given}
+        if "huber_delta" in model_fields:
+            model_fields["huber_delta"] = _number(args.huber_delta, "--huber-delta")
+        if "batch_size" in model_fields:
+            model_fields["batch_size"] = _positive_int(args.batch_size, "--batch-size", 1)
+        if "seed" in given and isinstance(session.problem, ModelSpec):
+            model_fields["seed"] = _positive_int(args.seed, "--seed", 0)
+        if "model" in given:
+            session.set_model(ModelSpec(args.model, **model_fields))
+        elif model_fields and isinstance(session.problem, ModelSpec):
+            session.set_model(replace(session.problem, **model_fields, sha256=None))
+        elif model_fields.keys() - {"seed"}:
+            raise UsageError("--data, --x, --y and the model options need a model (the session holds a function)")
+        dom = _domain_arg(args, session.objective)
+        if dom is not None:
+            session.set_domain(dom)
+        changes = {}
+        if "optimizer" in given:
+            changes["optimizer"] = args.optimizer
+        if "lr" in given:
+            changes["lr"] = _number(args.lr, "--lr")
+        if "steps" in given:
+            changes["max_steps"] = _positive_int(args.steps, "--steps", 0)
+        if "tol" in given:
+            tol = _number(args.tol, "--tol")
+            if tol < 0:
+                raise UsageError(f"--tol must be ≥ 0, got {args.tol}")
+            changes["tol"] = tol
+        if "schedule" in given:
+            try:
+                changes["schedule"] = parse_schedule(args.schedule, changes.get("max_steps", session.settings.max_steps))
+            except ValueError as err:
+                raise UsageError(f"--schedule: {err}") from None
+        hyper = _hyper(args)
+        if "betas" in hyper:
+            hyper["beta1"], hyper["beta2"] = hyper.pop("betas")
+        if hyper:
+            changes["hyper"] = {changes.get("optimizer", session.settings.optimizer): hyper}
+        if changes:
+            session.update_settings(**changes)
+        seed = _positive_int(args.seed, "--seed", 0)
+        if "start" in given or "random_starts" in given:
+            session.set_starts(_starts(args, session.objective, None, session.domain, seed)[0])
+        elif given & {"sampler", "seed"} and session.state.starts.sampler is not None:
+            st = session.state.starts
+            session.random_starts(st.count, args.sampler if "sampler" in given else st.sampler,
+                                  seed if "seed" in given else st.seed)
+        config = session.descent_config()
+    except ExpressionError as err:
+        raise UsageError(f"--function: {err}") from None
+    except (ValueError, OSError) as err:
+        raise UsageError(str(err)) from None
+    return session.objective, config, session.view.title
+
+
 def cmd_run(args) -> int:
     from .console import ProgressBar
     from .core.api import summarize_run
+    from .core.config import DescentConfig
     from .core.runner import BatchDescent
     from .core.schedules import parse_schedule
     from .io.trajectories import ExportError, stream_descent_csv
     from . import cli_animation
 
+    given = _fill_defaults(args)
     seed = _positive_int(args.seed, "--seed", 0)
-    objective, default_starts, model_meta = _problem(args, seed)
-    rec = _recommended(args, objective)
-    steps = _positive_int(args.steps, "--steps", 0) if args.steps is not None else (rec.steps if rec else 1000)
-    tol = _number(args.tol, "--tol") if args.tol is not None else (rec.tol if rec else 1e-6)
+    steps = _positive_int(args.steps, "--steps", 0)
+    tol = _number(args.tol, "--tol")
     if tol < 0:
         raise UsageError(f"--tol must be ≥ 0, got {args.tol}")
-    lr = _number(args.lr, "--lr") if args.lr is not None else None
-    hyper = _hyper(args)
-    if rec is not None and args.optimizer is None and args.lr is None:
-        args.optimizer, lr = rec.optimizer, rec.lr
-        hyper = {**dict(rec.hyper), **hyper}
-    args.optimizer = args.optimizer or "gd"
-    try:
-        schedule = parse_schedule(args.schedule, steps)
-    except ValueError as err:
-        raise UsageError(f"--schedule: {err}") from None
-    if args.domain is not None:
-        if objective.dim != 2:
-            raise UsageError("--domain applies to functions of two variables")
-        v = _numbers(args.domain, 4, "--domain", "XMIN,XMAX,YMIN,YMAX")
-        if not (v[0] < v[1] and v[2] < v[3]):
-            raise UsageError(f"--domain needs XMIN < XMAX and YMIN < YMAX, got {args.domain}")
-        domain = ((v[0], v[1]), (v[2], v[3]))
+    if args.session:
+        objective, config, label = _session_run(args, given)
+        try:
+            run = BatchDescent(objective, **config.batch_kwargs())
+        except ValueError as err:
+            raise UsageError(str(err)) from None
+        starts = run.initial_points
+        meta = {"label": label, "session": str(args.session), **config.to_dict()}
     else:
-        domain = objective.domain()
-    starts, start_kind = _starts(args, objective, default_starts, domain, seed, rec)
+        lr = _number(args.lr, "--lr") if args.lr is not None else None
+        hyper = _hyper(args)
+        objective, default_starts, model_meta = _problem(args, seed)
+        rec = _recommended(args, objective)
+        if rec is not None:  # a preset runs at its recommended settings unless told otherwise
+            steps = steps if "steps" in given else rec.steps
+            tol = tol if "tol" in given else rec.tol
+            if not given & {"optimizer", "lr"}:
+                args.optimizer, lr = rec.optimizer, rec.lr
+                hyper = {**dict(rec.hyper), **hyper}
+        try:
+            schedule = parse_schedule(args.schedule, steps)
+        except ValueError as err:
+            raise UsageError(f"--schedule: {err}") from None
+        domain = _domain_arg(args, objective) or objective.domain()
+        starts, start_kind = _starts(args, objective, default_starts, domain, seed, rec)
+        try:
+            run = BatchDescent(objective, starts, args.optimizer, lr, schedule, steps, tol, domain, **hyper)
+        except ValueError as err:
+            raise UsageError(str(err)) from None
+        config = DescentConfig.from_batch(run, seed=seed, starts_from=start_kind, model=model_meta or None)
+        meta = {"label": objective.label, **config.to_dict()}
+    optimizer_name = meta["optimizer"] if isinstance(meta["optimizer"], str) else "mixed optimizers"
     try:
-        run = BatchDescent(objective, starts, args.optimizer, lr, schedule, steps, tol, domain, **hyper)
-        animation = cli_animation.request(args, objective, domain)  # None without --animate
+        animation = cli_animation.request(args, objective, config.domain)  # None without --animate
     except ValueError as err:
         raise UsageError(str(err)) from None
     source = animation.watch(run) if animation else run
-    meta = {
-        "function": getattr(objective, "source", "") or objective.label,
-        "label": objective.label,
-        "variables": list(objective.names),
-        "optimizer": args.optimizer,
-        "lr": float(run.base_lr) if np.ndim(run.base_lr) == 0 else list(run.base_lr),
-        "hyper": run.groups[0].optimizer.describe(),
-        "schedule": schedule.describe(),
-        "steps": steps,
-        "tol": tol,
-        "domain": [list(r) for r in domain],
-        "starts_from": start_kind,
-        "seed": seed,
-        **({"model_settings": model_meta} if model_meta else {}),
-    }
-    bar = ProgressBar(steps) if not args.quiet else None
+    bar = ProgressBar(run.max_steps) if not args.quiet else None
     progress = bar.update if bar is not None else None
     try:
         if args.out:
             try:
-                stream_descent_csv(args.out, source, {**meta, "starts": starts.tolist(),
-                                                      "command": ["gdstudio", *sys.argv[1:]]},
+                stream_descent_csv(args.out, source, {**meta, "command": ["gdstudio", *sys.argv[1:]]},
                                    progress=progress)
             except ExportError as err:
                 raise UsageError(str(err)) from None
@@ -350,17 +451,17 @@ def cmd_run(args) -> int:
             bar.close()
     if animation:
         try:
-            animated = animation.write(run, cli_animation.title_for(objective, args.optimizer, run.base_lr))
+            animated = animation.write(run, cli_animation.title_for(objective, optimizer_name, run.base_lr))
         except ExportError as err:
             raise UsageError(str(err)) from None
-    result = summarize_run(run, starts)
+    result = summarize_run(run, starts, config)
     if args.quiet:
         return 0
     if args.json:
         print(_json(result, meta))
     else:
-        print(f"{objective.label or meta['function']}  ·  {args.optimizer}, lr {meta['lr']:g}"
-              if np.ndim(run.base_lr) == 0 else objective.label)
+        print(f"{meta['label'] or meta['function']}  ·  {optimizer_name}, lr {meta['lr']:g}"
+              if np.ndim(run.base_lr) == 0 else (meta["label"] or meta["function"]))
         print(_text_report(result, args.all))
         if args.out:
             print(f"\nTrajectories written to {args.out} (settings in {os.path.splitext(args.out)[0]}.json)")

@@ -27,10 +27,8 @@ from typing import Iterator, Optional, Sequence
 
 import numpy as np
 
-# The contour geometry and the run colours live with the 2-D views today; both modules are
-# Qt-free at import (they import Qt only inside the helpers we do not call).
-from ..gui.geometry import arrow_segments, choose_scale, contour_segments, levels_for
-from ..gui import palette
+from . import colors as palette
+from .geometry import arrow_segments, choose_scale, contour_segments, levels_for
 
 #: frames per second accepted (GIF delays are whole hundredths of a second, and browsers slow
 #: GIFs faster than 50 frames a second down to 10)
@@ -339,7 +337,7 @@ class MapAnimation:
         # isolines and arrows: translucent, as in the window, on a 2× layer for smooth lines
         overlay = Image.new("RGBA", (2 * W, 2 * H), (0, 0, 0, 0))
         d2 = ImageDraw.Draw(overlay)
-        segs = contour_segments(xs, ys, T, levels_for(T))
+        segs = contour_segments(xs, ys, T, levels_for(T))[0].reshape(-1, 2)
         if segs.size:
             p = 2 * self.to_pixels(segs)
             for a, b in zip(p[0::2], p[1::2]):
@@ -392,7 +390,9 @@ class MapAnimation:
         pxs = self.to_pixels(np.column_stack([gxs, np.full(n, self.ya)]))[:, 0]
         pys = self.to_pixels(np.column_stack([np.full(n, self.xa), gys]))[:, 1]
         length = 0.8 * min(pw, ph) / n
-        segs = 2 * arrow_segments(pxs, pys, U, V, length)
+        PX, PY = np.meshgrid(pxs, pys, indexing="ij")
+        xy, strength = arrow_segments(PX, PY, U, V, length, head=0.35, head_angle_deg=28.0, min_frac=1.0)
+        segs = 2 * xy.reshape(-1, 6, 2)[strength > 0].reshape(-1, 2)  # no zero-length arrows
         for a, b in zip(segs[0::2], segs[1::2]):
             draw.line([tuple(a), tuple(b)], fill=(235, 235, 235, 125), width=2)
 

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional, Sequence
 
 import numpy as np
 
-from .critical import CriticalPoint, classify_hessians, group_critical_points, hessians
+from .config import DescentConfig
+from .critical import (
+    CriticalPoint,
+    classify_hessians,
+    critical_candidates,
+    end_point_kinds,
+    group_critical_points,
+    hessians,
+)
 from .objective import Domain, Objective, as_points
 from .optimizers import DEFAULT_LR, make_optimizer, validate_lr
-from .runner import CONVERGED, STATUS_NAMES, BatchDescent, check_stopping, divergence_limits
+from .runner import BatchDescent
 from .scalar import scalar_descent
 from .schedules import Schedule
-
-#: a run that stopped without converging is called critical only below this gradient norm
-NOT_CRITICAL_GRAD = 1e-3
+from .status import STATUS_KEYS
+from .stopping import check_stopping, divergence_limits
 
 #: at most this many runs take the plain-Python path (see scalar.py)
 SCALAR_PATH_MAX_RUNS = 4
@@ -37,7 +44,12 @@ class DescentResult:
     trajectories: Optional[list[np.ndarray]] = None  # each (steps_i + 1, d)
     trajectory_values: Optional[list[np.ndarray]] = None  # each (steps_i + 1,)
     trajectory_grads: Optional[list[np.ndarray]] = None  # each (steps_i + 1, d)
-    settings: dict = field(default_factory=dict)
+    config: Optional[DescentConfig] = None  # the settings the runs used (see core/config.py)
+
+    @property
+    def settings(self) -> dict:
+        """The configuration as JSON-ready data (``config.to_dict()``)."""
+        return self.config.to_dict() if self.config is not None else {}
 
     @property
     def best(self) -> Optional[CriticalPoint]:
@@ -88,6 +100,7 @@ def descend(
     )
     use_scalar = (
         simple
+        and _per_coordinate(optimizer)
         and n <= SCALAR_PATH_MAX_RUNS
         and objective.scalar_value_and_grad is not None
         and not hasattr(objective, "on_step")
@@ -96,21 +109,11 @@ def descend(
         result = _descend_scalar(objective, P, optimizer, lr, steps, tol, record, schedule, dom, hyper)
     else:
         result = _descend_batch(objective, P, optimizer, lr, steps, tol, record, schedule, dom, hyper)
-    result.settings = {
-        "function": getattr(objective, "source", "") or getattr(objective, "label", ""),
-        "optimizer": optimizer if isinstance(optimizer, str) else list(optimizer),
-        "lr": lr if lr is None or np.ndim(lr) == 0 else list(np.ravel(lr)),
-        "steps": int(steps),
-        "tol": float(tol),
-        "schedule": schedule.describe(),
-        "domain": [list(r) for r in dom],
-        "hyper": {k: (list(v) if np.ndim(v) else v) for k, v in hyper.items() if v is not None},
-    }
     return result
 
 
-def _finish(objective, P, X, f, G, status_codes, steps, trajs, tvals, tgrads) -> DescentResult:
-    status = [STATUS_NAMES[int(s)] for s in status_codes]
+def _finish(objective, P, X, f, G, status_codes, steps, trajs, tvals, tgrads, config=None) -> DescentResult:
+    status = [STATUS_KEYS[int(s)] for s in status_codes]
     # A network's exact Hessian costs d gradient evaluations per point: classify a few
     # end points of a large model, not thousands.
     affordable = objective.dim <= 64 or len(X) <= 8
@@ -121,19 +124,20 @@ def _finish(objective, P, X, f, G, status_codes, steps, trajs, tvals, tgrads) ->
         kinds = ["unknown"] * len(status)
     else:
         kinds = classify_hessians(H, gn)[0]
-    # "none": the run stopped away from any critical point (it diverged, or ran out of steps
-    # while the gradient was still large), so the Hessian there says nothing about a kind
-    kinds = [
-        "none" if s == "diverged" or (s != "converged" and g > NOT_CRITICAL_GRAD) else k
-        for k, s, g in zip(kinds, status, gn)
-    ]
-    # a critical point needs a (nearly) vanishing gradient: converged runs, or runs that
-    # ran out of steps already sitting on one
-    ok = (np.asarray(status_codes) == CONVERGED) | (gn <= 1e-5)
-    groups = group_critical_points(objective, X, ok, values=f)
+    kinds = end_point_kinds(kinds, status_codes, gn)
+    groups = group_critical_points(objective, X, critical_candidates(status_codes, gn), values=f)
     return DescentResult(
-        objective, P, X, f, G, status, [int(s) for s in steps], kinds, groups, trajs, tvals, tgrads
+        objective, P, X, f, G, status, [int(s) for s in steps], kinds, groups, trajs, tvals, tgrads, config
     )
+
+
+def _per_coordinate(optimizer) -> bool:
+    """Whether the optimizer can take the plain-Python path (unknown names are refused later,
+    with the engine's sentence)."""
+    from .optimizers import _REGISTRY
+
+    record = _REGISTRY.get(str(optimizer).strip().lower())
+    return record is None or record.per_coordinate
 
 
 def _descend_scalar(objective, P, optimizer, lr, steps, tol, record, schedule, dom, hyper):
@@ -159,12 +163,15 @@ def _descend_scalar(objective, P, optimizer, lr, steps, tol, record, schedule, d
             trajs.append(np.array(pts, float))
             tvals.append(np.array(vals, float))
             tgrads.append(np.array(grs, float))
+    config = DescentConfig.build(objective, P, opt.name, float(lr), {opt.name: opt.describe()},
+                                 schedule.describe(), steps, tol, dom)
     return _finish(objective, P, X, f, G, codes, nsteps, trajs if record else None,
-                   tvals if record else None, tgrads if record else None)
+                   tvals if record else None, tgrads if record else None, config)
 
 
 def _descend_batch(objective, P, optimizer, lr, steps, tol, record, schedule, dom, hyper):
     run = BatchDescent(objective, P, optimizer, lr, schedule, steps, tol, dom, **hyper)
+    config = DescentConfig.from_batch(run)
     frames_p, frames_f, frames_g = [], [], []
     if record:
         first = run.initial_chunk()
@@ -187,12 +194,13 @@ def _descend_batch(objective, P, optimizer, lr, steps, tol, record, schedule, do
         tvals = [allf[: s + 1, i].copy() for i, s in enumerate(run.steps)]
         tgrads = [allg[: s + 1, i].copy() for i, s in enumerate(run.steps)]
     return _finish(objective, P, run.points.copy(), run.values.copy(), run.grads.copy(),
-                   run.status, run.steps, trajs, tvals, tgrads)
+                   run.status, run.steps, trajs, tvals, tgrads, config)
 
 
-def summarize_run(run: BatchDescent, starts: np.ndarray | None = None) -> DescentResult:
+def summarize_run(run: BatchDescent, starts: np.ndarray | None = None,
+                  config: DescentConfig | None = None) -> DescentResult:
     """A DescentResult (without trajectories) for a batch that has been driven elsewhere,
     e.g. streamed into a CSV by the command line."""
     P = run.initial_points if starts is None else np.asarray(starts, float)
     return _finish(run.objective, P, run.points.copy(), run.values.copy(), run.grads.copy(),
-                   run.status, run.steps, None, None, None)
+                   run.status, run.steps, None, None, None, config)

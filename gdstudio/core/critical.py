@@ -10,6 +10,12 @@ The zero threshold ζ = max(1e-9·(1 + max|λ|), 10·√‖∇f‖) grows with t
 because gradient descent stops *near* a critical point: close to a degenerate point such as
 x³ − 3xy² the Hessian's eigenvalues shrink like √‖∇f‖, so a fixed threshold would call the
 stopping point a saddle. Objectives without a Hessian (large networks) give ``unknown``.
+
+Which end points count as critical points is one rule, :func:`critical_candidates`, used by
+``descend()``, the command line and the studio alike: a run that converged, or a run that ran
+out of steps already sitting on one (gradient norm ≤ ``CRITICAL_GRAD``). A run that diverged
+or is still running is never a critical point. :func:`end_point_kinds` names what each run
+found, with ``none`` for a run that stopped away from any critical point.
 """
 
 from __future__ import annotations
@@ -19,8 +25,37 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .objective import Objective
+from .status import CONVERGED, DIVERGED, MAX_STEPS
 
 KINDS = ("minimum", "maximum", "saddle", "degenerate")
+
+#: a run that ran out of steps counts as sitting on a critical point below this gradient norm
+CRITICAL_GRAD = 1e-5
+
+#: a run that stopped without converging is given the Hessian's kind only below this
+#: gradient norm; above it the run stopped away from any critical point (kind ``none``)
+NOT_CRITICAL_GRAD = 1e-3
+
+
+def critical_candidates(status, grad_norms) -> np.ndarray:
+    """(N,) bool: the runs whose end points are critical points (see the module docstring).
+    ``status`` holds status codes (status.py), ``grad_norms`` the gradient norms there."""
+    status = np.asarray(status)
+    with np.errstate(invalid="ignore"):
+        resting = (status == MAX_STEPS) & (np.asarray(grad_norms, float) <= CRITICAL_GRAD)
+    return (status == CONVERGED) | resting
+
+
+def end_point_kinds(hessian_kinds, status, grad_norms) -> list[str]:
+    """The kind each run found: the Hessian's kind (see :func:`classify_hessians`), or
+    ``none`` when the run diverged, or ran out of steps while the gradient was still large
+    (the Hessian there says nothing about a kind)."""
+    status = np.asarray(status)
+    gn = np.asarray(grad_norms, float)
+    return [
+        "none" if s == DIVERGED or (s != CONVERGED and g > NOT_CRITICAL_GRAD) else k
+        for k, s, g in zip(hessian_kinds, status.tolist(), gn.tolist())
+    ]
 
 
 def classify_hessians(H: np.ndarray, grad_norms: np.ndarray | None = None) -> tuple[list[str], np.ndarray]:

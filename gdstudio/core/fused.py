@@ -6,10 +6,10 @@ operation: a step of Adam on Rosenbrock is about thirty passes. Here numba compi
 optimizer state in registers for a whole chunk of steps.
 
 Nothing is re-derived: the kernel is assembled from the two sources the rest of the engine
-already uses, the optimizer's float update (optimizers.py, also used by the scalar path) and
-the objective's generated scalar gradient (compiled.py, from sympy). The stopping rules are
-runner.py's, and the tests check that a fused batch and a numpy batch give the same
-trajectories and statuses.
+already uses, the optimizer record's update rule (optimizers.py, a plain function the scalar
+path also calls) and the objective's generated scalar gradient (compiled.py, from sympy). The
+stopping rules come from stopping.py, like the runner's and the scalar path's, and the tests
+check that a fused batch and a numpy batch give the same trajectories and statuses.
 
 The compiled kernel is cached on disk (``~/.cache/gdstudio/kernels`` or
 ``$GDSTUDIO_CACHE``), so only the first batch of a given expression pays numba's compile time
@@ -29,7 +29,9 @@ import threading
 from pathlib import Path
 from typing import Callable, Optional
 
-from .optimizers import _UPDATE_SOURCE, Optimizer
+from .optimizers import Optimizer
+from .status import DIVERGED, RUNNING
+from .stopping import kernel_after_step, kernel_finite_check
 
 #: batches at least this large (runs × coordinates) use a fused kernel when one is available
 FUSED_MIN_SIZE = 8192
@@ -67,7 +69,8 @@ def _kernel_source(args: str, body: str, opt: Optimizer) -> str:
     d = len(names)
     state = opt.state_names
     hyper_names = [k for k, _ in opt.hyper]
-    upd_src = _UPDATE_SOURCE[opt.name].strip()
+    rule = opt.record.update
+    upd_src = textwrap.dedent(opt.record.update_source).strip()
     L = []
     add = L.append
     add("import math")
@@ -81,7 +84,7 @@ def _kernel_source(args: str, body: str, opt: Optimizer) -> str:
     add(textwrap.indent(body.rstrip(), "    "))
     add("")
     add("@numba.njit(cache=True, inline='always')")
-    add(upd_src.replace("def update(", "def update(", 1))
+    add(upd_src.replace(f"def {rule.__name__}(", "def update(", 1))
     add("")
     hp = ", ".join(hyper_names)
     add("@numba.njit(cache=True, nogil=True)")
@@ -95,7 +98,7 @@ def _kernel_source(args: str, body: str, opt: Optimizer) -> str:
     add("        fa = AB[j, 0]")
     add("        fb = AB[j, 1]")
     add("        for i in range(N):")
-    add("            if status[i] == 0:")
+    add(f"            if status[i] == {RUNNING}:")
     add("                lt = t")
     for c in range(d):
         ins = ", ".join([f"X[{c}, i]", f"G[{c}, i]"] + [f"S[{s}, {c}, i]" for s in range(len(state))] + ["fa", "fb"] + hyper_names)
@@ -104,7 +107,9 @@ def _kernel_source(args: str, body: str, opt: Optimizer) -> str:
     ps = ", ".join(f"p{c}" for c in range(d))
     hs = ", ".join(f"h{c}" for c in range(d)) + ("," if d == 1 else "")
     add(f"                fn, ({hs}) = fg({ps})")
-    add("                chk = fn" + "".join(f" + h{c} + p{c}" for c in range(d)))
+    points = [f"p{c}" for c in range(d)]
+    grads = [f"h{c}" for c in range(d)]
+    add("                chk = " + kernel_finite_check("fn", points, grads))
     add("                if chk - chk == 0.0:")
     for c in range(d):
         add(f"                    X[{c}, i] = p{c}")
@@ -113,16 +118,9 @@ def _kernel_source(args: str, body: str, opt: Optimizer) -> str:
             add(f"                    S[{s}, {c}, i] = u{s}_{c}")
     add("                    F[i] = fn")
     add("                    steps[i] += 1")
-    out_of_box = " or ".join(f"p{c} < lo[{c}] or p{c} > hi[{c}]" for c in range(d))
-    add(f"                    if {out_of_box}:")
-    add("                        status[i] = 2")
-    gn2 = " + ".join(f"h{c} * h{c}" for c in range(d))
-    add(f"                    elif tol2 > 0 and {gn2} <= tol2:")
-    add("                        status[i] = 1")
-    add("                    elif t >= max_steps:")
-    add("                        status[i] = 3")
+    L.extend(kernel_after_step(points, grads, " " * 20))
     add("                else:")
-    add("                    status[i] = 2")
+    add(f"                    status[i] = {DIVERGED}")
     add("            if record:")
     for c in range(d):
         add(f"                RP[j, i, {c}] = X[{c}, i]")
@@ -135,7 +133,8 @@ def _kernel_source(args: str, body: str, opt: Optimizer) -> str:
 def fused_kernel(objective, optimizer: Optimizer) -> Optional[Callable]:
     """The compiled kernel for this objective and optimizer, or None when there is none
     (no numba, no scalar gradient source, per-run hyper-parameters)."""
-    if not numba_available() or any(not isinstance(v, float) for _, v in optimizer.hyper):
+    if not numba_available() or not optimizer.record.per_coordinate \
+            or any(not isinstance(v, float) for _, v in optimizer.hyper):
         return None
     parts = _scalar_body(objective)
     if parts is None:

@@ -14,6 +14,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from .status import Status
+
 __all__ = ["fmt_number", "fmt_point", "runs_table", "summary_text", "critical_points_text",
            "counts_text", "MAX_COORDS"]
 
@@ -23,7 +25,7 @@ MAX_COORDS = 4
 MAX_POINTS = 10
 
 # the order statuses and kinds are listed in (then anything else, by count)
-_STATUS_ORDER = ("converged", "max_steps", "diverged", "running")
+_STATUS_ORDER = tuple(s.key for s in (Status.CONVERGED, Status.MAX_STEPS, Status.DIVERGED, Status.RUNNING))
 _KIND_ORDER = ("minimum", "saddle", "maximum", "degenerate", "none", "unknown")
 
 

@@ -5,13 +5,8 @@ that has stopped is masked, not removed: its position stays frozen while the oth
 and every array keeps its shape. The worker thread calls :meth:`BatchDescent.advance` in
 chunks; :func:`gdstudio.descend` and the command line drive it to the end.
 
-Stopping rules, checked after every step:
-
-* ``converged``  the gradient norm is ≤ tol (tol = 0 never converges);
-* ``diverged``   the step produced a non-finite point, value or gradient (the step is
-  rejected, so the trajectory ends at the last finite point), or a coordinate left the domain
-  by more than ``divergence_factor`` domain widths (that point is kept: it is finite);
-* ``max_steps``  the run took ``max_steps`` steps.
+The stopping rules (converged, diverged, max_steps) are stopping.py's, checked after every
+step; statuses are the codes of status.py.
 """
 
 from __future__ import annotations
@@ -22,12 +17,21 @@ from typing import Optional, Sequence
 import numpy as np
 
 from .objective import Domain, Objective, as_points
-from .optimizers import DEFAULT_LR, Optimizer, make_optimizer, validate_lr
+from .optimizers import DEFAULT_LR, HYPER_DEFAULTS, Optimizer, make_optimizer, validate_lr
 from .fused import FUSED_MIN_SIZE, fused_kernel
 from .schedules import Schedule
+from .status import CONVERGED, DIVERGED, MAX_STEPS, RUNNING, STATUS_KEYS
+from .stopping import (
+    DIVERGENCE_FACTOR,
+    batch_after_step,
+    batch_at_start,
+    check_stopping,
+    divergence_limits,
+    tol_squared,
+)
 
-RUNNING, CONVERGED, DIVERGED, MAX_STEPS = 0, 1, 2, 3
-STATUS_NAMES = ("running", "converged", "diverged", "max_steps")
+# the status codes are status.py's; re-exported for code that reads them next to a batch
+__all__ = ["BatchDescent", "Chunk", "CONVERGED", "DIVERGED", "MAX_STEPS", "RUNNING"]
 
 
 _allocator_tuned = False
@@ -84,21 +88,6 @@ class _Group:
     scratch: np.ndarray
     scratch2: np.ndarray
 
-def divergence_limits(domain: Domain, factor: float = 100.0) -> tuple[np.ndarray, np.ndarray]:
-    """Coordinates beyond these bounds (``factor`` domain widths outside) count as diverged."""
-    lo = np.array([a for a, _ in domain], float)
-    hi = np.array([b for _, b in domain], float)
-    width = np.maximum(hi - lo, 1e-12)
-    return lo - factor * width, hi + factor * width
-
-
-def check_stopping(max_steps: int, tol: float) -> None:
-    if int(max_steps) < 0:
-        raise ValueError("the step limit must be ≥ 0")
-    if not np.isfinite(tol) or tol < 0:
-        raise ValueError(f"invalid tolerance {tol!r}: it must be a number ≥ 0")
-
-
 def _per_run(value, n: int, name: str):
     """Scalars stay scalars (cheaper); sequences become (n,) float arrays."""
     if value is None or np.ndim(value) == 0:
@@ -128,7 +117,7 @@ class BatchDescent:
         max_steps: int = 1000,
         tol: float = 1e-6,
         domain: Domain | None = None,
-        divergence_factor: float = 100.0,
+        divergence_factor: float = DIVERGENCE_FACTOR,
         use_fused: bool = True,
         **hyper,
     ):
@@ -139,6 +128,7 @@ class BatchDescent:
         check_stopping(max_steps, tol)
         self.max_steps = int(max_steps)
         self.tol = float(tol)
+        self._tol2 = tol_squared(self.tol)
         self.schedule = schedule or Schedule()
         self.domain = tuple(domain) if domain is not None else objective.domain()
         lim_lo, lim_hi = divergence_limits(self.domain, divergence_factor)
@@ -170,8 +160,6 @@ class BatchDescent:
         for name in dict.fromkeys(names):
             index = None if not mixed else np.flatnonzero(np.array(names) == name)
             if mixed:
-                from .optimizers import HYPER_DEFAULTS
-
                 applies = HYPER_DEFAULTS.get(name, {})
                 own = {
                     k: _take(v, index)
@@ -207,12 +195,9 @@ class BatchDescent:
                 g.state = list(self._S)  # views: both paths see the same buffers
                 self.G = np.ascontiguousarray(self.G)
                 self.f = np.ascontiguousarray(self.f)
-        bad = ~(np.isfinite(self.f) & np.isfinite(self.G).all(axis=0))
-        self.status[bad] = DIVERGED
-        self.f = np.where(bad, np.nan, self.f)
-        self._check_convergence(~bad)
-        if self.max_steps == 0:
-            self.status[self.status == RUNNING] = MAX_STEPS
+        finite = np.isfinite(self.f) & np.isfinite(self.G).all(axis=0)
+        self.f = np.where(finite, self.f, np.nan)
+        batch_at_start(self.status, finite, np.einsum("dn,dn->n", self.G, self.G), self._tol2, self.max_steps)
 
     # -- read-only views ---------------------------------------------------------------
     @property
@@ -237,7 +222,7 @@ class BatchDescent:
         return self.status == RUNNING
 
     def status_names(self) -> list[str]:
-        return [STATUS_NAMES[s] for s in self.status]
+        return [STATUS_KEYS[s] for s in self.status]
 
     def initial_chunk(self) -> Chunk:
         """Step 0 (the starts) as a chunk, for writers and views."""
@@ -266,12 +251,6 @@ class BatchDescent:
         self.status[(self.status == RUNNING) & (self.steps >= self.max_steps)] = MAX_STEPS
 
     # -- stepping ----------------------------------------------------------------------
-    def _check_convergence(self, candidates: np.ndarray) -> None:
-        if self.tol <= 0:
-            return
-        gn2 = np.einsum("dn,dn->n", self.G, self.G)
-        self.status[candidates & (self.status == RUNNING) & (gn2 <= self.tol * self.tol)] = CONVERGED
-
     def _propose(self, t: int) -> np.ndarray:
         """One optimizer update for every run: returns the proposed X (a new array) and
         advances the optimizer states in place. A stopped run's state keeps changing
@@ -282,13 +261,15 @@ class BatchDescent:
             a, b = g.optimizer.factors(t, self.schedule.lr_at(g.lr, t - 1), *hyper)
             out = self._spare if self._spare is not None else np.empty_like(self.X)
             self._spare = None
-            return g.optimizer.inplace_update(self.X, self.G, *g.state, g.scratch, out, a, b, *hyper)
+            pre = (self.objective,) if g.optimizer.record.uses_objective else ()
+            return g.optimizer.inplace_update(*pre, self.X, self.G, *g.state, g.scratch, out, a, b, *hyper)
         Xn = np.empty_like(self.X)
         for g in self.groups:
             hyper = g.optimizer.hyper_values
             a, b = g.optimizer.factors(t, self.schedule.lr_at(g.lr, t - 1), *hyper)
+            pre = (self.objective,) if g.optimizer.record.uses_objective else ()
             Xn[:, g.index] = g.optimizer.inplace_update(
-                self.X[:, g.index], self.G[:, g.index], *g.state, g.scratch, g.scratch2, a, b, *hyper
+                *pre, self.X[:, g.index], self.G[:, g.index], *g.state, g.scratch, g.scratch2, a, b, *hyper
             )
         return Xn
 
@@ -314,7 +295,8 @@ class BatchDescent:
             # handed out: chunks copy rows into their own arrays)
             self._spare, self.X, self.f, self.G = self.X, Xn, fn, Gn
             self.steps += 1
-            running = active
+            batch_after_step(self.status, active, self.X, gn2, t, self._lim_lo, self._lim_hi, self._tol2,
+                             self.max_steps, check_box=False)
         else:
             finite = np.isfinite(fn) & np.isfinite(gn2) & np.isfinite(Xn).all(axis=0)
             accept = active & finite
@@ -323,16 +305,9 @@ class BatchDescent:
             self.f = np.where(accept, fn, self.f)
             self.G = np.where(accept, Gn, self.G)
             self.steps[accept] += 1
-            outside = ((self.X < self._lim_lo) | (self.X > self._lim_hi)).any(axis=0)
-            self.status[accept & outside] = DIVERGED
-            running = self.status == RUNNING
+            batch_after_step(self.status, accept, self.X, gn2, t, self._lim_lo, self._lim_hi, self._tol2,
+                             self.max_steps)
         self.step = t
-        if self.tol > 0:
-            converged = running & (gn2 <= self.tol * self.tol)
-            if converged.any():
-                self.status[converged] = CONVERGED
-        if t >= self.max_steps:
-            self.status[self.status == RUNNING] = MAX_STEPS
 
     def advance(self, k: int, record: bool = True) -> Optional[Chunk]:
         """Take up to ``k`` steps for every active run. Returns the steps as a Chunk (or None
@@ -385,7 +360,7 @@ class BatchDescent:
         try:
             self._kernel(
                 self.X, self.G, self.f, self._S, self.status, self.steps, last, table, self.step, k,
-                self.max_steps, self.tol * self.tol if self.tol > 0 else 0.0,
+                self.max_steps, self._tol2,
                 self._lim_lo[:, 0].copy(), self._lim_hi[:, 0].copy(), points, values, grads, record,
                 *g.optimizer.hyper_values,
             )

@@ -98,4 +98,17 @@ def parse_schedule(text: str | None, max_steps: int = 1000) -> Schedule:
     )
 
 
-__all__ = ["SCHEDULES", "Schedule", "parse_schedule"]
+
+
+def schedule_from_dict(d: dict | None) -> Schedule:
+    """The inverse of :meth:`Schedule.describe` (a DescentConfig or a session file stores it)."""
+    if not d:
+        return Schedule()
+    fields = {k: d[k] for k in ("step_size", "gamma", "t_max", "eta_min") if k in d}
+    for k in ("step_size", "t_max"):
+        if k in fields:
+            fields[k] = int(fields[k])
+    return Schedule(str(d.get("kind", "constant")), **fields)
+
+
+__all__ = ["SCHEDULES", "Schedule", "parse_schedule", "schedule_from_dict"]

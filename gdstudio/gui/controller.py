@@ -53,10 +53,10 @@ from ..core.optimizers import HYPER_DEFAULTS, OPTIMIZERS
 from ..core.schedules import Schedule
 from ..worker import WorkerThread
 from . import palette
-from .geometry import GridData, compute_grid, point_report
-from .run_store import CONVERGED, DIVERGED, MAX_STEPS, RUNNING, RunStore
+from ..app.geometry import GridData, compute_grid, point_report
+from ..core.status import DIVERGED, RUNNING, Status
+from ..app.run_store import RunStore
 
-STATUS_NAMES = ("running", "converged", "diverged", "max steps")
 #: drawn trajectories / curves at most (plus the selected run)
 MAX_DRAWN_RUNS = 50
 #: more runs than this are drawn as envelopes in the curves view
@@ -535,7 +535,7 @@ class StudioController(QObject):
         except (ValueError, FloatingPointError) as err:
             self.sig_message.emit(str(err), "error")
             return
-        code = {"converged": CONVERGED, "diverged": DIVERGED, "max_steps": MAX_STEPS}.get(res.status[0], MAX_STEPS)
+        code = int(Status.from_key(res.status[0]))
         self.store.set_instant(r, res, code)
 
     def _recompute_instant(self) -> None:
@@ -706,15 +706,14 @@ class StudioController(QObject):
 
     # ------------------------------------------------------------------ critical points
     def _update_critical(self) -> None:
-        from ..core.critical import group_critical_points
+        from ..core.critical import critical_candidates, group_critical_points
 
         st = self.store
         if self.problem is None or st.n == 0:
             self.critical, self.run_critical = [], np.empty(0, np.int64)
             return
-        gn = np.linalg.norm(st.grad, axis=1)
         with np.errstate(all="ignore"):
-            ok = ((st.status == CONVERGED) | (gn <= 1e-5)) & (st.steps > 0)
+            ok = critical_candidates(st.status, np.linalg.norm(st.grad, axis=1))
         try:
             groups = group_critical_points(self.problem.objective, st.pos, ok, values=st.val)
         except Exception as err:  # analysis must never take the window down

@@ -124,7 +124,7 @@ class PrecomputedGrid(Objective):
 
 def precompute_grid(objective: Objective, domain, job: Optional[Job], span=(0.0, 1.0)) -> PrecomputedGrid:
     """Wrap ``objective`` and evaluate the map's grid on it now (in the calling thread)."""
-    from .geometry import compute_grid
+    from ..app.geometry import compute_grid
 
     w = PrecomputedGrid(objective)
     w.attach(job, span)
@@ -190,7 +190,7 @@ def build_curve_shown(kind: str, model_text: str, data: str, x: str, y: str, sca
     job. ``pair`` (i, j) chooses the two parameters shown when there are more than two;
     ``base`` the values the others are held at (default: the model's default start)."""
     from ..core.models.landscape import SliceObjective
-    from ..core.models.problems import build_problem
+    from ..app.problems import build_problem
 
     prob = build_problem("linreg" if kind == "linreg" else model_text, data, x=x, y=y,
                          scale=scale, loss=loss, batch_size=batch_size, huber_delta=huber_delta)

@@ -23,7 +23,7 @@ from typing import Iterable, Optional, Sequence
 
 import numpy as np
 
-from .. import __version__
+from .._version import __version__
 
 
 #: rows formatted before they are written out (bounds the text held in memory)
@@ -112,6 +112,15 @@ class _AtomicFile:
             self.tmp.unlink()
         except FileNotFoundError:
             pass
+
+
+def write_text_atomic(path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (a temporary file in the same folder, renamed into
+    place when complete): a failed write never damages an existing file. Raises
+    :class:`ExportError` (one sentence) on failure."""
+    f = _AtomicFile(Path(path))
+    f.write(text)
+    f.commit()
 
 
 class TrajectoryWriter:

@@ -67,7 +67,7 @@ def test_csv_output_and_sidecar(tmp_path):
     first = data[(data[:, 0] == 0) & (data[:, 1] == 0)][0]
     np.testing.assert_array_equal(first[2:4], [-1.0, 0.5])
     meta = json.loads(out.with_suffix(".json").read_text())
-    assert meta["optimizer"] == "adam" and meta["hyper"]["beta1"] == 0.8
+    assert meta["optimizer"] == "adam" and meta["hyper"]["adam"]["beta1"] == 0.8
     assert meta["function"] == "x^2 + 3*y^2" and meta["seed"] == 0 and meta["program_version"]
     assert meta["domain"] == [[-3.0, 3.0], [-3.0, 3.0]]
 
@@ -130,7 +130,7 @@ def test_presets_lists_the_built_in_functions():
 
 def test_import_gdstudio_never_imports_qt():
     code = ("import sys, gdstudio, gdstudio.cli, gdstudio.core.api, gdstudio.io.trajectories;"
-            "import gdstudio.core.models.problems;"
+            "import gdstudio.app.problems, gdstudio.app;"
             "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'PyQt5', 'PyQt6')];"
             "print(bad); sys.exit(1 if bad else 0)")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

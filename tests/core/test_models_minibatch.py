@@ -3,7 +3,7 @@
 import numpy as np
 
 from gdstudio import descend
-from gdstudio.core.models.problems import build_problem
+from gdstudio.app.problems import build_problem
 from gdstudio.core.models.linreg import LinearRegressionObjective
 from gdstudio.core.models.typed import TypedModelObjective
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gdstudio.core.models.problems import Problem, build_problem
+from gdstudio.app.problems import Problem, build_problem
 from gdstudio.io.datasets import AMES_CREDIT
 
 

@@ -131,3 +131,70 @@ def test_matches_torch_optim_when_torch_is_installed():
             opt.step()
             np.testing.assert_allclose(ours[t], p.detach().numpy(), rtol=1e-12, atol=1e-14,
                                        err_msg=f"{name} step {t}")
+
+
+def test_each_optimizer_is_one_record_with_its_formula():
+    from gdstudio.core import optimizers as O
+
+    for name in O.OPTIMIZERS:
+        rec = O.spec(name)
+        assert "←" in rec.formula  # the update rule is stated as a formula
+        assert O.DEFAULT_LR[name] == rec.default_lr
+        assert O.HYPER_DEFAULTS[name] == {h.name: h.default for h in rec.hyper}
+        opt = make_optimizer(name)
+        assert opt.float_update is rec.update and opt.state_names == rec.state
+        # the rule is a plain function (no exec'd source): its source is readable
+        assert f"def {rec.update.__name__}(" in rec.update_source
+
+
+def _sign_update(p, g, lr, _):
+    """p ← p − lr·sign(g)"""
+    return (p + (-lr) * (1.0 if g > 0 else (-1.0 if g < 0 else 0.0)),)
+
+
+def _sign_inplace(p, g, buf, out, lr, _):
+    np.sign(g, out=buf)
+    buf *= -lr
+    return np.add(p, buf, out=out)
+
+
+def test_a_new_optimizer_is_registered_as_one_record(monkeypatch):
+    from gdstudio.core import optimizers as O
+
+    monkeypatch.setattr(O, "_REGISTRY", dict(O._REGISTRY))
+    monkeypatch.setattr(O, "DEFAULT_LR", dict(O.DEFAULT_LR))
+    monkeypatch.setattr(O, "HYPER_DEFAULTS", dict(O.HYPER_DEFAULTS))
+    monkeypatch.setattr(O, "STATE_NAMES", dict(O.STATE_NAMES))
+    monkeypatch.setattr(O, "OPTIMIZERS", O.OPTIMIZERS)
+    O.register(O.OptimizerSpec("signgd", "Sign descent", 0.01, (), (), _sign_update, _sign_inplace))
+    assert "signgd" in O.OPTIMIZERS
+    one = descend(Bowl(), [(1.0, -0.5)], optimizer="signgd", lr=0.1, steps=3, tol=0)
+    many = descend(Bowl(), [(1.0, -0.5)] * 6, optimizer="signgd", lr=0.1, steps=3, tol=0)
+    np.testing.assert_allclose(one.trajectories[0][3], (0.7, -0.2), rtol=1e-12)
+    assert np.array_equal(one.trajectories[0], many.trajectories[5])
+    with pytest.raises(ValueError, match="already registered"):
+        O.register(O.spec("signgd"))
+
+
+def _normalized_inplace(objective, p, g, buf, out, lr, _):
+    """p ← p − lr·g/‖g‖ (a whole-vector rule: it needs every coordinate of g at once)"""
+    norm = np.sqrt(np.einsum("dn,dn->n", g, g))
+    np.divide(g, np.where(norm > 0, norm, 1.0), out=buf)
+    buf *= -lr
+    return np.add(p, buf, out=out)
+
+
+def test_a_rule_that_needs_more_than_one_coordinate_is_one_record_too(monkeypatch):
+    from gdstudio.core import optimizers as O
+
+    monkeypatch.setattr(O, "_REGISTRY", dict(O._REGISTRY))
+    monkeypatch.setattr(O, "DEFAULT_LR", dict(O.DEFAULT_LR))
+    monkeypatch.setattr(O, "HYPER_DEFAULTS", dict(O.HYPER_DEFAULTS))
+    monkeypatch.setattr(O, "STATE_NAMES", dict(O.STATE_NAMES))
+    monkeypatch.setattr(O, "OPTIMIZERS", O.OPTIMIZERS)
+    O.register(O.OptimizerSpec("normalized", "Normalized GD", 0.1, (), (), None, _normalized_inplace,
+                               uses_objective=True))
+    assert not O.spec("normalized").per_coordinate and "‖g‖" in O.spec("normalized").formula
+    r = descend(Bowl(), [(3.0, 4.0)], optimizer="normalized", lr=0.5, steps=1, tol=0)
+    # g = (6, 24): one step of length 0.5 against it
+    np.testing.assert_allclose(r.trajectories[0][1], np.array([3.0, 4.0]) - 0.5 * np.array([6, 24]) / np.hypot(6, 24))

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLineEdit, QPushButton, QSpinBox
 
-from gdstudio.gui.run_store import CONVERGED
+from gdstudio.core.status import CONVERGED
 
 from .helpers import click, make_window, map_point, mouse, near, wait_done, NONE, LEFT
 

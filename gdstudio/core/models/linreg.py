@@ -34,7 +34,6 @@ squares (computed directly, so J ≥ 0 exactly and J = RSS*/n at the solution).
 from __future__ import annotations
 
 import math
-from typing import Optional
 
 import numpy as np
 

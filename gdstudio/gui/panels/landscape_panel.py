@@ -364,7 +364,7 @@ class LandscapePanel(QGroupBox):
 
     @staticmethod
     def build(s: dict, n_starts: int = 1):
-        from ...core.models.problems import build_problem
+        from ...app.problems import build_problem
 
         return build_problem("mlp", s["data"], x=s["x"], y=s["y"], hidden=s["hidden"],
                              activation=s["activation"], seed=s["seed"],

@@ -589,8 +589,6 @@ class ModelPanel(QWidget):
         mode = self.mode_key
         if mode in ("function", "linreg"):
             mode = "typed"
-        text = self.model_edit.text().strip() or "a*x + b"
-        loss = self.loss.currentData()
         self.data_error.hide()
         self.data_label.setText(f"Reading {path.rsplit('/', 1)[-1]}…")
 

@@ -24,7 +24,8 @@ from PySide6.QtGui import QPainterPath
 from PySide6.QtWidgets import QGraphicsItem
 
 from .. import palette
-from ..geometry import arrow_segments, finite_path, nan_joined
+from ...app.geometry import arrow_segments, nan_joined
+from ..geometry import finite_path
 
 #: how close (pixels) a press must be to a start marker to drag it
 PICK_RADIUS_PX = 10
@@ -148,7 +149,9 @@ class ContourView(pg.PlotWidget):
         self.isolines.setData(g.contours[:, 0], g.contours[:, 1]) if g.contours.size else self.isolines.setData([], [])
         (xa, xb), (ya, yb) = problem.domain
         length = 0.8 * min((xb - xa) / max(1, g.gxs.size), (yb - ya) / max(1, g.gys.size))
-        segs = arrow_segments(g.gxs, g.gys, g.U, g.V, length)
+        GX, GY = np.meshgrid(g.gxs, g.gys, indexing="ij")
+        # equal lengths on the map (min_frac=1): the arrows show the downhill direction only
+        segs, _ = arrow_segments(GX, GY, g.U, g.V, length, head=0.35, head_angle_deg=28.0, min_frac=1.0)
         self.arrows.setData(segs[:, 0], segs[:, 1]) if segs.size else self.arrows.setData([], [])
         names = problem.names
         pi = self.getPlotItem()

@@ -15,7 +15,8 @@ from PySide6.QtGui import QPainterPath
 from PySide6.QtWidgets import QGraphicsPathItem
 
 from .. import palette
-from ..geometry import finite_path, nan_joined
+from ...app.geometry import nan_joined
+from ..geometry import finite_path
 
 
 class CurvesView(pg.GraphicsLayoutWidget):

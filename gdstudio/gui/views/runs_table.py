@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 from .. import palette
 
 COLUMNS = ("run", "optimizer", "start", "end", "value", "steps", "status", "critical point")
-_STATUS = ("running", "converged", "diverged", "max steps")
+from ...core.status import STATUS_LABELS as _STATUS
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 

@@ -34,7 +34,7 @@ MIN_CAP = 64
 #: envelope resolution (rows) in the curves view
 ENVELOPE_ROWS = 256
 
-RUNNING, CONVERGED, DIVERGED, MAX_STEPS = 0, 1, 2, 3
+from ..core.status import RUNNING
 
 
 def _cap_for(n: int, budget: int) -> int:

@@ -19,7 +19,7 @@ from typing import Optional, Union
 
 import numpy as np
 
-from ...io.datasets import (
+from ..io.datasets import (
     AMES_CREDIT,
     COLUMN_UNITS,
     TOY_DATASETS,
@@ -30,7 +30,7 @@ from ...io.datasets import (
     make_toy,
     select_columns,
 )
-from ..objective import Objective
+from ..core.objective import Objective
 
 __all__ = ["DATA_SETS", "MODEL_KINDS", "Problem", "build_problem"]
 
@@ -185,8 +185,8 @@ def build_problem(
 # -- lines and typed models -------------------------------------------------------------
 def _build_curve(kind, text, data, x, y, scale, loss, huber_delta, seed, n_points,
                  batch_size=None) -> Problem:
-    from .linreg import LinearRegressionObjective
-    from .typed import TypedModelObjective
+    from ..core.models.linreg import LinearRegressionObjective
+    from ..core.models.typed import TypedModelObjective
 
     credit = ""
     if _is_toy(data):
@@ -253,7 +253,7 @@ def _build_curve(kind, text, data, x, y, scale, loss, huber_delta, seed, n_point
 # -- networks ---------------------------------------------------------------------------
 def _build_mlp(data, x, y, scale, hidden, activation, seed, batch_size, n_points, task,
                n_starts) -> Problem:
-    from .mlp import MLPObjective
+    from ..core.models.mlp import MLPObjective
 
     credit = ""
     if _is_toy(data):

@@ -7,7 +7,8 @@ import numpy as np
 
 from gdstudio import descend
 from gdstudio.core.runner import BatchDescent
-from gdstudio.gui.run_store import CONVERGED, RunStore
+from gdstudio.core.status import CONVERGED
+from gdstudio.app.run_store import RunStore
 
 from tests.core._bowl import Bowl
 

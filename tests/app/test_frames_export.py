@@ -1,0 +1,81 @@
+"""Frames are immutable snapshots; an export replays exactly the configured runs."""
+
+import json
+
+import numpy as np
+import pytest
+
+from gdstudio.app import Session
+from gdstudio.app.export import export_replay
+from gdstudio.app.frames import MAX_DRAWN_RUNS, build_frame
+from gdstudio.app.run_store import RunStore
+from gdstudio.core.runner import BatchDescent
+from gdstudio.io.trajectories import ExportError, read_trajectories_csv
+
+
+def _store_for(session: Session, steps: int = 0) -> RunStore:
+    store = RunStore()
+    P = session.run_starts()
+    f, G = session.objective.value_and_grad(P)
+    store.reset(P, f, G)
+    if steps:
+        batch = BatchDescent(session.objective, **session.descent_config().batch_kwargs())
+        store.begin_batch(len(P), batch.values.copy(), batch.grads.copy())
+        store.ingest(batch.advance(steps))
+    return store
+
+
+def test_a_frame_is_a_snapshot_with_no_back_reference():
+    s = Session()
+    s.set_function("x^2 + 3*y^2")
+    s.set_starts([(1.0, 1.0), (-1.0, 0.5), (0.5, -2.0)])
+    s.select_run(2)
+    store = _store_for(s, steps=20)
+    frame = build_frame(s, store)
+    starts, pos = frame.starts.copy(), frame.positions.copy()
+    s.clear_starts()  # what raised IndexError when a frame read the live controller
+    store.reset(np.zeros((1, 2)), np.zeros(1), np.zeros((1, 2)))
+    assert np.array_equal(frame.starts, starts) and np.array_equal(frame.positions, pos)
+    assert frame.n_runs == 3 and frame.selected == 2 and len(frame.paths) == 3
+    with pytest.raises(ValueError):
+        frame.positions[0, 0] = 1.0  # read-only
+    assert not any(v is s or v is store for v in vars(frame).values())
+
+
+def test_colours_follow_the_comparison_and_the_drawn_runs_are_bounded():
+    s = Session()
+    s.random_starts(40, "sobol", 1)
+    s.set_compare(optimizers=["gd", "adam"])
+    frame = build_frame(s, _store_for(s), parts=())
+    assert frame.n_runs == 80 and len(frame.path_runs) == MAX_DRAWN_RUNS and frame.paths is None
+    assert [lab for lab, _ in frame.legend] == ["gd", "adam"]
+    assert tuple(frame.run_colors[0]) != tuple(frame.run_colors[1])  # gd vs adam from one start
+
+
+def test_export_replay_writes_the_settings_the_runs_used(tmp_path):
+    s = Session()
+    s.set_function("x^2 + 3*y^2")
+    s.set_starts([(1.0, 1.0), (-1.0, 0.5)])
+    s.set_lr(0.05)  # changed before the first run: the sidecar must say 0.05
+    config = s.descent_config().with_live_change(30, "lr", 0.01)
+    path = tmp_path / "runs.csv"
+    rows = export_replay(path, s.objective, config, upto=100)
+    side = json.loads(path.with_suffix(".json").read_text())
+    assert side["lr"] == 0.05 and side["live_changes"] == [{"step": 30, "name": "lr", "value": 0.01}]
+    header, data = read_trajectories_csv(path)
+    assert rows == len(data) and header[:4] == ["run", "step", "x", "y"]
+    # the replay equals a batch that applies the change by hand
+    b = BatchDescent(s.objective, **config.batch_kwargs())
+    b.advance(30, record=False)
+    b.set_lr(0.01)
+    b.advance(70, record=False)
+    last = data[data[:, 1] == data[data[:, 0] == 0][:, 1].max()]
+    assert np.array_equal(last[last[:, 0] == 0][0, 2:4], b.points[0])
+
+
+def test_a_cancelled_export_writes_nothing(tmp_path):
+    s = Session()
+    path = tmp_path / "x.csv"
+    with pytest.raises(ExportError, match="cancelled"):
+        export_replay(path, s.objective, s.descent_config(), cancel=lambda: True)
+    assert not path.exists() and list(tmp_path.iterdir()) == []
