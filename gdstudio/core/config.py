@@ -47,6 +47,13 @@ def _freeze(v):
     return v
 
 
+def _collapse(v):
+    """One value for every run is stored once."""
+    if isinstance(v, tuple) and v and all(x == v[0] for x in v):
+        return v[0]
+    return v
+
+
 @dataclass(frozen=True)
 class LiveChange:
     """A setting changed while the batch ran: it applies from step ``step + 1`` on."""
@@ -106,7 +113,7 @@ class DescentConfig:
             starts=_freeze(np.asarray(starts, float)),
             optimizer=optimizer if isinstance(optimizer, str) else tuple(optimizer),
             lr=float(lr) if np.ndim(lr) == 0 else _freeze(np.ravel(lr)),
-            hyper={o: {k: _freeze(v) for k, v in h.items()} for o, h in hyper.items()},
+            hyper={o: {k: _collapse(_freeze(v)) for k, v in h.items()} for o, h in hyper.items()},
             schedule=dict(schedule),
             steps=int(steps),
             tol=float(tol),

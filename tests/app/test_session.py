@@ -232,3 +232,12 @@ def test_selection_is_not_an_edit_and_follows_the_runs():
     assert s.selected == 1 and got == [1] and s.undo_text == "Set starts"
     s.remove_start(1)
     assert s.selected == -1 and got == [1, -1]
+
+
+def test_compared_optimizers_record_each_ones_hyper_parameters_once():
+    s = Session()
+    s.set_compare(optimizers=["momentum", "adam"])
+    s.set_hyper("adam", beta1=0.8)
+    c = s.run(record=False).config
+    assert c.optimizer == ("momentum", "adam")
+    assert c.hyper == {"momentum": {"momentum": 0.9}, "adam": {"beta1": 0.8, "beta2": 0.999, "eps": 1e-8}}
