@@ -336,7 +336,10 @@ def _rmsprop_inplace(p, g, v, buf, out, lr, _, alpha, eps):
 def adam_factors(t, lr, beta1, beta2, eps):
     """(lr / (1 − β₁ᵗ), 1 / √(1 − β₂ᵗ)): Adam's bias corrections, once per step (floats or
     per-run arrays)."""
-    return lr / (1 - beta1 ** t), 1 / np.sqrt(1 - beta2 ** t)
+    c2 = 1 - beta2 ** t
+    # math.sqrt on a float (the scalar path, once per step) avoids numpy's call overhead;
+    # both are correctly rounded, so the two give the same bits
+    return lr / (1 - beta1 ** t), 1 / (sqrt(c2) if isinstance(c2, float) else np.sqrt(c2))
 
 
 def adam_update(p, g, m, v, step_size, inv_bias_correction2_sqrt, beta1, beta2, eps):
