@@ -59,12 +59,55 @@ class DescentResult:
         return len(self.status)
 
 
+def _sympy_text(expr) -> str:
+    """A sympy expression written in the studio's syntax, so that it goes through the same
+    checked parser and compilation as typed text (and is recorded as text in sidecars)."""
+    from sympy.printing.str import StrPrinter
+
+    from .expression import ExpressionError
+
+    class _Printer(StrPrinter):
+        def _print_Abs(self, e):
+            return f"abs({self._print(e.args[0])})"
+
+        def _nested(self, name, args):
+            first, *rest = args
+            return self._print(first) if not rest else f"{name}({self._print(first)}, {self._nested(name, rest)})"
+
+        def _print_Max(self, e):
+            return self._nested("max", list(e.args))
+
+        def _print_Min(self, e):
+            return self._nested("min", list(e.args))
+
+    extra = sorted(s.name for s in expr.free_symbols if s.name not in ("x", "y"))
+    if extra:
+        raise ExpressionError(f"a sympy expression must be a function of x and y; this one also "
+                              f"has {', '.join(extra)}")
+    return _Printer().doprint(expr)
+
+
 def _resolve(function) -> Objective:
     if isinstance(function, Objective):
         return function
     from .presets import get_objective
 
-    return get_objective(str(function))
+    if isinstance(function, str):
+        return get_objective(function)
+    try:
+        import sympy
+    except ImportError:  # pragma: no cover - sympy is a dependency
+        sympy = None
+    if sympy is not None and isinstance(function, sympy.Basic):
+        return get_objective(_sympy_text(function))
+    if callable(function):
+        raise TypeError(
+            "descend() takes the function as text (\"x^2 + 3*y^2\"), a preset name, a sympy "
+            "expression or an Objective, not a Python function: the engine differentiates the "
+            "formula exactly, which it cannot do with compiled Python code"
+        )
+    raise TypeError(f"descend() takes the function as text, a preset name, a sympy expression "
+                    f"or an Objective, not {type(function).__name__}")
 
 
 def descend(

@@ -29,32 +29,10 @@ from .stopping import (
     divergence_limits,
     tol_squared,
 )
+from .tuning import apply_engine_tuning
 
 # the status codes are status.py's; re-exported for code that reads them next to a batch
 __all__ = ["BatchDescent", "Chunk", "CONVERGED", "DIVERGED", "MAX_STEPS", "RUNNING"]
-
-
-_allocator_tuned = False
-
-
-def _keep_large_temporaries_on_heap() -> None:
-    """glibc serves allocations above 128 KiB with fresh mmap pages and returns them on
-    free, so every numpy temporary of a 10,000-run batch costs page faults (measured: a
-    third of the step time). Raising the mmap threshold keeps such blocks on the heap for
-    reuse. Done once, only on glibc, only when a large batch is created."""
-    global _allocator_tuned
-    if _allocator_tuned:
-        return
-    _allocator_tuned = True
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6")
-        M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-        libc.mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024)
-        libc.mallopt(M_TRIM_THRESHOLD, 128 * 1024 * 1024)
-    except (OSError, AttributeError):
-        pass
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
@@ -152,7 +130,7 @@ class BatchDescent:
         per_run_hyper = {k: _per_run(v, n, k) for k, v in hyper.items()}
 
         if n * d >= 16384:
-            _keep_large_temporaries_on_heap()
+            apply_engine_tuning()
         self.initial_points = P.copy()
         self.X = np.array(P.T, dtype=float, order="C", copy=True)  # never alias the caller's starts
         self._spare: Optional[np.ndarray] = None
