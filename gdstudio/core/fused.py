@@ -11,6 +11,12 @@ path also calls) and the objective's generated scalar gradient (compiled.py, fro
 stopping rules come from stopping.py, like the runner's and the scalar path's, and the tests
 check that a fused batch and a numpy batch give the same trajectories and statuses.
 
+A batch is split into blocks of runs, one per core (:class:`BlockedKernel`, at least
+``MIN_RUNS_PER_THREAD`` runs each): the kernel releases the GIL, runs are independent, so the
+threads step their blocks without any synchronisation and the result is bit for bit what one
+thread gives. ``GDSTUDIO_THREADS`` or :func:`gdstudio.core.tuning.set_engine_threads` sets
+how many.
+
 The compiled kernel is cached on disk (``~/.cache/gdstudio/kernels`` or
 ``$GDSTUDIO_CACHE``), so only the first batch of a given expression pays numba's compile time
 (about a second). Without numba, or for anything it cannot compile, the runner simply uses
@@ -26,12 +32,16 @@ import re
 import sys
 import textwrap
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Optional
+
+import numpy as np
 
 from .optimizers import Optimizer
 from .status import DIVERGED, RUNNING
 from .stopping import kernel_after_step, kernel_finite_check
+from .tuning import engine_threads
 
 #: batches at least this large (runs × coordinates) use a fused kernel when one is available
 FUSED_MIN_SIZE = 8192
@@ -88,8 +98,7 @@ def _kernel_source(args: str, body: str, opt: Optimizer) -> str:
     add("")
     hp = ", ".join(hyper_names)
     add("@numba.njit(cache=True, nogil=True)")
-    add(f"def kernel(X, G, F, S, status, steps, last, AB, t0, k, max_steps, tol2, lo, hi, RP, RF, RG, record{', ' if hp else ''}{hp}):")
-    add("    N = X.shape[1]")
+    add(f"def kernel(X, G, F, S, status, steps, last, AB, t0, k, max_steps, tol2, lo, hi, RP, RF, RG, record, i0, i1{', ' if hp else ''}{hp}):")
     add("    lt = t0")
     # steps outside, runs inside: consecutive iterations are independent runs, so the CPU
     # overlaps them (one run's steps form a serial chain of square roots and divisions)
@@ -97,7 +106,7 @@ def _kernel_source(args: str, body: str, opt: Optimizer) -> str:
     add("        t = t0 + j + 1")
     add("        fa = AB[j, 0]")
     add("        fb = AB[j, 1]")
-    add("        for i in range(N):")
+    add("        for i in range(i0, i1):")
     add(f"            if status[i] == {RUNNING}:")
     add("                lt = t")
     for c in range(d):
@@ -130,6 +139,60 @@ def _kernel_source(args: str, body: str, opt: Optimizer) -> str:
     return "\n".join(L) + "\n"
 
 
+#: a thread gets at least this many runs (fewer would not repay the hand-over)
+MIN_RUNS_PER_THREAD = 2048
+
+_pool: Optional[ThreadPoolExecutor] = None
+_pool_size = 0
+
+
+def _executor(threads: int) -> ThreadPoolExecutor:
+    global _pool, _pool_size
+    with _lock:
+        if _pool is None or _pool_size < threads:
+            _pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="gdstudio-fused")
+            _pool_size = threads
+        return _pool
+
+
+def run_ranges(n: int, threads: Optional[int] = None) -> list[tuple[int, int]]:
+    """Contiguous blocks of runs, one per thread, each at least MIN_RUNS_PER_THREAD long."""
+    threads = engine_threads() if threads is None else threads
+    blocks = max(1, min(threads, n // MIN_RUNS_PER_THREAD))
+    edges = np.linspace(0, n, blocks + 1).astype(int)
+    return list(zip(edges[:-1].tolist(), edges[1:].tolist()))
+
+
+class BlockedKernel:
+    """The compiled kernel run over blocks of runs on several threads at once. Runs are
+    independent, so each thread steps its own block through all k steps: no locks, no
+    sharing but the block edges. The kernel releases the GIL (``nogil``), so the threads
+    really run in parallel. Called like the kernel without its run range."""
+
+    def __init__(self, kernel: Callable):
+        self.kernel = kernel
+
+    def __call__(self, X, G, F, S, status, steps, last, AB, t0, k, max_steps, tol2, lo, hi,
+                 RP, RF, RG, record, *hyper):
+        ranges = run_ranges(X.shape[1])
+        lasts = [np.array([t0], np.int64) for _ in ranges]
+
+        def block(b):
+            i0, i1 = ranges[b]
+            self.kernel(X, G, F, S, status, steps, lasts[b], AB, t0, k, max_steps, tol2, lo, hi,
+                        RP, RF, RG, record, i0, i1, *hyper)
+
+        if len(ranges) > 1:
+            pool = _executor(len(ranges) - 1)
+            futures = [pool.submit(block, b) for b in range(1, len(ranges))]
+            block(0)  # this thread takes the first block itself
+            for f in futures:
+                f.result()
+        else:
+            block(0)
+        last[0] = max(int(x[0]) for x in lasts)
+
+
 def fused_kernel(objective, optimizer: Optimizer) -> Optional[Callable]:
     """The compiled kernel for this objective and optimizer, or None when there is none
     (no numba, no scalar gradient source, per-run hyper-parameters)."""
@@ -157,7 +220,7 @@ def fused_kernel(objective, optimizer: Optimizer) -> Optional[Callable]:
             module = importlib.util.module_from_spec(spec)
             sys.modules[spec.name] = module  # numba's on-disk cache looks the module up by name
             spec.loader.exec_module(module)
-            kernel = module.kernel
+            kernel = BlockedKernel(module.kernel)
         except Exception as err:  # a kernel is an optimisation: numpy always works
             print(f"gdstudio: fused kernel unavailable ({type(err).__name__}: {err}); using numpy",
                   file=sys.stderr)

@@ -12,9 +12,11 @@ are reused. Only on glibc; elsewhere this does nothing.
 
 from __future__ import annotations
 
+import os
 import threading
+from typing import Optional
 
-__all__ = ["apply_engine_tuning", "engine_tuning_applied"]
+__all__ = ["apply_engine_tuning", "engine_threads", "engine_tuning_applied", "set_engine_threads"]
 
 _lock = threading.Lock()
 _applied = False
@@ -47,3 +49,29 @@ def apply_engine_tuning() -> bool:
 
 def engine_tuning_applied() -> bool:
     return _applied
+
+
+_threads: Optional[int] = None
+
+
+def engine_threads() -> int:
+    """How many threads a fused batch is split over: ``set_engine_threads()``, else
+    ``$GDSTUDIO_THREADS``, else the cores this process may use."""
+    if _threads is not None:
+        return _threads
+    env = os.environ.get("GDSTUDIO_THREADS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def set_engine_threads(n: Optional[int]) -> None:
+    """Use ``n`` threads for fused batches (None: back to the default). The benchmarks use
+    it for their one-core figures; a Dask worker may set 1 so that workers do not compete."""
+    global _threads
+    if n is not None and int(n) < 1:
+        raise ValueError(f"the number of threads must be at least 1, got {n}")
+    _threads = None if n is None else int(n)
