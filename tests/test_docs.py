@@ -146,6 +146,7 @@ def test_python_examples(path, tmp_path, monkeypatch):
             report: list[str] = []
             runner = doctest.DocTestRunner(optionflags=FLAGS)
             runner.run(test, out=report.append, clear_globs=False)
+            globs.update(test.globs)  # DocTest works on a copy: carry names to the next block
             if runner.failures:
                 failures.append(f"{b.where}:\n" + "".join(report))
         else:

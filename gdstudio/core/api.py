@@ -19,25 +19,34 @@ from .critical import (
 from .objective import Domain, Objective, as_points
 from .optimizers import DEFAULT_LR, make_optimizer, validate_lr
 from .runner import BatchDescent
+from .report import Summary, batch_message, short_description, summary_text
 from .scalar import scalar_descent
 from .schedules import Schedule
-from .status import STATUS_KEYS
+from .status import STATUS_KEYS, Status
+from .status_array import StatusArray
 from .stopping import check_stopping, divergence_limits
 
 #: at most this many runs take the plain-Python path (see scalar.py)
 SCALAR_PATH_MAX_RUNS = 4
 
 
-@dataclass
+@dataclass(repr=False)
 class DescentResult:
-    """What ``descend`` found; in the spirit of scipy.optimize.OptimizeResult."""
+    """What ``descend`` found; in the spirit of scipy.optimize.OptimizeResult.
+
+    Per run: ``starts``, ``final_points``, ``values``, ``final_grads``, ``status`` (a
+    :class:`~.status_array.StatusArray`), ``steps``/``nit``, ``nfev``, ``success``,
+    ``critical`` (the kind of each end point) and, when recorded, the trajectories. For the
+    batch: ``critical_points``, ``best``, ``x``/``fun`` (the best end point), ``message``,
+    ``settings``; ``summary()`` and ``to_pandas()`` to read it.
+    """
 
     objective: Objective
     starts: np.ndarray  # (N, d)
     final_points: np.ndarray  # (N, d)
     values: np.ndarray  # (N,)
     final_grads: np.ndarray  # (N, d)
-    status: list[str]
+    status: StatusArray
     steps: list[int]
     critical: list[str]  # kind of each end point
     critical_points: list[CriticalPoint]
@@ -57,6 +66,91 @@ class DescentResult:
 
     def __len__(self) -> int:
         return len(self.status)
+
+    # -- what a scipy user looks for -------------------------------------------------------
+    @property
+    def success(self) -> np.ndarray:
+        """(N,) bool: the runs that converged (‖∇f‖ ≤ tol). ``result.success.all()`` is the
+        whole batch; :attr:`all_converged` says the same."""
+        return self.status == Status.CONVERGED
+
+    @property
+    def all_converged(self) -> bool:
+        """True when every run converged."""
+        return bool(len(self.status)) and bool(self.success.all())
+
+    @property
+    def message(self) -> str:
+        """One sentence for the whole batch, e.g. ``1 of 2 runs converged; 1 took the most
+        steps allowed.`` (``result.status.messages`` has one per run)."""
+        return batch_message(self.status)
+
+    @property
+    def nit(self) -> np.ndarray:
+        """(N,) int: steps (iterations) each run took."""
+        return np.asarray(self.steps, dtype=np.int64)
+
+    @property
+    def nfev(self) -> np.ndarray:
+        """(N,) int: evaluations of the value and gradient each run made (one at its start,
+        one per step)."""
+        return self.nit + 1
+
+    def _best_index(self) -> Optional[int]:
+        best = self.best
+        if best is not None:
+            return int(best.runs[0])
+        vals = np.asarray(self.values, float)
+        finite = np.flatnonzero(np.isfinite(vals))
+        return int(finite[np.argmin(vals[finite])]) if finite.size else None
+
+    @property
+    def x(self) -> Optional[np.ndarray]:
+        """The best end point: the lowest minimum found, else the lowest end value."""
+        i = self._best_index()
+        return None if i is None else self.final_points[i].copy()
+
+    @property
+    def fun(self) -> Optional[float]:
+        """The value at :attr:`x`."""
+        i = self._best_index()
+        return None if i is None else float(self.values[i])
+
+    # -- reading it -----------------------------------------------------------------------
+    def __repr__(self) -> str:
+        return short_description(self)
+
+    def summary(self, all_points: bool = False) -> "Summary":
+        """A table: the function and settings, runs by status and by kind, steps and
+        evaluations, the best minimum and the distinct critical points (the first ten unless
+        ``all_points``). Prints as text; in a notebook it shows as the table."""
+        return Summary(summary_text(self, limit=None if all_points else 10))
+
+    def to_pandas(self):
+        """A pandas DataFrame with one row per run: ``run``, the start (``start_x``, …), the
+        end (``x``, ``y``, … named after the variables), ``value``, the end gradient
+        (``grad_x``, …), ``steps``, ``nfev``, ``status``, ``success`` and ``critical``.
+        Needs pandas (``pip install pandas``, or the ``pandas`` extra)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("to_pandas() needs pandas, which is not installed: pip install pandas "
+                              "(or pip install 'gdstudio[pandas]')") from None
+        names = list(self.objective.names)
+        cols: dict = {"run": np.arange(len(self.status))}
+        for k, n in enumerate(names):
+            cols[f"start_{n}"] = self.starts[:, k]
+        for k, n in enumerate(names):
+            cols[n] = self.final_points[:, k]
+        cols["value"] = np.asarray(self.values, float)
+        for k, n in enumerate(names):
+            cols[f"grad_{n}"] = self.final_grads[:, k]
+        cols["steps"] = self.nit
+        cols["nfev"] = self.nfev
+        cols["status"] = pd.Categorical(np.asarray(self.status), categories=list(STATUS_KEYS))
+        cols["success"] = self.success
+        cols["critical"] = pd.Categorical(self.critical)
+        return pd.DataFrame(cols)
 
 
 def _sympy_text(expr) -> str:
@@ -156,7 +250,7 @@ def descend(
 
 
 def _finish(objective, P, X, f, G, status_codes, steps, trajs, tvals, tgrads, config=None) -> DescentResult:
-    status = [STATUS_KEYS[int(s)] for s in status_codes]
+    status = StatusArray(np.asarray(status_codes, np.int8))
     # A network's exact Hessian costs d gradient evaluations per point: classify a few
     # end points of a large model, not thousands.
     affordable = objective.dim <= 64 or len(X) <= 8

@@ -16,8 +16,8 @@ import numpy as np
 
 from .status import Status
 
-__all__ = ["fmt_number", "fmt_point", "runs_table", "summary_text", "critical_points_text",
-           "counts_text", "MAX_COORDS"]
+__all__ = ["MAX_COORDS", "Summary", "batch_message", "counts_text", "critical_points_text",
+           "fmt_number", "fmt_point", "runs_table", "short_description", "summary_text"]
 
 #: a point with more coordinates than this shows the first few and how many there are
 MAX_COORDS = 4
@@ -136,3 +136,45 @@ def summary_text(result, limit: int | None = MAX_POINTS) -> str:
     w = max(len(k) for k, _ in rows)
     text = "\n".join(f"{k.ljust(w)}  {v}" for k, v in rows)
     return text + "\n\n" + critical_points_text(result, limit)
+
+
+class Summary(str):
+    """The text of ``DescentResult.summary()``: a str that shows as the table itself (not
+    quoted) when a notebook or the REPL displays it."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+_WHAT = {"converged": "converged", "max_steps": "took the most steps allowed",
+         "diverged": "diverged", "running": "are still running"}
+
+
+def batch_message(status) -> str:
+    """One sentence for a batch: ``1 of 2 runs converged; 1 took the most steps allowed.``"""
+    counts = dict(_ordered_counts(status, _STATUS_ORDER))
+    n = sum(counts.values())
+    if n == 0:
+        return "No runs."
+    conv = counts.pop("converged", 0)
+    if conv == n:
+        return "The run converged." if n == 1 else f"All {n:,} runs converged."
+    head = f"{conv:,} of {n:,} run{'s' if n != 1 else ''} converged"
+    rest = [f"{k:,} {_WHAT.get(s, s)}" for s, k in counts.items()]
+    return "; ".join([head, *rest]) + "."
+
+
+def short_description(result) -> str:
+    """The result's repr: how many runs of what, with which settings, the statuses and the
+    best point, on one line whatever the number of runs."""
+    n = len(result.status)
+    what = result.settings.get("function") or getattr(result.objective, "label", "") or "an objective"
+    settings = _settings_line(result.settings)
+    text = f"<DescentResult: {n:,} run{'s' if n != 1 else ''} of {what}"
+    if settings:
+        text += f" ({settings})"
+    text += f": {counts_text(result.status)}"
+    best = result.best
+    if best is not None:
+        text += f"; best minimum {fmt_number(best.value)} at {fmt_point(best.point)}"
+    return text + ">"
