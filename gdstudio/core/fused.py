@@ -51,7 +51,10 @@ _kernels: dict[str, Optional[Callable]] = {}
 
 
 def numba_available() -> bool:
-    return importlib.util.find_spec("numba") is not None
+    try:
+        return importlib.util.find_spec("numba") is not None
+    except (ImportError, ValueError):  # a broken or blocked install: numpy carries on
+        return False
 
 
 def _scalar_body(objective) -> Optional[tuple[str, str]]:
