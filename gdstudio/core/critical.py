@@ -51,11 +51,11 @@ def end_point_kinds(hessian_kinds, status, grad_norms) -> list[str]:
     ``none`` when the run diverged, or ran out of steps while the gradient was still large
     (the Hessian there says nothing about a kind)."""
     status = np.asarray(status)
-    gn = np.asarray(grad_norms, float)
-    return [
-        "none" if s == DIVERGED or (s != CONVERGED and g > NOT_CRITICAL_GRAD) else k
-        for k, s, g in zip(hessian_kinds, status.tolist(), gn.tolist())
-    ]
+    with np.errstate(invalid="ignore"):
+        away = (status == DIVERGED) | ((status != CONVERGED) & (np.asarray(grad_norms, float) > NOT_CRITICAL_GRAD))
+    kinds = np.array(hessian_kinds, dtype=object)
+    kinds[away] = "none"
+    return kinds.tolist()
 
 
 #: kind names indexed by the codes classify_hessians computes (KINDS, then "unknown")

@@ -162,8 +162,8 @@ def run_ranges(n: int, threads: Optional[int] = None) -> list[tuple[int, int]]:
     """Contiguous blocks of runs, one per thread, each at least MIN_RUNS_PER_THREAD long."""
     threads = engine_threads() if threads is None else threads
     blocks = max(1, min(threads, n // MIN_RUNS_PER_THREAD))
-    edges = np.linspace(0, n, blocks + 1).astype(int)
-    return list(zip(edges[:-1].tolist(), edges[1:].tolist()))
+    edges = [n * b // blocks for b in range(blocks + 1)]
+    return list(zip(edges[:-1], edges[1:]))
 
 
 class BlockedKernel:

@@ -112,10 +112,13 @@ class BatchDescent:
         lim_lo, lim_hi = divergence_limits(self.domain, divergence_factor)
         self._lim_lo, self._lim_hi = lim_lo[:, None], lim_hi[:, None]
 
-        names = [optimizer] * n if isinstance(optimizer, str) else list(optimizer)
-        if len(names) != n:
-            raise ValueError(f"{len(names)} optimizers given for {n} runs")
-        names = [str(s).strip().lower() for s in names]
+        if isinstance(optimizer, str):  # one name for all runs: normalised once, not n times
+            names = [optimizer.strip().lower()] * n
+        else:
+            names = list(optimizer)
+            if len(names) != n:
+                raise ValueError(f"{len(names)} optimizers given for {n} runs")
+            names = [str(s).strip().lower() for s in names]
         mixed = len(set(names)) > 1
         if lr is None:
             lr = [DEFAULT_LR.get(s, 1e-3) for s in names] if mixed else DEFAULT_LR.get(names[0], 1e-3)
