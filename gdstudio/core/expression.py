@@ -352,7 +352,8 @@ def _diagnose(text: str, tokens: list[tuple[str, str, int]]) -> Optional[Express
                 return ExpressionError(f"unexpected '{tok}'", col)
         prev = (kind, tok, col)
     if expect_operand and prev is not None:
-        return ExpressionError(f"the expression ends unexpectedly after '{prev[1]}'")
+        # the column of the dangling operator, so the editor's caret points at it
+        return ExpressionError(f"the expression ends unexpectedly after '{prev[1]}'", prev[2])
     if opens:
         return ExpressionError("missing ')' for the '(' opened", opens[-1])
     return None

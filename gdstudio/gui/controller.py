@@ -566,9 +566,9 @@ class StudioController(QObject):
         self._rebuild_runs()
 
     def clear_starts(self) -> None:
-        """Back to one default start."""
+        """Remove every start (and its runs); a click on the map adds new ones."""
         self.basin_mode = False
-        self.starts = self._default_start()
+        self.starts = np.empty((0, 2))
         self._rebuild_runs()
 
     def select_run(self, i: int) -> None:
@@ -619,6 +619,7 @@ class StudioController(QObject):
 
         self._stop_job()
         if not self.specs:
+            self.sig_message.emit("There are no start points: click the contour map to add one.", "info")
             return
         s = self.settings
         P = self._run_starts()
@@ -731,8 +732,6 @@ class StudioController(QObject):
         if k >= 0:
             return self.critical[k].kind
         st = int(self.store.status[r])
-        if st == DIVERGED:
-            return "none (diverged)"
         if st == RUNNING:
             return ""
         return "none"

@@ -16,7 +16,7 @@ from typing import Optional
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QDockWidget, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QComboBox, QDockWidget, QHBoxLayout, QLabel,
                                QLineEdit, QMainWindow, QMessageBox, QPushButton, QScrollArea, QSplitter,
                                QTextEdit, QVBoxLayout, QWidget)
 
@@ -31,6 +31,8 @@ from .panels.params_panel import ComparePanel, ParamsPanel, StartsPanel
 from .views.runs_table import RunsTable
 from .surface import make_surface_view
 from .surface.feed import SurfaceFeed
+from .tooltips import apply_tooltips
+from .window_fit import fit_to_screen, share_views
 
 DEFAULT_PRESET = "himmelblau"
 DEFAULT_TEXT = "(x**2 + y - 11)**2 + (x + y**2 - 7)**2"
@@ -108,13 +110,14 @@ class MainWindow(ExportMixin, QMainWindow):
         self._status_bar()
         self._menus()
         self._wire()
-        self.resize(1560, 960)
         self._start(function)
         # the "Data & model" panels: line fit on housing data, your model, networks,
         # brute force; part of the window, so MainWindow() is the whole studio
         from .model_features import install
 
         self.models = install(self)
+        apply_tooltips(self)
+        fit_to_screen(self)
 
     # -- composition ---------------------------------------------------------------------
     def _controls_row(self):
@@ -137,8 +140,10 @@ class MainWindow(ExportMixin, QMainWindow):
         row.addStretch(1)
         hint = QLabel("Space run/pause · → step · R reset")
         hint.setStyleSheet("color: #9a9aa3;")
-        hint.setToolTip("Space runs or pauses, the Right arrow takes one step, R resets. Click the "
-                        "contour map to add a start point; drag a start point to move it.")
+        hint.setToolTip("Space runs or pauses, the Right arrow takes one step, R resets (while a view has "
+                        "the keyboard: Enter or Escape in a field gives it back). Click the contour map "
+                        "to add a start point (the first click only gives the map the keyboard when "
+                        "another control had it); drag a start point to move it.")
         row.addWidget(hint)
         return row
 
@@ -212,6 +217,18 @@ class MainWindow(ExportMixin, QMainWindow):
         w = QApplication.focusWidget()
         return isinstance(w, (QLineEdit, QAbstractSpinBox, QTextEdit))
 
+    def keyPressEvent(self, ev):
+        """Enter or Escape in a field (a line edit, spin box or combo box lets these keys
+        through after applying its value) hands the keyboard back to the views, so Space,
+        → and R work at once."""
+        if ev.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape):
+            w = QApplication.focusWidget()
+            if isinstance(w, (QLineEdit, QAbstractSpinBox, QComboBox)) and self.isAncestorOf(w):
+                self.contour.setFocus(Qt.FocusReason.ShortcutFocusReason)
+                ev.accept()
+                return
+        super().keyPressEvent(ev)
+
     def add_panel(self, widget: QWidget, title: str, area=Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
         """Add an extra view (e.g. a model-fitting scatter) as a dock."""
         dock = QDockWidget(title, self)
@@ -229,12 +246,15 @@ class MainWindow(ExportMixin, QMainWindow):
         b["step"].clicked.connect(lambda: c.step())
         b["reset"].clicked.connect(c.reset)
         self.editor.sig_function_changed.connect(self._function_changed)
+        self.editor.sig_function_mode.connect(self._back_to_function)
         c.sig_expression_error.connect(self.editor.show_error)
         self.params.sig_settings.connect(self._settings_changed)
         self.compare.sig_settings.connect(self._settings_changed)
         self.starts_panel.sig_random_starts.connect(lambda n, s, seed: c.random_starts(n, s, seed))
         self.starts_panel.sig_clear.connect(c.clear_starts)
         self.contour.sig_clicked.connect(c.add_start)
+        self.contour.sig_focus_click.connect(lambda: self.show_message(
+            "The map has the keyboard now (Space runs, → steps, R resets); click it again to add a start."))
         self.contour.sig_start_dragged.connect(c.drag_start)
         self.contour.sig_start_drag_finished.connect(c.finish_drag)
         self.contour.sig_point_hovered.connect(self._hovered)
@@ -268,9 +288,23 @@ class MainWindow(ExportMixin, QMainWindow):
         self.setFocusProxy(None)
         self.contour.setFocus(Qt.FocusReason.OtherFocusReason)
 
+    _applying_function = False
+
     def _function_changed(self, text, domain):
-        if self.c.set_function_text(text, domain):
+        self._applying_function = True
+        try:
+            ok = self.c.set_function_text(text, domain)
+        finally:
+            self._applying_function = False
+        if ok:
             self.editor.set_domain(self.c.problem.domain)
+
+    def _back_to_function(self):
+        models = getattr(self, "models", None)
+        if models is not None and hasattr(models, "panel"):
+            models.panel.set_mode("function")
+        else:
+            self.editor.apply_now()
 
     def _settings_changed(self, changes: dict):
         self.c.update_settings(**changes)
@@ -278,9 +312,23 @@ class MainWindow(ExportMixin, QMainWindow):
     # -- controller -> views --------------------------------------------------------------
     def _problem_changed(self, problem):
         g = problem.grid
+        # the Setup panel follows the mode: a typed function or preset, or a model's
+        # parameters and their ranges (a model is put in by the model panel, not the editor)
+        if self._applying_function or getattr(self, "models", None) is None:
+            self.editor.show_function_mode(problem.names)
+        else:
+            self.editor.show_model(problem.description, problem.names, problem.domain)
         self.editor.set_domain(problem.domain)
+        if not np.isfinite(g.Z).any():
+            (xa, xb), (ya, yb) = problem.domain
+            a, b = problem.names
+            msg = (f"f is not a number anywhere on this domain ({a} from {xa:g} to {xb:g}, {b} from "
+                   f"{ya:g} to {yb:g}): choose another domain or check the formula.")
+            self.editor.show_message(msg)
+            self.show_message(msg, "error")
         self.contour.set_problem(problem)
         self.curves.set_problem(problem)
+        self.inspector.set_problem(problem.names, problem.domain)
         self.surface.set_surface(g.xs, g.ys, g.Z)
         self.surface.set_gradient_field(g.gxs, g.gys, g.U, g.V)
         self.surface.set_axis_labels(problem.names)
@@ -338,7 +386,7 @@ class MainWindow(ExportMixin, QMainWindow):
         if r >= 0 and r < self.c.store.n:
             x, y = self.c.store.pos[r]
             if np.isfinite(x) and np.isfinite(y):
-                self.inspector.show_report(self.c.inspect(x, y), f"run {r} (current point)")
+                self.inspector.show_report(self.c.inspect(x, y), f"run {r}, now")
 
     def _selection_changed(self, r):
         self._inspect_selected()
@@ -369,6 +417,14 @@ class MainWindow(ExportMixin, QMainWindow):
     def show_about(self) -> QMessageBox:
         """The About box (non-modal, so tests and automation never block on it)."""
         return about_box(self)
+
+    _shared = False
+
+    def showEvent(self, ev):
+        super().showEvent(ev)
+        if not self._shared:  # the views share the room once their real sizes are known
+            self._shared = True
+            QTimer.singleShot(0, lambda: share_views(self))
 
     # -- closing -----------------------------------------------------------------------------
     def closeEvent(self, ev):

@@ -37,3 +37,22 @@ def fmt(v: float, unit: str = "") -> str:
 
 def with_unit(name: str, unit: str) -> str:
     return f"{name} ({unit})" if unit else name
+
+
+def coordinate(v: float, span: float, digits: int = 3) -> str:
+    """A coordinate at the resolution of a domain ``span`` wide: ``digits`` significant
+    digits of the span, fixed point (a run that converged to 0 shows ``0.00``, not
+    ``-4.96e-07``); far outside the domain (a diverged run) in exponent form."""
+    v = float(v)
+    if not np.isfinite(v):
+        return "—" if v != v else ("∞" if v > 0 else "−∞")
+    span = abs(float(span)) if span and np.isfinite(span) else 1.0
+    if abs(v) > 1e4 * span:
+        return f"{v:.3g}"
+    decimals = max(0, digits - int(np.ceil(np.log10(span))))
+    s = f"{v:.{decimals}f}"
+    return s[1:] if s.startswith("-") and float(s) == 0 else s  # no "-0.00"
+
+
+def point(p, span: float, digits: int = 3) -> str:
+    return f"({coordinate(p[0], span, digits)}, {coordinate(p[1], span, digits)})"

@@ -178,7 +178,7 @@ def test_whitespace_and_newlines():
         ("(x + 1))", "unexpected ')' at column 8"),
         (")x", "unexpected ')' at column 1"),
         ("(x + 1", "missing ')' for the '(' opened at column 1"),
-        ("x +", "the expression ends unexpectedly after '+'"),
+        ("x +", "the expression ends unexpectedly after '+' at column 3"),
         ("", "expression is empty"),
         ("   ", "expression is empty"),
         ("2x", "missing operator between '2' and 'x' at column 2; write 2*x"),

@@ -47,8 +47,8 @@ def test_type_function_run_and_finish(qtbot):
     assert st.steps[0] > 5
     model = w.table.model()
     assert model.rowCount() == 1
-    assert model.index(0, 6).data() == "converged"
-    assert model.index(0, 7).data() == "minimum"
+    assert model.index(0, 1).data() == "converged"
+    assert model.index(0, 2).data() == "minimum"
     # the path drawn on the map goes from the start to the minimum
     xy = w.contour.selected_path.getData()
     assert near((xy[0][0], xy[1][0]), st.starts[0], 1e-6)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QInputMethodEvent, QTextCharFormat
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QToolButton, QVBoxLayout)
+                               QLineEdit, QPushButton, QToolButton, QVBoxLayout)
 
 HELP = (
     "<b>Syntax</b>: variables <code>x</code>, <code>y</code>; "
@@ -34,19 +34,35 @@ def _presets():
 
 class EditorPanel(QGroupBox):
     sig_function_changed = Signal(str, object)
+    #: "Back to a function" pressed while a model's cost is shown
+    sig_function_mode = Signal()
 
     def __init__(self, parent=None):
         super().__init__("Function", parent)
         lay = QVBoxLayout(self)
         lay.setSpacing(4)
+        # shown instead of the function while a model's cost is on the map
+        self.model_note = QLabel("")
+        self.model_note.setObjectName("setupModelNote")
+        self.model_note.setWordWrap(True)
+        self.model_note.hide()
+        lay.addWidget(self.model_note)
+        self.function_button = QPushButton("Back to a function")
+        self.function_button.setObjectName("backToFunctionButton")
+        self.function_button.setToolTip("Leave the model and descend on the function typed here again")
+        self.function_button.clicked.connect(self.sig_function_mode)
+        self.function_button.hide()
+        lay.addWidget(self.function_button)
         row = QHBoxLayout()
+        self.preset_row = row
         self.preset = QComboBox()
         self.preset.setObjectName("presetCombo")
         self.preset.addItem("Custom", None)
         for name, p in _presets().items():
             self.preset.addItem(getattr(p, "title", name) or name, name)
         self.preset.setToolTip("Built-in functions from the optimisation literature")
-        row.addWidget(QLabel("Preset"))
+        self.preset_label = QLabel("Preset")
+        row.addWidget(self.preset_label)
         row.addWidget(self.preset, 1)
         lay.addLayout(row)
         self.edit = QLineEdit()
@@ -74,6 +90,7 @@ class EditorPanel(QGroupBox):
         grid = QGridLayout()
         grid.setHorizontalSpacing(4)
         self.domain_boxes = []
+        self.domain_labels = []
         for r, name in enumerate(("x", "y")):
             lo, hi = QDoubleSpinBox(), QDoubleSpinBox()
             for b in (lo, hi):
@@ -81,11 +98,16 @@ class EditorPanel(QGroupBox):
                 b.setDecimals(3)
                 b.setSingleStep(0.5)
                 b.setKeyboardTracking(False)
+                # room for ordinary values ("-12.500"); the range's widest text would widen the
+                # Setup panel past a small screen
+                b.setMinimumWidth(b.fontMetrics().horizontalAdvance("-10000.000") + 30)
                 b.valueChanged.connect(self._domain_edited)
             lo.setObjectName(f"{name}MinEdit")
             hi.setObjectName(f"{name}MaxEdit")
             self.domain_boxes.append((lo, hi))
-            grid.addWidget(QLabel(f"{name} from"), r, 0)
+            label = QLabel(f"{name} from")
+            self.domain_labels.append(label)
+            grid.addWidget(label, r, 0)
             grid.addWidget(lo, r, 1)
             grid.addWidget(QLabel("to"), r, 2)
             grid.addWidget(hi, r, 3)
@@ -93,6 +115,7 @@ class EditorPanel(QGroupBox):
         help_row = QHBoxLayout()
         self.help_button = QToolButton()
         self.help_button.setText("Syntax help")
+        self.help_button.setObjectName("syntaxHelpButton")
         self.help_button.setCheckable(True)
         help_row.addWidget(self.help_button)
         help_row.addStretch(1)
@@ -128,6 +151,8 @@ class EditorPanel(QGroupBox):
         text = self._preset_name or self.edit.text()
         if text.strip():
             self.sig_function_changed.emit(text, None)
+        else:  # an empty field is no error: the old message would describe text that is gone
+            self.show_error(None)
 
     def _preset_chosen(self, index: int) -> None:
         name = self.preset.itemData(index)
@@ -150,6 +175,40 @@ class EditorPanel(QGroupBox):
         text = self._preset_name or self.edit.text()
         if text.strip():
             self.sig_function_changed.emit(text, dom)
+
+    # -- mode ------------------------------------------------------------------------------
+    def show_function_mode(self, names=("x", "y")) -> None:
+        """The function editor (a typed function or a preset is on the map)."""
+        self.setTitle("Function")
+        self.model_note.hide()
+        self.function_button.hide()
+        for w in (self.preset, self.preset_label, self.edit, self.help_button):
+            w.show()
+        self._domain_editable(True, names)
+
+    def show_model(self, description: str, names, domain) -> None:
+        """A model's cost is on the map: show what it is, its parameters and their ranges
+        (set by the model panel, so read-only here)."""
+        self.setTitle("Model")
+        (xa, xb), (ya, yb) = domain
+        a, b = names
+        self.model_note.setText(f"{description}\nThe map shows the cost over the parameters {a} and {b}: "
+                                f"{a} from {xa:.4g} to {xb:.4g}, {b} from {ya:.4g} to {yb:.4g} "
+                                "(set in the Data & model tab).")
+        self.model_note.show()
+        self.function_button.show()
+        for w in (self.preset, self.preset_label, self.edit, self.help_button, self.help, self.error,
+                  self.error_text):
+            w.hide()
+        self.help_button.setChecked(False)
+        self._domain_editable(False, names)
+
+    def _domain_editable(self, on: bool, names) -> None:
+        for label, name in zip(self.domain_labels, names):
+            label.setText(f"{name} from")
+        for lo, hi in self.domain_boxes:
+            for b in (lo, hi):
+                b.setEnabled(on)
 
     # -- programmatic --------------------------------------------------------------------
     def domain(self):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QDoubleValidator
+from PySide6.QtGui import QColor, QDoubleValidator, QPalette
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QPushButton, QSlider, QSpinBox,
                                QVBoxLayout, QWidget)
@@ -308,6 +308,7 @@ class StartsPanel(QGroupBox):
         self.seed.setObjectName("seedEdit")
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setPrefix("seed ")
+        self.seed.setMinimumWidth(self.seed.fontMetrics().horizontalAdvance("seed 0000000") + 30)
         self.button = QPushButton("Random starts")
         self.button.setObjectName("randomStartsButton")
         self.button.setToolTip("Throw N starts into the domain and colour each by the minimum it reaches")
@@ -320,6 +321,21 @@ class StartsPanel(QGroupBox):
         self.button.clicked.connect(
             lambda: self.sig_random_starts.emit(self.count.value(), self.sampler.currentData(), self.seed.value()))
         self.clear.clicked.connect(self.sig_clear)
+
+
+def visible_check_boxes(view) -> None:
+    """Give an item view's unchecked boxes a border that stands out from its background.
+    Fusion draws the border from the palette's Window colour (darkened), which on the dark
+    theme is nearly the list's own background (contrast 1.02:1): the Window colour of this
+    view alone becomes a mix of its text and background, so the border reads (about 4:1)."""
+    pal = view.palette()
+    base, text = pal.color(QPalette.ColorRole.Base), pal.color(QPalette.ColorRole.Text)
+    t = 0.6
+    mix = QColor(round(base.red() + t * (text.red() - base.red())),
+                 round(base.green() + t * (text.green() - base.green())),
+                 round(base.blue() + t * (text.blue() - base.blue())))
+    pal.setColor(QPalette.ColorRole.Window, mix)
+    view.setPalette(pal)
 
 
 class ComparePanel(QGroupBox):
@@ -339,6 +355,7 @@ class ComparePanel(QGroupBox):
             self.list.addItem(it)
         self.list.setMaximumHeight(6 * 19 + 6)
         self.list.setToolTip("Check two or more: every start runs once per checked optimizer")
+        visible_check_boxes(self.list)
         lay.addWidget(self.list)
         row = QHBoxLayout()
         row.addWidget(QLabel("learning rates"))

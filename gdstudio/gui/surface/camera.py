@@ -30,31 +30,26 @@ class Camera:
             raise ValueError(f"unknown camera preset {preset!r}; expected one of {CAMERA_PRESETS}")
         v = self.canvas
         H = self.layers.map.height
-        w, h = max(v.width(), 1), max(v.height(), 1)
+        mid = 0.5 * (H + FLOOR_Z)
         if preset == "top":
-            fov = 20.0
-            vhalf = self.half_fov(fov, w, h)
-            d = H + 1.12 / math.tan(vhalf)
-            v.setCameraParams(fov=fov)
-            v.setCameraPosition(pos=pg.Vector(0, 0, 0.5 * H), distance=d - 0.5 * H,
-                                elevation=90.0, azimuth=-90.0)
+            v.setCameraParams(fov=20.0)
+            v.setCameraPosition(pos=pg.Vector(0, 0, mid), distance=10.0, elevation=90.0, azimuth=-90.0)
+            self.fit()
         elif preset == "perspective":
-            fov = 45.0
-            vhalf = self.half_fov(fov, w, h)
-            R = math.sqrt(2.0 + (0.5 * (H - FLOOR_Z)) ** 2)
-            v.setCameraParams(fov=fov)
-            v.setCameraPosition(pos=pg.Vector(0, 0, 0.5 * (H + FLOOR_Z) - 0.05),
-                                distance=0.82 * R / math.sin(vhalf), elevation=28.0,
-                                azimuth=-62.0)
+            v.setCameraParams(fov=45.0)
+            v.setCameraPosition(pos=pg.Vector(0, 0, mid), distance=5.0, elevation=28.0, azimuth=-62.0)
+            self.fit()
         else:
             fov = 40.0
-            azim, cx, cy, cz = -90.0, 0.0, 0.0, 0.5 * (H + FLOOR_Z)
-            vhalf = self.half_fov(fov, w, h)
-            hhalf = math.radians(fov / 2)
-            d = max(1.5 / math.tan(hhalf), 0.75 * (H - FLOOR_Z) / math.tan(vhalf)) + 1.5
+            azim, cx, cy, cz = -90.0, 0.0, 0.0, mid
+            v.setCameraParams(fov=fov)
+            v.setCameraPosition(pos=pg.Vector(cx, cy, cz), distance=5.0, elevation=8.0, azimuth=azim)
+            self.fit()
             if self.layers.step is not None:
                 # look across the step (it runs left to right), centred on it, framed so it
                 # spans about a quarter of the width but the neighbourhood stays in view
+                hhalf = math.radians(fov / 2)
+                d = self.canvas.opts["distance"]
                 a, b = self.layers.step_visual()
                 dx, dy = b[0] - a[0], b[1] - a[1]
                 if math.hypot(dx, dy) > 1e-9:
@@ -63,12 +58,73 @@ class Camera:
                 cz = 0.5 * (a[2] + b[2])
                 span = min(max(4.0 * math.hypot(dx, dy), 1.2), 3.0)
                 d = min(d, 0.5 * span / math.tan(hhalf) + 1.0)
-            v.setCameraParams(fov=fov)
-            v.setCameraPosition(pos=pg.Vector(cx, cy, cz), distance=d, elevation=8.0,
-                                azimuth=azim)
+                v.setCameraPosition(pos=pg.Vector(cx, cy, cz), distance=d, elevation=8.0, azimuth=azim)
         self.preset = preset
         self._preset_state = self.state()
         v.update()
+
+    def frame_points(self) -> np.ndarray:
+        """What a preset must show whole: the box of the surface (floor to top) and the axis
+        names and tick labels around the floor (text runs to the right of its anchor)."""
+        H = self.layers.map.height
+        box = [(x, y, z) for x in (-1.0, 1.0) for y in (-1.0, 1.0) for z in (FLOOR_Z, H)]
+        labels = [(0.0, -1.3, FLOOR_Z), (-1.03, -1.12, FLOOR_Z), (1.0, -1.12, FLOOR_Z),
+                  (1.3, 0.0, FLOOR_Z), (1.15, -1.0, FLOOR_Z), (1.15, 1.0, FLOOR_Z)]
+        return np.array(box + labels, float)
+
+    def fit_distance(self, margin: float = 0.04) -> float:
+        """The nearest camera distance (keeping the direction and centre) at which every
+        frame point projects inside the canvas, ``margin`` (a fraction of the half-size)
+        from its edges; found by bisection on the projection actually used to draw."""
+        v = self.canvas
+        pts = self.frame_points()
+        lo, hi = 0.3, 200.0
+
+        def fits(d):
+            v.opts["distance"] = d
+            hom = np.c_[pts, np.ones(len(pts))] @ self.mvp().T
+            if np.any(hom[:, 3] <= 1e-6):
+                return False
+            ndc = hom[:, :2] / hom[:, 3:4]
+            return bool(np.all(np.abs(ndc) <= 1.0 - margin))
+
+        if not fits(hi):
+            d = hi
+        else:
+            for _ in range(40):
+                mid = 0.5 * (lo + hi)
+                if fits(mid):
+                    hi = mid
+                else:
+                    lo = mid
+            d = hi
+        v.opts["distance"] = d
+        v.update()
+        return d
+
+    def fit(self, rounds: int = 3) -> None:
+        """Frame the whole surface as large as it fits: the nearest distance, with the look-at
+        point moved so the picture is centred (a box seen from above and aside does not
+        project symmetrically about its centre)."""
+        v = self.canvas
+        pts = self.frame_points()
+        for _ in range(rounds):
+            d = self.fit_distance()
+            hom = np.c_[pts, np.ones(len(pts))] @ self.mvp().T
+            ndc = hom[:, :2] / hom[:, 3:4]
+            cx = 0.5 * (ndc[:, 0].max() + ndc[:, 0].min())
+            cy = 0.5 * (ndc[:, 1].max() + ndc[:, 1].min())
+            if abs(cx) < 0.01 and abs(cy) < 0.01:
+                break
+            view = np.array(v.viewMatrix().data(), float).reshape(4, 4).T
+            right, up = view[0, :3], view[1, :3]
+            w, h = max(v.width(), 1), max(v.height(), 1)
+            half_w = d * math.tan(math.radians(v.opts["fov"]) / 2)
+            half_h = half_w * h / w
+            shift = cx * half_w * right + cy * half_h * up
+            c = v.opts["center"]
+            v.opts["center"] = pg.Vector(c.x() + shift[0], c.y() + shift[1], c.z() + shift[2])
+        self.fit_distance()
 
     def refit(self):
         """After a resize, re-frame the current preset unless the user moved the camera."""

@@ -15,7 +15,7 @@ import pyqtgraph as pg
 import pyqtgraph.opengl as gl
 from PySide6.QtGui import QColor, QFont
 
-from .mapping import ViewMapping, bilinear
+from .mapping import ViewMapping, bilinear, ray_height_field_intersection
 from .segments import arrow_segments, contour_segments, format_value, nice_ticks, trajectory_segments
 from .style import (ARROW_COLOR, BEST_COLOR, COLORMAP, FLOOR_Z, GL_OVERLAY, GL_SURFACE, GL_TRANSLUCENT,
                     KIND_COLORS, LIFT_LINES, LIFT_MARKERS, ARROWS_DRAPE_ELEVATION, NAN_COLOR, START_COLOR, STEP_COLOR, TEXT_COLOR,
@@ -51,6 +51,8 @@ class Layers:
         self._arrow_geometry = None
         self._arrow_place = "floor"
         self._run_ref = None
+        self._marker_camera = None  # the camera the markers were last placed for
+        self.slope = None
         self.build_items()
 
     def build_items(self):
@@ -89,6 +91,12 @@ class Layers:
         self._start_halo.setDepthValue(10)
         self._start_core = gl.GLScatterPlotItem(pxMode=True, glOptions=GL_TRANSLUCENT)
         self._start_core.setDepthValue(11)
+        # starts in plain sight are drawn without the depth test, so the surface around them
+        # never cuts into the disc (a start behind a hill stays in the depth-tested pair)
+        self._start_halo_top = gl.GLScatterPlotItem(pxMode=True, glOptions=GL_OVERLAY)
+        self._start_halo_top.setDepthValue(16)
+        self._start_core_top = gl.GLScatterPlotItem(pxMode=True, glOptions=GL_OVERLAY)
+        self._start_core_top.setDepthValue(17)
         # the step is the focus when shown: drawn over everything (a hill in front of it in
         # the side view must not hide it)
         self._step_profile = gl.GLLinePlotItem(mode="line_strip", width=2.0,
@@ -103,7 +111,8 @@ class Layers:
         self._items = [self._surface, self._iso, self._floor, self._floor_iso, self._arrows,
                        self._traj, self._traj_hi_under, self._traj_hi, self._crit_drop,
                        self._crit_floor, self._crit_halo, self._crit_core, self._pos_halo,
-                       self._pos_core, self._start_halo, self._start_core, self._step_profile,
+                       self._pos_core, self._start_halo, self._start_core, self._start_halo_top,
+                       self._start_core_top, self._step_profile,
                        self._step_under, self._step_line, self._step_dots]
         for it in self._items:
             it.setVisible(False)
@@ -166,6 +175,7 @@ class Layers:
         # gentle Lambert shading from the upper left so the shape reads in 3D; colours stay
         # close to the colour bar (between 78 % and 100 % brightness)
         gx, gy = np.gradient(Zv, self.xsv, self.ysv)
+        self.slope = np.hypot(gx, gy)  # how steep the drawn surface is (markers keep clear of it)
         n = np.stack([-gx, -gy, np.ones_like(gx)], -1)
         n /= np.linalg.norm(n, axis=-1, keepdims=True)
         light = np.array([-0.45, -0.35, 0.82])
@@ -287,6 +297,11 @@ class Layers:
         return "surface" if self.canvas.opts["elevation"] > ARROWS_DRAPE_ELEVATION else "floor"
 
     def before_paint(self):
+        if self._marker_camera is not None and self._marker_camera != self.camera_key():
+            # the camera moved: the markers' offsets toward it follow
+            self.draw_positions()
+            self.draw_starts()
+            self.draw_critical()
         geo = self._arrow_geometry
         if geo is None:
             return
@@ -335,13 +350,45 @@ class Layers:
             self._traj_hi.setVisible(False)
             self._traj_hi_under.setVisible(False)
 
-    def marker_visual(self, P: np.ndarray):
-        """(visual (N, 3) float32, shown mask) for raw points; outside/non-finite hidden."""
+    def marker_visual(self, P: np.ndarray, size_px: float = 14.0):
+        """(visual (N, 3) float32, shown mask) for raw points; outside/non-finite hidden.
+
+        A marker is a flat disc drawn at its centre's depth, so a surface rising toward the
+        camera within its radius would hide part of it. Each marker is moved toward the
+        camera along its own line of sight, by about its radius at that distance: it stays
+        on the same pixel (picking is unchanged) and is drawn whole, while a hill really in
+        front of it still hides it."""
         Pv = self.map.to_visual(P)
         ok = self.map.inside(P[:, 0], P[:, 1])
         Pv[:, 2] += LIFT_MARKERS
         Pv[~ok] = 0.0
+        Pv = self.toward_camera(Pv, size_px)
         return np.ascontiguousarray(Pv, np.float32), ok
+
+    def camera_key(self):
+        o = self.canvas.opts
+        c = o["center"]
+        return (o["distance"], o["elevation"], o["azimuth"], o["fov"], c.x(), c.y(), c.z(),
+                self.canvas.width(), self.canvas.height())
+
+    def toward_camera(self, Pv: np.ndarray, size_px: float) -> np.ndarray:
+        if not len(Pv):
+            return Pv
+        self._marker_camera = self.camera_key()
+        cam = self.canvas.cameraPosition()
+        eye = np.array([cam.x(), cam.y(), cam.z()], float)
+        d = eye[None, :] - Pv
+        dist = np.linalg.norm(d, axis=1)
+        dist = np.where(dist > 1e-9, dist, 1e-9)
+        # pyqtgraph's fov is horizontal: world units per pixel at distance dist
+        wpp = 2.0 * dist * math.tan(math.radians(self.canvas.opts["fov"]) / 2) / max(self.canvas.width(), 1)
+        # on a slope steeper than the line of sight the surface just above the marker on
+        # screen is nearer than its centre: the steeper, the further forward it goes
+        steep = 0.0
+        if self.slope is not None:
+            steep = bilinear(self.xsv, self.ysv, self.slope, Pv[:, 0], Pv[:, 1])
+        shift = np.minimum(0.5 * dist, (0.5 * size_px + 2.0) * wpp * (2.5 + 2.0 * steep))
+        return Pv + d * (shift / dist)[:, None]
 
     def marker_layout(self, P, base_size: float, core_item, halo_item):
         """Positions and sizes of a core+halo marker set (zero size outside the box), or
@@ -350,8 +397,8 @@ class Layers:
             core_item.setVisible(False)
             halo_item.setVisible(False)
             return None
-        Pv, ok = self.marker_visual(P)
         c, h = marker_sizes(len(P), base_size)
+        Pv, ok = self.marker_visual(P, max(h, 19.0 if core_item is self._start_core else h))
         core = np.where(ok, c, 0.0).astype(np.float32)
         halo = np.where(ok, h, 0.0).astype(np.float32)
         return Pv, ok, core, halo
@@ -375,6 +422,8 @@ class Layers:
     def draw_starts(self):
         layout = self.marker_layout(self.starts, 10.0, self._start_core, self._start_halo)
         if layout is None:
+            self._start_core_top.setVisible(False)
+            self._start_halo_top.setVisible(False)
             return
         Sv, ok, core, halo = layout
         n = len(Sv)
@@ -385,7 +434,35 @@ class Layers:
         hc = np.tile(np.array((0.05, 0.05, 0.08, 0.95), np.float32), (n, 1))
         if 0 <= hot < n:
             hc[hot] = (1.0, 0.80, 0.10, 1.0)
-        self.show_markers(self._start_core, self._start_halo, Sv, core, halo, cc, hc)
+        seen = self.in_plain_sight(self.starts) & ok
+        self.show_markers(self._start_core, self._start_halo, Sv, np.where(seen, 0.0, core).astype(np.float32),
+                          np.where(seen, 0.0, halo).astype(np.float32), cc, hc)
+        self.show_markers(self._start_core_top, self._start_halo_top, Sv, np.where(seen, core, 0.0).astype(np.float32),
+                          np.where(seen, halo, 0.0).astype(np.float32), cc, hc)
+
+    def in_plain_sight(self, P: np.ndarray) -> np.ndarray:
+        """Whether the line from the camera to each raw point (on the surface, lifted like a
+        marker) reaches it before the surface: a ray cast per point, for the few starts."""
+        out = np.zeros(len(P), bool)
+        if self.Zv is None or not len(P) or len(P) > 50:  # a ray each: for a few starts
+            return out
+        V = self.map.to_visual(P)
+        V[:, 2] += LIFT_MARKERS
+        cam = self.canvas.cameraPosition()
+        eye = np.array([cam.x(), cam.y(), cam.z()], float)
+        for k, p in enumerate(V):
+            if not np.all(np.isfinite(p)):
+                continue
+            d = p - eye
+            hit = ray_height_field_intersection(eye, d, self.xsv, self.ysv, self.Zv)
+            if hit is None:
+                out[k] = True
+                continue
+            # the hit's share of the way to the point, from its horizontal position
+            axis = 0 if abs(d[0]) >= abs(d[1]) else 1
+            t = (hit[axis] - eye[axis]) / d[axis] if abs(d[axis]) > 1e-12 else 1.0
+            out[k] = t >= 1.0 - 0.04 / max(float(np.linalg.norm(d)), 1e-9)
+        return out
 
     def draw_critical(self):
         P, kinds, best = self.crit
@@ -394,7 +471,7 @@ class Layers:
             for it in items:
                 it.setVisible(False)
             return
-        Pv, ok = self.marker_visual(P)
+        Pv, ok = self.marker_visual(P, 24.0)
         n = len(P)
         cc = np.array([KIND_COLORS[k] for k in kinds], np.float32)
         core = np.where(ok, 10.0, 0.0).astype(np.float32)
@@ -405,12 +482,16 @@ class Layers:
             hc[best] = BEST_COLOR
         self._crit_halo.setData(pos=Pv, size=halo, color=hc)
         self._crit_core.setData(pos=Pv, size=core, color=cc)
-        drop = np.repeat(Pv, 2, axis=0)
+        P0 = self.map.to_visual(P)  # the drop line and the floor mark stand at the true x, y
+        P0[:, 2] += LIFT_MARKERS
+        P0[~ok] = 0.0
+        P0 = P0.astype(np.float32)
+        drop = np.repeat(P0, 2, axis=0)
         drop[1::2, 2] = FLOOR_Z + 0.004
         dc = np.repeat(cc, 2, axis=0)
         dc[:, 3] = np.repeat(np.where(ok, 0.55, 0.0), 2)
         self._crit_drop.setData(pos=drop, color=dc)
-        fl = Pv.copy()
+        fl = P0.copy()
         fl[:, 2] = FLOOR_Z + 0.004
         fc = cc.copy()
         fc[:, 3] = 0.9

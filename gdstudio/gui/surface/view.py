@@ -1,8 +1,9 @@
 """The 3D view: gradient descent on a height-coloured surface.
 
 :class:`SurfaceView` is a QWidget holding a pyqtgraph.opengl ``GLViewWidget``, a toolbar
-(camera presets, "Move start points", "Log height", floor arrows, contours) and a side panel
-with the colour bar and the marker legend.  Public API (the main window codes against it):
+(camera presets, "Move starts", "Log height", floor arrows, contours, "Key"), the colour bar and
+the marker key floating over the canvas, and a one-line hint below (nothing changes size when
+the mouse moves; the hover read-out floats over the canvas).  Public API (the main window codes against it):
 
 * ``sig_start_dragged(int, float, float)`` -- start index, x, y while a start is dragged
   (at most about 60 per second); ``sig_start_drag_finished(int, float, float)`` on release;
@@ -34,7 +35,7 @@ import numpy as np
 import pyqtgraph.opengl as gl
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QToolBar, QVBoxLayout, QWidget
 
 from .camera import Camera
 from .layers import Layers
@@ -91,7 +92,7 @@ class SurfaceView(QWidget):
         self.action_side = tb.addAction("Side", lambda: self.set_camera("side"))
         self.action_side.setToolTip("Low side view; across the current step when one is shown")
         tb.addSeparator()
-        self.action_move_starts = tb.addAction("Move start points")
+        self.action_move_starts = tb.addAction("Move starts")
         self.action_move_starts.setCheckable(True)
         self.action_move_starts.setChecked(True)
         self.action_move_starts.setToolTip(
@@ -114,44 +115,52 @@ class SurfaceView(QWidget):
         self.action_contours.setChecked(True)
         self.action_contours.setToolTip("Iso-lines on the surface and on the floor")
         self.action_contours.toggled.connect(self._visibility_changed)
+        self.action_legend = tb.addAction("Key")
+        self.action_legend.setCheckable(True)
+        self.action_legend.setChecked(False)
+        self.action_legend.setToolTip("Show the key to the markers and lines (minimum, saddle, start, "
+                                      "−∇f, step) over the view")
+        self.action_legend.toggled.connect(self._place_overlays)
+        for a in tb.actions():
+            w = tb.widgetForAction(a)
+            if w is not None:
+                w.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
-        self._colorbar = ColorBar(self)
-        self._legend = Legend(self)
-        side = QWidget(self)
-        side.setAutoFillBackground(True)
-        pal = side.palette()
-        pal.setColor(side.backgroundRole(), QColor(*BACKGROUND))
-        side.setPalette(pal)
-        sl = QVBoxLayout(side)
-        sl.setContentsMargins(4, 4, 4, 4)
-        sl.setSpacing(8)
-        sl.addWidget(self._colorbar, 1)
-        sl.addWidget(self._legend, 0)
+        # the colour bar and the key float over the canvas (translucent, transparent to the
+        # mouse): the surface gets the whole width; the key folds away (toolbar "Key")
+        self._colorbar = ColorBar(self._view)
+        self._legend = Legend(self._view)
+        self._legend.hide()
+        # what the mouse points at, over the canvas's top-left corner: its text changes on every
+        # move, so it must never take part in a layout (nothing may change size on hover)
+        self._readout = QLabel(self._view)
+        self._readout.setObjectName("surfaceReadout")
+        self._readout.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._readout.setStyleSheet("QLabel { color: #e2e5ee; font-family: monospace; "
+                                    "background: rgba(22, 24, 30, 200); padding: 2px 4px; }")
+        self._readout.hide()
 
+        # one line, elided to the width (the full text is its tooltip): a hint that re-wraps
+        # would change the canvas's height under the mouse
         self._hint = QLabel(self)
-        self._hint.setWordWrap(True)
-        self._hint.setToolTip(HINT.replace(" · ", "\n"))
-        self._hint.setStyleSheet("color: #8a8f9c; font-size: 11px;")
-        self._readout = QLabel(self)
-        self._readout.setStyleSheet("color: #c8ccd6; font-family: monospace;")
-        self._readout.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self._hint.setObjectName("surfaceHint")
+        self._hint.setStyleSheet("color: #8a8f9c;")
+        small = self._hint.font()
+        small.setPixelSize(11)
+        self._hint.setFont(small)
+        self._hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self._hint.setFixedHeight(self._hint.fontMetrics().height() + 4)
+        self._hint_text = ""
 
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(0)
-        row.addWidget(self._view, 1)
-        row.addWidget(side, 0)
-        bottom = QHBoxLayout()
-        bottom.setContentsMargins(6, 0, 6, 2)
-        bottom.addWidget(self._hint, 1)
-        bottom.addWidget(self._readout, 0)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
         lay.addWidget(tb)
-        lay.addLayout(row, 1)
-        lay.addLayout(bottom)
+        lay.addWidget(self._view, 1)
+        lay.addWidget(self._hint)
         self._update_hint()
+        # the toolbar never overflows: the view is at least as wide as its buttons
+        self.setMinimumWidth(tb.sizeHint().width() + 4)
 
     # ------------------------------------------------------------------------------------------
     @property
@@ -393,7 +402,7 @@ class SurfaceView(QWidget):
         self._drag_xy = (x, y)
         self._layers.starts[i] = (x, y, self._layers.height_at(x, y))
         self._draw_starts()
-        self._readout.setText(self._readout_text(x, y))
+        self._show_readout(self._readout_text(x, y))
         now = time.monotonic()
         if now - self._last_emit >= DRAG_EMIT_INTERVAL:
             self._emit_timer.stop()
@@ -428,7 +437,7 @@ class SurfaceView(QWidget):
     def _hover(self, pos: Optional[QPointF]):
         if pos is None or self._layers.Zv is None:
             self._set_hover_start(-1)
-            self._readout.setText("")
+            self._show_readout("")
             return
         near = -1
         if self.action_move_starts.isChecked():
@@ -436,10 +445,39 @@ class SurfaceView(QWidget):
         self._set_hover_start(near)
         hit = self.surface_point_at(pos)
         if hit is None:
-            self._readout.setText("")
+            self._show_readout("")
             return
-        self._readout.setText(self._readout_text(*hit))
+        self._show_readout(self._readout_text(*hit))
         self.sig_point_hovered.emit(float(hit[0]), float(hit[1]))
+
+    def _show_readout(self, text: str) -> None:
+        """The read-out floats over the canvas (it never resizes anything)."""
+        if not text:
+            self._readout.hide()
+            return
+        self._readout.setText(text)
+        self._readout.adjustSize()
+        self._readout.move(6, 6)
+        self._readout.show()
+
+    def _place_overlays(self, *_):
+        """Colour bar at the top right of the canvas, the key (when shown) at the bottom
+        right; both sized to fit a small canvas."""
+        if not hasattr(self, "action_legend"):
+            return  # still being built
+        v = self._view
+        W, H = v.width(), v.height()
+        cb = self._colorbar
+        bar_h = int(min(260, max(90, 0.5 * H)))
+        cb.resize(cb.sizeHint().width(), bar_h)
+        cb.move(W - cb.width() - 6, 6)
+        cb.raise_()
+        lg = self._legend
+        show = self.action_legend.isChecked()
+        if show:
+            lg.move(W - lg.width() - 6, max(6, H - lg.height() - 6))
+            lg.raise_()
+        lg.setVisible(show)
 
     def _set_hover_start(self, i: int):
         if i == self._hover_start:
@@ -458,11 +496,21 @@ class SurfaceView(QWidget):
 
     def _update_hint(self, *_):
         if self.action_move_starts.isChecked():
-            self._hint.setText(HINT)
+            self._hint_text = HINT
         else:
-            self._hint.setText("Drag: rotate · Shift+drag: move the nearest start point · "
-                               "wheel: zoom · Ctrl+drag: pan · (turn on “Move start points” "
-                               "to grab a start by pressing on it)")
+            self._hint_text = ("Drag: rotate · Shift+drag: move the nearest start point · wheel: zoom · "
+                               "Ctrl+drag: pan · (turn on “Move starts” to grab a start by pressing on it)")
+        self._hint.setToolTip(self._hint_text.replace(" · ", "\n"))
+        self._elide_hint()
+
+    def _elide_hint(self):
+        fm = self._hint.fontMetrics()
+        self._hint.setText(fm.elidedText(self._hint_text, Qt.TextElideMode.ElideRight,
+                                         max(20, self._hint.width() - 4)))
+
+    def resizeEvent(self, ev):
+        super().resizeEvent(ev)
+        self._elide_hint()
 
     # ------------------------------------------------------------------------------------------
     # mapping helpers
@@ -480,6 +528,7 @@ class SurfaceView(QWidget):
         """Re-draw everything after the surface or its height mapping changed."""
         self._layers.remap()
         self._colorbar.set_mapping(self._layers.map, self._bar_title())
+        self._place_overlays()
 
     def _visibility_changed(self, *_):
         self._layers.show_arrows = self.action_arrows.isChecked()

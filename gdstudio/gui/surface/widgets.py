@@ -1,5 +1,6 @@
 """The 3D view's Qt widgets: the GL canvas that forwards the mouse to its owner, the colour
-bar and the marker legend."""
+bar and the marker legend. The colour bar and the legend are overlays on the canvas
+(translucent, transparent to the mouse), so the surface gets the whole width."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from .mapping import ViewMapping
 from .segments import format_value, log_ticks, nice_ticks
+
+#: opacity of the overlays' background (the surface shows through a little)
+OVERLAY_ALPHA = 200
 from .style import (ARROW_COLOR, BACKGROUND, BEST_COLOR, COLORMAP, KIND_COLORS, START_COLOR, STEP_COLOR,
                     TEXT_COLOR)
 
@@ -58,6 +62,7 @@ class GLCanvas(gl.GLViewWidget):
 
     def resizeEvent(self, ev):
         super().resizeEvent(ev)
+        self._owner._place_overlays()
         self._owner._refit_camera()
 
 
@@ -69,16 +74,19 @@ class ColorBar(QWidget):
         self._cmap = pg.colormap.get(COLORMAP)
         self._mapping: Optional[ViewMapping] = None
         self._title = "f"
-        self.setMinimumWidth(96)
-        self.setMinimumHeight(120)
-        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
+        self.setMinimumHeight(90)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
 
     def sizeHint(self):
-        return QSize(104, 260)
+        fm = self.fontMetrics()
+        labels = [format_value(v) for _, v in self.ticks()] or ["0"]
+        w = max(fm.horizontalAdvance(self._title) + 8, 36 + max(fm.horizontalAdvance(t) for t in labels) + 6)
+        return QSize(w, 240)
 
     def set_mapping(self, mapping: Optional[ViewMapping], title: str):
         self._mapping = mapping
         self._title = title
+        self.resize(self.sizeHint().width(), self.height())
         self.update()
 
     def ticks(self) -> list[tuple[float, float]]:
@@ -95,7 +103,7 @@ class ColorBar(QWidget):
     def paintEvent(self, ev):
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.fillRect(self.rect(), QColor(*BACKGROUND))
+        p.fillRect(self.rect(), QColor(*BACKGROUND, OVERLAY_ALPHA))
         fm = p.fontMetrics()
         top = fm.height() + 10
         bottom = self.height() - 10
@@ -123,6 +131,7 @@ class Legend(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self._rows = [
             ("dot", KIND_COLORS["minimum"], None, "minimum"),
             ("dot", KIND_COLORS["minimum"], BEST_COLOR, "best minimum"),
@@ -141,7 +150,7 @@ class Legend(QWidget):
     def paintEvent(self, ev):
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.fillRect(self.rect(), QColor(*BACKGROUND))
+        p.fillRect(self.rect(), QColor(*BACKGROUND, OVERLAY_ALPHA))
         for k, (shape, col, ring, text) in enumerate(self._rows):
             cy = 4 + k * self._row_h + self._row_h / 2
             c = QColor.fromRgbF(*col)

@@ -9,8 +9,17 @@ Signals:
 * ``sig_start_drag_finished(int, float, float)``
 * ``sig_point_hovered(float, float)``        the mouse is over this data point
 * ``sig_run_picked(int)``                    a click on a run's current/end point
+* ``sig_focus_click()``                      a click that only gave the map the keyboard
 
 ``data_to_widget(x, y)`` maps data coordinates to viewport pixels (for tests and tools).
+
+One unit of x is one unit of y on screen by default (a round bowl looks round and −∇f
+arrows look perpendicular to the isolines); the ``equalAxesButton`` ("1:1", top left, also
+``set_equal_axes(bool)``) frees the aspect for domains whose ranges differ wildly.
+
+A click adds a start only when the map already has the keyboard: the first click on the
+map while another control has it just takes the keyboard (so Space, → and R work) and says
+so (``sig_focus_click``); the map shows a thin blue frame while it has the keyboard.
 """
 
 from __future__ import annotations
@@ -20,8 +29,8 @@ from typing import Optional
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QPainterPath
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtGui import QFont, QFontMetrics, QPainterPath
+from PySide6.QtWidgets import QGraphicsItem, QToolButton
 
 from .. import palette
 from ...app.geometry import arrow_segments, nan_joined
@@ -73,6 +82,7 @@ class ContourView(pg.PlotWidget):
     sig_start_drag_finished = Signal(int, float, float)
     sig_point_hovered = Signal(float, float)
     sig_run_picked = Signal(int)
+    sig_focus_click = Signal()
 
     def __init__(self, parent=None):
         self._vb = _MapViewBox(self)
@@ -122,10 +132,33 @@ class ContourView(pg.PlotWidget):
                                        pen=pg.mkPen("w", width=1.5), brush=pg.mkBrush(230, 25, 25))
         self.best.setZValue(15)
         pi.addItem(self.best)
-        self.legend = pg.LegendItem(offset=(8, 8), labelTextColor=(240, 240, 240),
-                                    brush=pg.mkBrush(20, 20, 26, 190), labelTextSize="8pt")
-        self.legend.setParentItem(pi.vb)
+        # the legend sits in a row under the map, never over the data
+        self.legend = pg.LegendItem(offset=None, labelTextColor=(240, 240, 240), colCount=4,
+                                    labelTextSize="8pt", verSpacing=-6)
+        pi.layout.addItem(self.legend, 4, 1)
+        self.legend.setVisible(False)
+        self.legend.setMaximumHeight(0)
         self._legend_key = None
+        self._title = ""
+        self._focus_click = False
+        self.nan_text = pg.TextItem("", color=(255, 150, 150), anchor=(0.5, 0.5))
+        self.nan_text.setZValue(30)
+        pi.addItem(self.nan_text, ignoreBounds=True)
+        self.nan_text.hide()
+        self.equal_button = QToolButton(self)
+        self.equal_button.setObjectName("equalAxesButton")
+        self.equal_button.setText("1:1")
+        self.equal_button.setCheckable(True)
+        self.equal_button.setChecked(True)
+        self.equal_button.setAutoRaise(True)
+        self.equal_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.equal_button.setToolTip("Equal axes: one unit of x is as long as one unit of y on the map "
+                                     "(turn off for domains whose ranges differ wildly)")
+        self.equal_button.toggled.connect(self.set_equal_axes)
+        self.equal_button.move(4, 4)
+        self.setStyleSheet("ContourView { border: 1px solid transparent; }"
+                           "ContourView:focus { border: 1px solid #3d7bd9; }")
+        self._vb.setAspectLocked(True, 1.0)
         self._starts_key = None
         self._start_points = np.empty((0, 2))
         self._scale = None
@@ -157,11 +190,64 @@ class ContourView(pg.PlotWidget):
         pi = self.getPlotItem()
         pi.setLabel("bottom", names[0])
         pi.setLabel("left", names[1])
-        pi.setTitle(problem.description, color="#dddddd", size="10pt")
-        self._vb.setLimits(xMin=xa - 2 * (xb - xa), xMax=xb + 2 * (xb - xa),
-                           yMin=ya - 2 * (yb - ya), yMax=yb + 2 * (yb - ya))
+        self.set_title(problem.description)
+        # the limits leave room for an equal-axes view of a long, thin domain
+        span = max(xb - xa, yb - ya)
+        self._vb.setLimits(xMin=xa - 2 * span, xMax=xb + 2 * span, yMin=ya - 2 * span, yMax=yb + 2 * span)
+        self._domain = ((xa, xb), (ya, yb))
         self._vb.setRange(xRange=(xa, xb), yRange=(ya, yb), padding=0.02)
         self._scale = g.scale
+        if finite.size:
+            self.nan_text.hide()
+        else:
+            self.nan_text.setText(f"f is not a number anywhere on this domain")
+            self.nan_text.setPos((xa + xb) / 2, (ya + yb) / 2)
+            self.nan_text.show()
+
+    def set_equal_axes(self, on: bool) -> None:
+        """Lock the aspect (one unit of x as long as one unit of y) or free it."""
+        on = bool(on)
+        if self.equal_button.isChecked() != on:
+            self.equal_button.setChecked(on)  # comes back here through toggled
+            return
+        self._vb.setAspectLocked(on, 1.0)
+        dom = getattr(self, "_domain", None)
+        if dom is not None:
+            self._vb.setRange(xRange=dom[0], yRange=dom[1], padding=0.02)
+
+    def equal_axes(self) -> bool:
+        return self.equal_button.isChecked()
+
+    def set_title(self, text: str) -> None:
+        """The title, elided to the map's width (a long one must never widen the layout);
+        the full text is the title's tooltip."""
+        self._title = text or ""
+        self._show_title()
+
+    def _show_title(self) -> None:
+        pi = self.getPlotItem()
+        font = QFont()
+        font.setPointSize(10)
+        room = max(40, self.width() - 140)  # axis, colour bar and the 1:1 button
+        shown = QFontMetrics(font).elidedText(self._title, Qt.TextElideMode.ElideRight, room)
+        pi.setTitle(shown.replace("&", "&amp;").replace("<", "&lt;"), color="#dddddd", size="10pt")
+        pi.titleLabel.setMinimumWidth(0)
+        pi.titleLabel.setToolTip(self._title if shown != self._title else "")
+
+    def resizeEvent(self, ev):
+        super().resizeEvent(ev)
+        if getattr(self, "_title", None) is not None:
+            self._show_title()
+
+    # -- keyboard focus -----------------------------------------------------------------
+    def focusInEvent(self, ev):
+        # a press that moves the keyboard here from another control only takes the keyboard
+        self._focus_click = ev.reason() == Qt.FocusReason.MouseFocusReason
+        super().focusInEvent(ev)
+
+    def mouseReleaseEvent(self, ev):
+        super().mouseReleaseEvent(ev)
+        self._focus_click = False
 
     def _set_cbar_label(self, text: str) -> None:
         try:
@@ -288,7 +374,9 @@ class ContourView(pg.PlotWidget):
                 self.legend.addItem(pg.ScatterPlotItem(symbol=palette.KIND_SYMBOLS[kind], size=10,
                                                        brush=pg.mkBrush(palette.qcolor(palette.kind_color(kind))),
                                                        pen=pg.mkPen("w")), names[kind])
-        self.legend.setVisible(bool(self.legend.items))
+        shown = bool(self.legend.items)
+        self.legend.setVisible(shown)
+        self.legend.setMaximumHeight(10_000 if shown else 0)
 
     # -- mouse -----------------------------------------------------------------------
     def data_to_widget(self, x: float, y: float):
@@ -314,6 +402,10 @@ class ContourView(pg.PlotWidget):
             self._starts_key = None
 
     def _clicked(self, scene_pos) -> None:
+        if self._focus_click:
+            self._focus_click = False
+            self.sig_focus_click.emit()
+            return
         if self._start_at(scene_pos) is not None:
             return
         p = self._vb.mapSceneToView(scene_pos)

@@ -9,12 +9,15 @@ import math
 
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QSizePolicy
 
+from ..text import point
+
 
 def _num(v) -> str:
     if v is None:
         return "—"
-    if isinstance(v, float) and math.isinf(v):
-        return "∞"
+    v = float(v)
+    if math.isinf(v):
+        return "∞" if v > 0 else "−∞"
     return f"{v:.4g}"
 
 
@@ -26,35 +29,55 @@ class Inspector(QGroupBox):
         form.setContentsMargins(8, 6, 8, 6)
         form.setVerticalSpacing(3)
         self.fields = {}
-        for key, label in (("where", "at"), ("point", "point"), ("value", "f"), ("grad", "∇f"),
-                           ("gnorm", "‖∇f‖"), ("eig", "Hessian λ"), ("cond", "condition κ"),
-                           ("lr_max", "2/λmax")):
+        # one number per row (a gradient near a minimum, -9.841e-07 and 1.274e-20, does not
+        # fit beside another in the room the bottom row has at 1280 px)
+        for key, label in (("where", "at"), ("point", "point"), ("value", "f"), ("dx", "∂f/∂x"),
+                           ("dy", "∂f/∂y"), ("gnorm", "‖∇f‖"), ("lam_min", "Hessian λmin"),
+                           ("lam_max", "Hessian λmax"), ("cond", "condition κ"), ("lr_max", "2/λmax")):
             w = QLabel("—")
             # changing text must not re-layout the window (neighbours would repaint)
             w.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
             w.setTextInteractionFlags(w.textInteractionFlags() | w.textInteractionFlags().TextSelectableByMouse)
             form.addRow(label, w)
             self.fields[key] = w
+        self.form = form
         self.fields["lr_max"].setToolTip(
             "The largest learning rate for which plain gradient descent does not diverge on the "
             "local quadratic model here (2 / largest Hessian eigenvalue).")
         self.fields["cond"].setToolTip("|λ|max / |λ|min: large values mean a narrow valley.")
         self.report = None
-        self.setMinimumWidth(240)
+        # room for the widest value, so none is clipped (labels never resize the window)
+        label_w = max(self.fontMetrics().horizontalAdvance(t) for t in ("condition κ", "Hessian λmax", "2/λmax"))
+        value_w = max(self.fontMetrics().horizontalAdvance(t) for t in ("(-12.805, -13.131)", "run 100, now",
+                                                                        "-1.234e+05", "∞ (λmax ≤ 0)"))
+        self._span = 1.0
+        self.setMinimumWidth(label_w + value_w + max(form.horizontalSpacing(), 6) + 16 + 8)
+
+    def set_problem(self, names, domain) -> None:
+        """Axis names (rows ∂f/∂a, ∂f/∂b) and the domain, whose size sets the point's decimals."""
+        a, b = names
+        for key, n in (("dx", a), ("dy", b)):
+            self.form.labelForField(self.fields[key]).setText(f"∂f/∂{n}")
+        (xa, xb), (ya, yb) = domain
+        self._span = max(xb - xa, yb - ya)
 
     def show_report(self, report: dict, where: str) -> None:
         self.report = dict(report, where=where)
         f = self.fields
-        x, y = report["point"]
         f["where"].setText(where)
-        f["point"].setText(f"({x:.5g}, {y:.5g})")
+        f["point"].setText(point(report["point"], self._span, 4))
         self.setToolTip("")
         f["value"].setText(_num(report["value"]))
         g = report["grad"]
-        f["grad"].setText(f"({_num(g[0])}, {_num(g[1])})")
+        f["dx"].setText(_num(g[0]))
+        f["dy"].setText(_num(g[1]))
         f["gnorm"].setText(_num(math.hypot(*g)) if all(map(math.isfinite, g)) else "—")
         eig = report["eig"]
-        f["eig"].setText("—" if eig is None else ", ".join(_num(v) for v in eig))
+        lo, hi = (None, None) if eig is None else (min(eig), max(eig))
+        f["lam_min"].setText(_num(lo))
+        f["lam_max"].setText(_num(hi))
         f["cond"].setText(_num(report["cond"]))
         lr = report["lr_max"]
-        f["lr_max"].setText("∞ (no positive curvature)" if lr is not None and math.isinf(lr) else _num(lr))
+        f["lr_max"].setText("∞ (λmax ≤ 0)" if lr is not None and math.isinf(lr) else _num(lr))
+        x, y = report["point"]
+        f["point"].setToolTip(f"({float(x)!r}, {float(y)!r})")  # the exact point

@@ -1,7 +1,9 @@
 """The runs table (objectName ``runsTable``): a QTableView over a QAbstractTableModel that
 reads the controller's arrays lazily, so 10,000 rows cost nothing until they are visible.
 
-Columns: run, optimizer, start, end, value, steps, status, critical point. Selecting a row
+Columns: run, status, critical point, value, steps, start, end, optimizer (what matters
+first: the table shows the first seven without scrolling at the window's first size; each
+cell's tooltip holds its full value). Selecting a row
 selects that run in every view; the table follows the selection made elsewhere. Sorting
 (click a header) is done once, on demand (the proxy does not re-sort while runs advance).
 """
@@ -13,14 +15,23 @@ from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from .. import palette
+from ..text import point
 
-COLUMNS = ("run", "optimizer", "start", "end", "value", "steps", "status", "critical point")
-from ...core.status import STATUS_LABELS as _STATUS
+COLUMNS = ("run", "status", "critical point", "value", "steps", "start", "end", "optimizer")
+RUN, STATUS, KIND, VALUE, STEPS, START, END, OPTIMIZER = range(len(COLUMNS))
+#: the widest text each column shows (its width is measured from it, in the table's font)
+_SAMPLES = ("999", "not started", "degenerate", "1.234e-07", "100,000", "(-2.81, -3.13)",
+            "(-2.81, -3.13)", "nesterov")
+from ...core.status import STATUS_LABELS as _STATUS  # noqa: E402
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-def _pt(p) -> str:
-    return f"({p[0]:.3g}, {p[1]:.3g})"
+def _span(controller) -> float:
+    prob = getattr(controller, "problem", None)
+    if prob is None:
+        return 1.0
+    (xa, xb), (ya, yb) = prob.domain
+    return max(xb - xa, yb - ya)
 
 
 class RunsModel(QAbstractTableModel):
@@ -47,42 +58,57 @@ class RunsModel(QAbstractTableModel):
         st = self.c.store
         if r >= st.n or r >= len(self.c.specs):
             return None
-        if role == Qt.ItemDataRole.DecorationRole and col == 0:
+        if role == Qt.ItemDataRole.DecorationRole and col == RUN:
             return palette.qcolor(self.c.run_color(r))
         if role == SORT_ROLE:
             return self._sort_key(r, col)
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (0, 4, 5):
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (RUN, VALUE, STEPS):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._full(r, col)
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        if col == 0:
+        if col == RUN:
             return str(r)
-        if col == 1:
+        if col == OPTIMIZER:
             return self.c.specs[r].label
-        if col == 2:
-            return _pt(st.starts[r])
-        if col == 3:
-            return _pt(st.pos[r])
-        if col == 4:
+        if col == START:
+            return point(st.starts[r], _span(self.c))
+        if col == END:
+            return point(st.pos[r], _span(self.c))
+        if col == VALUE:
             return f"{st.val[r]:.4g}"
-        if col == 5:
+        if col == STEPS:
             return f"{int(st.steps[r]):,}"
-        if col == 6:
+        if col == STATUS:
             if not st.owned[r] and r not in st.instant:
                 return "not started"
             return _STATUS[int(st.status[r])]
-        if col == 7:
+        if col == KIND:
             return self.c.run_kind(r)
         return None
 
+    def _full(self, r, col) -> str:
+        """The cell's value at full precision (the cell shows it rounded)."""
+        st = self.c.store
+        if col in (START, END):
+            p = st.starts[r] if col == START else st.pos[r]
+            return f"({float(p[0])!r}, {float(p[1])!r})"
+        if col == VALUE:
+            return repr(float(st.val[r]))
+        if col == OPTIMIZER:
+            sp = self.c.specs[r]
+            return f"{sp.optimizer}, learning rate {sp.lr!r}"
+        return self.data(self.index(r, col))
+
     def _sort_key(self, r, col):
         st = self.c.store
-        if col == 0:
+        if col == RUN:
             return r
-        if col == 4:
+        if col == VALUE:
             v = float(st.val[r])
             return v if np.isfinite(v) else float("inf")
-        if col == 5:
+        if col == STEPS:
             return int(st.steps[r])
         return self.data(self.index(r, col))
 
@@ -95,7 +121,7 @@ class RunsModel(QAbstractTableModel):
         if self.c.store.n != self._rows:
             self.reset_rows()
         elif self._rows:
-            self.dataChanged.emit(self.index(0, 2), self.index(self._rows - 1, len(COLUMNS) - 1),
+            self.dataChanged.emit(self.index(0, 1), self.index(self._rows - 1, len(COLUMNS) - 1),
                                   [Qt.ItemDataRole.DisplayRole])
 
 
@@ -119,13 +145,25 @@ class RunsTable(QTableView):
         self.setAlternatingRowColors(True)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.horizontalHeader().setStretchLastSection(True)
-        for col, w in enumerate((58, 62, 112, 112, 76, 52, 74, 96)):
-            self.setColumnWidth(col, w)
+        self.horizontalHeader().setMinimumSectionSize(24)
+        fm = self.fontMetrics()
+        hfm = self.horizontalHeader().fontMetrics()
+        pad = 12  # cell margins
+        for col, sample in enumerate(_SAMPLES):
+            extra = 20 if col == RUN else 0  # the run's colour swatch
+            self.setColumnWidth(col, max(fm.horizontalAdvance(sample), hfm.horizontalAdvance(COLUMNS[col]))
+                                + pad + extra)
         self._syncing = False
         self.selectionModel().currentRowChanged.connect(self._current_changed)
         controller.sig_runs_reset.connect(self.model_.reset_rows)
         controller.sig_selection_changed.connect(self.show_run)
         self._ticks = 0
+
+    def natural_width(self, columns: int = OPTIMIZER) -> int:
+        """Pixels that show the first ``columns`` columns whole (run … end), with the
+        vertical scroll bar and the frame."""
+        w = sum(self.columnWidth(c) for c in range(columns))
+        return w + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth() + 2
 
     def refresh(self) -> None:
         """New values (called by the window's redraw, about 10 times a second)."""
