@@ -282,3 +282,61 @@ def test_a_function_nan_everywhere_gets_a_message(qtbot):
     assert w.editor.error_text.isVisible()
     assert "not a number anywhere" in w.message.text()
     assert w.contour.nan_text.isVisible()
+
+
+def _models_window(qtbot):
+    from gdstudio.gui import MainWindow
+
+    w = MainWindow(function="x**2 + 3*y**2")
+    qtbot.addWidget(w)
+    w.resize(1500, 950)
+    w.show()
+    qtbot.waitExposed(w)
+    w.models.model_dock.raise_()
+    return w, w.models
+
+
+def _mode(w, key):
+    combo = w.models.panel.mode
+    combo.setCurrentIndex(combo.findData(key))
+
+
+def test_setup_panel_follows_the_mode(qtbot):
+    w, mf = _models_window(qtbot)
+    assert w.editor.title() == "Function" and w.editor.edit.isVisible() is not False
+    _mode(w, "linreg")
+    qtbot.waitUntil(lambda: tuple(w.c.problem.names) == ("a", "b"), timeout=15_000)
+    qtbot.wait(50)
+    ed = w.editor
+    assert ed.title() == "Model"
+    assert ed.edit.isHidden() and ed.preset.isHidden()
+    note = ed.model_note.text()
+    (xa, xb), (ya, yb) = w.c.problem.domain
+    assert "a from" in note and "b from" in note and f"{xa:.4g}" in note
+    assert [lab.text() for lab in ed.domain_labels] == ["a from", "b from"]
+    assert not ed.domain_boxes[0][0].isEnabled()
+    assert "Himmelblau" not in note and "Preset" not in note
+    # back to a function: the editor comes back with its text
+    ed.function_button.click()
+    qtbot.waitUntil(lambda: tuple(w.c.problem.names) == ("x", "y"), timeout=15_000)
+    assert ed.title() == "Function" and not ed.edit.isHidden()
+    assert [lab.text() for lab in ed.domain_labels] == ["x from", "y from"]
+    mf.shutdown()
+
+
+def test_your_model_does_not_inherit_the_line_fits_scaling(qtbot):
+    w, mf = _models_window(qtbot)
+    scale = w.models.panel.scale
+    _mode(w, "linreg")
+    qtbot.waitUntil(lambda: tuple(w.c.problem.names) == ("a", "b"), timeout=15_000)
+    scale.setCurrentIndex(scale.findData("standard"))
+    qtbot.waitUntil(lambda: getattr(w.c.problem.objective, "scale", "") == "standard", timeout=15_000)
+    _mode(w, "typed")
+    qtbot.waitUntil(lambda: hasattr(w.c.problem.objective, "model_text"), timeout=15_000)
+    assert w.c.problem.objective.scale == "none" and scale.currentData() == "none"
+    # and the line fit keeps its own choice
+    _mode(w, "linreg")
+    qtbot.waitUntil(lambda: not hasattr(w.c.problem.objective, "model_text")
+                    and getattr(w.c.problem.objective, "scale", "") == "standard", timeout=15_000)
+    assert scale.currentData() == "standard"
+    mf.shutdown()

@@ -52,6 +52,7 @@ class ModelPanel(QWidget):
         self.tables: dict = {"housing": None, "csv": None}
         self.source = "housing"           # data of "Your model" (and the network on a CSV)
         self._choice: dict = {}           # source -> (x, y) last chosen
+        self._scales: dict = {}           # model -> "none" | "standard" (each model its own)
         self._linreg = None               # LinearRegressionObjective shown now
         self._shown: Optional[Shown] = None
         self._caret_col: Optional[int] = None
@@ -106,7 +107,8 @@ class ModelPanel(QWidget):
         self.scale.setObjectName("scaleCombo")
         self.scale.addItem("none (raw numbers)", "none")
         self.scale.addItem("standard (z-scores)", "standard")
-        self.scale.setToolTip("Standardising x and y makes the cost a round bowl: descent converges "
+        self.scale.setToolTip("Chosen per model (a model starts on the raw numbers). "
+                              "Standardising x and y makes the cost a round bowl: descent converges "
                               "in a few steps instead of crawling")
         form.addRow("Scaling", self.scale)
         self.curve_batch = QSpinBox()
@@ -238,7 +240,7 @@ class ModelPanel(QWidget):
         self.mode.currentIndexChanged.connect(self._mode_chosen)
         self.feature.currentIndexChanged.connect(self._columns_chosen)
         self.target.currentIndexChanged.connect(self._columns_chosen)
-        self.scale.currentIndexChanged.connect(lambda _i: self.apply())
+        self.scale.currentIndexChanged.connect(self._scale_chosen)
         self.curve_batch.editingFinished.connect(self.apply)
         self.loss.currentIndexChanged.connect(
             lambda _i: (self.huber_delta.setEnabled(self.loss.currentData() == "huber"), self.apply()))
@@ -293,6 +295,23 @@ class ModelPanel(QWidget):
             self.description.setText("Type a function f(x, y) in the Function box, or choose a model "
                                      "to fit it to data: the map then shows the cost as a function of "
                                      "the model's parameters.")
+
+    # scaling is chosen per model: "Your model" never inherits the line fit's z-scores, and a
+    # model seen for the first time (linear or not) starts on the raw numbers
+    def _scale_key(self):
+        m = self.mode_key
+        return ("typed", self.model_edit.text().strip()) if m == "typed" else m
+
+    def _scale_chosen(self, _i: int) -> None:
+        self._scales[self._scale_key()] = self.scale.currentData()
+        self.apply()
+
+    def _show_scale(self) -> None:
+        want = self._scales.get(self._scale_key(), "none")
+        i = self.scale.findData(want)
+        if i >= 0 and i != self.scale.currentIndex():
+            with QSignalBlocker(self.scale):
+                self.scale.setCurrentIndex(i)
 
     def _mode_chosen(self, _i: int) -> None:
         self._sections()
@@ -381,6 +400,7 @@ class ModelPanel(QWidget):
         kind = m
         text = self.model_edit.text().strip()
         data = self.data_name()
+        self._show_scale()
         scale = self.scale.currentData()
         loss = self.loss.currentData()
         if kind == "typed" and pair is None and self._shown is not None and self._shown.kind == "typed" \

@@ -22,6 +22,8 @@ class Camera:
         self.layers = layers
         self.preset: Optional[str] = None
         self._preset_state: Optional[dict] = None
+        #: pixels on the right the presets keep clear (the colour bar floats there)
+        self.reserve_right_px = 0.0
 
     def set_preset(self, preset: str) -> None:
         """``"top"`` (straight down, like a contour map), ``"perspective"`` (default) or
@@ -72,12 +74,21 @@ class Camera:
                   (1.3, 0.0, FLOOR_Z), (1.15, -1.0, FLOOR_Z), (1.15, 1.0, FLOOR_Z)]
         return np.array(box + labels, float)
 
-    def fit_distance(self, margin: float = 0.04) -> float:
+    def bounds(self, margin: float = 0.04):
+        """Where the picture may go, in normalised device coordinates: ``margin`` (a fraction
+        of the half-size) from every edge, and clear of the colour bar on the right
+        (``reserve_right_px``)."""
+        w = max(self.canvas.width(), 1)
+        r = 2.0 * min(self.reserve_right_px, 0.3 * w) / w
+        return -1.0 + margin, 1.0 - margin - r, -1.0 + margin, 1.0 - margin
+
+    def fit_distance(self) -> float:
         """The nearest camera distance (keeping the direction and centre) at which every
-        frame point projects inside the canvas, ``margin`` (a fraction of the half-size)
-        from its edges; found by bisection on the projection actually used to draw."""
+        frame point projects inside :meth:`bounds`; found by bisection on the projection
+        actually used to draw."""
         v = self.canvas
         pts = self.frame_points()
+        x0, x1, y0, y1 = self.bounds()
         lo, hi = 0.3, 200.0
 
         def fits(d):
@@ -86,7 +97,7 @@ class Camera:
             if np.any(hom[:, 3] <= 1e-6):
                 return False
             ndc = hom[:, :2] / hom[:, 3:4]
-            return bool(np.all(np.abs(ndc) <= 1.0 - margin))
+            return bool(np.all((ndc[:, 0] >= x0) & (ndc[:, 0] <= x1) & (ndc[:, 1] >= y0) & (ndc[:, 1] <= y1)))
 
         if not fits(hi):
             d = hi
@@ -102,18 +113,19 @@ class Camera:
         v.update()
         return d
 
-    def fit(self, rounds: int = 3) -> None:
+    def fit(self, rounds: int = 5) -> None:
         """Frame the whole surface as large as it fits: the nearest distance, with the look-at
         point moved so the picture is centred (a box seen from above and aside does not
         project symmetrically about its centre)."""
         v = self.canvas
         pts = self.frame_points()
+        x0, x1, y0, y1 = self.bounds()
         for _ in range(rounds):
             d = self.fit_distance()
             hom = np.c_[pts, np.ones(len(pts))] @ self.mvp().T
             ndc = hom[:, :2] / hom[:, 3:4]
-            cx = 0.5 * (ndc[:, 0].max() + ndc[:, 0].min())
-            cy = 0.5 * (ndc[:, 1].max() + ndc[:, 1].min())
+            cx = 0.5 * (ndc[:, 0].max() + ndc[:, 0].min()) - 0.5 * (x0 + x1)
+            cy = 0.5 * (ndc[:, 1].max() + ndc[:, 1].min()) - 0.5 * (y0 + y1)
             if abs(cx) < 0.01 and abs(cy) < 0.01:
                 break
             view = np.array(v.viewMatrix().data(), float).reshape(4, 4).T

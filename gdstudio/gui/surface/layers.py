@@ -91,8 +91,8 @@ class Layers:
         self._start_halo.setDepthValue(10)
         self._start_core = gl.GLScatterPlotItem(pxMode=True, glOptions=GL_TRANSLUCENT)
         self._start_core.setDepthValue(11)
-        # starts in plain sight are drawn without the depth test, so the surface around them
-        # never cuts into the disc (a start behind a hill stays in the depth-tested pair)
+        # a few starts are drawn without the depth test, so the surface around them never
+        # cuts into the disc (the depth-tested pair above draws hundreds of random starts)
         self._start_halo_top = gl.GLScatterPlotItem(pxMode=True, glOptions=GL_OVERLAY)
         self._start_halo_top.setDepthValue(16)
         self._start_core_top = gl.GLScatterPlotItem(pxMode=True, glOptions=GL_OVERLAY)
@@ -375,20 +375,24 @@ class Layers:
         if not len(Pv):
             return Pv
         self._marker_camera = self.camera_key()
-        cam = self.canvas.cameraPosition()
-        eye = np.array([cam.x(), cam.y(), cam.z()], float)
+        eye = self._eye()
         d = eye[None, :] - Pv
-        dist = np.linalg.norm(d, axis=1)
-        dist = np.where(dist > 1e-9, dist, 1e-9)
-        # pyqtgraph's fov is horizontal: world units per pixel at distance dist
+        dist = np.maximum(np.linalg.norm(d, axis=1), 1e-9)
+        return Pv + d * (self._forward(Pv, dist, size_px) / dist)[:, None]
+
+    def _eye(self) -> np.ndarray:
+        cam = self.canvas.cameraPosition()
+        return np.array([cam.x(), cam.y(), cam.z()], float)
+
+    def _forward(self, Pv: np.ndarray, dist: np.ndarray, size_px: float) -> np.ndarray:
+        """How far a marker moves toward the camera: about its radius at that distance (world
+        units per pixel from pyqtgraph's horizontal fov), more on steep slopes, where the
+        surface just above it on screen is nearer than its centre."""
         wpp = 2.0 * dist * math.tan(math.radians(self.canvas.opts["fov"]) / 2) / max(self.canvas.width(), 1)
-        # on a slope steeper than the line of sight the surface just above the marker on
-        # screen is nearer than its centre: the steeper, the further forward it goes
         steep = 0.0
         if self.slope is not None:
             steep = bilinear(self.xsv, self.ysv, self.slope, Pv[:, 0], Pv[:, 1])
-        shift = np.minimum(0.5 * dist, (0.5 * size_px + 2.0) * wpp * (2.5 + 2.0 * steep))
-        return Pv + d * (shift / dist)[:, None]
+        return np.minimum(0.5 * dist, (0.5 * size_px + 2.0) * wpp * (2.5 + 2.0 * steep))
 
     def marker_layout(self, P, base_size: float, core_item, halo_item):
         """Positions and sizes of a core+halo marker set (zero size outside the box), or
@@ -434,18 +438,45 @@ class Layers:
         hc = np.tile(np.array((0.05, 0.05, 0.08, 0.95), np.float32), (n, 1))
         if 0 <= hot < n:
             hc[hot] = (1.0, 0.80, 0.10, 1.0)
-        seen = self.in_plain_sight(self.starts) & ok
-        self.show_markers(self._start_core, self._start_halo, Sv, np.where(seen, 0.0, core).astype(np.float32),
-                          np.where(seen, 0.0, halo).astype(np.float32), cc, hc)
-        self.show_markers(self._start_core_top, self._start_halo_top, Sv, np.where(seen, core, 0.0).astype(np.float32),
-                          np.where(seen, halo, 0.0).astype(np.float32), cc, hc)
+        if n > 50:  # many random starts: depth-tested like the positions
+            self._start_core_top.setVisible(False)
+            self._start_halo_top.setVisible(False)
+            self.show_markers(self._start_core, self._start_halo, Sv, core, halo, cc, hc)
+            return
+        # a few starts are drawn over the surface (never cut into); one behind a hill is
+        # drawn faint, so it can still be found and grabbed
+        seen = self.in_plain_sight(self.starts)
+        cc[~seen, 3] = 0.35
+        hc[~seen, 3] = 0.3
+        self._start_core.setVisible(False)
+        self._start_halo.setVisible(False)
+        self.show_markers(self._start_core_top, self._start_halo_top, Sv, core, halo, cc, hc)
 
     def in_plain_sight(self, P: np.ndarray) -> np.ndarray:
         """Whether the line from the camera to each raw point (on the surface, lifted like a
         marker) reaches it before the surface: a ray cast per point, for the few starts."""
         out = np.zeros(len(P), bool)
-        if self.Zv is None or not len(P) or len(P) > 50:  # a ray each: for a few starts
+        if self.Zv is None or not len(P):
             return out
+        V = self.map.to_visual(P)
+        V[:, 2] += LIFT_MARKERS
+        eye = self._eye()
+        dist = np.maximum(np.linalg.norm(V - eye[None, :], axis=1), 1e-9)
+        # a surface crossing within the marker's own forward move does not hide it
+        tol = self._forward(V, dist, 19.0) + 0.04
+        for k, p in enumerate(V):
+            if not np.all(np.isfinite(p)):
+                continue
+            d = p - eye
+            hit = ray_height_field_intersection(eye, d, self.xsv, self.ysv, self.Zv)
+            if hit is None:
+                out[k] = True
+                continue
+            # the hit's share of the way to the point, from its horizontal position
+            axis = 0 if abs(d[0]) >= abs(d[1]) else 1
+            t = (hit[axis] - eye[axis]) / d[axis] if abs(d[axis]) > 1e-12 else 1.0
+            out[k] = (1.0 - t) * dist[k] <= tol[k]
+        return out
         V = self.map.to_visual(P)
         V[:, 2] += LIFT_MARKERS
         cam = self.canvas.cameraPosition()

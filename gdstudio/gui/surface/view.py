@@ -472,6 +472,9 @@ class SurfaceView(QWidget):
         cb.resize(cb.sizeHint().width(), bar_h)
         cb.move(W - cb.width() - 6, 6)
         cb.raise_()
+        if self._camera is not None and self._camera.reserve_right_px != cb.width() + 8:
+            self._camera.reserve_right_px = cb.width() + 8  # presets frame the surface beside it
+            self._refit_camera()
         lg = self._legend
         show = self.action_legend.isChecked()
         if show:
