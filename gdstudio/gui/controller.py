@@ -54,7 +54,7 @@ from ..core.schedules import Schedule
 from ..worker import WorkerThread
 from . import palette
 from ..app.geometry import GridData, compute_grid, point_report
-from ..core.status import DIVERGED, RUNNING, Status
+from ..core.status import RUNNING, Status
 from ..app.run_store import RunStore
 
 #: drawn trajectories / curves at most (plus the selected run)
