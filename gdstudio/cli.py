@@ -104,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--betas", metavar="B1,B2", help="Adam's betas (default 0.9,0.999)")
     o.add_argument("--alpha", metavar="A", help="RMSprop's smoothing constant (default 0.99)")
     o.add_argument("--eps", metavar="EPS", help="the epsilon of adagrad/rmsprop/adam")
+    o.add_argument("--coordinates", choices=("cartesian", "polar"),
+                   help="descend in Cartesian (x, y) or polar (r, θ) coordinates (default cartesian; "
+                   "results stay in x, y)")
+    o.add_argument("--gradient", choices=("naive", "metric"),
+                   help="in polar coordinates: the naive partials, or the metric gradient G⁻¹·∂f (default)")
     o.add_argument("--schedule", metavar="SPEC",
                    help="constant | step:SIZE[:GAMMA] | exponential[:GAMMA] | cosine[:T_MAX[:ETA_MIN]]")
     s = r.add_argument_group("start points")
@@ -146,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # -- the 'run' command --------------------------------------------------------------------
 #: the run options' defaults: the parser leaves them None, so a session knows what was given
-RUN_DEFAULTS = {"optimizer": "gd", "schedule": "constant", "sampler": "uniform", "seed": "0",
+RUN_DEFAULTS = {"optimizer": "gd", "coordinates": "cartesian", "gradient": "metric", "schedule": "constant", "sampler": "uniform", "seed": "0",
                 "steps": "1000", "tol": "1e-6", "scale": "none", "loss": "mse", "huber_delta": "1",
                 "hidden": "8,8", "activation": "tanh"}
 
@@ -384,6 +389,7 @@ def cmd_run(args) -> int:
     from .console import ProgressBar
     from .core.api import summarize_run
     from .core.config import DescentConfig
+    from .core.coordinates import PolarDescent, check_coordinates
     from .core.runner import BatchDescent
     from .core.schedules import parse_schedule
     from .io.trajectories import ExportError, stream_descent_csv
@@ -398,7 +404,7 @@ def cmd_run(args) -> int:
     if args.session:
         objective, config, label = _session_run(args, given)
         try:
-            run = BatchDescent(objective, **config.batch_kwargs())
+            run = config.make_descent(objective)
         except ValueError as err:
             raise UsageError(str(err)) from None
         starts = run.initial_points
@@ -421,7 +427,12 @@ def cmd_run(args) -> int:
         domain = _domain_arg(args, objective) or objective.domain()
         starts, start_kind = _starts(args, objective, default_starts, domain, seed, rec)
         try:
-            run = BatchDescent(objective, starts, args.optimizer, lr, schedule, steps, tol, domain, **hyper)
+            coordinates, gradient = check_coordinates(args.coordinates, args.gradient, objective.dim)
+            if coordinates == "polar":
+                run = PolarDescent(objective, starts, args.optimizer, lr, schedule, steps, tol, domain,
+                                   gradient, **hyper)
+            else:
+                run = BatchDescent(objective, starts, args.optimizer, lr, schedule, steps, tol, domain, **hyper)
         except ValueError as err:
             raise UsageError(str(err)) from None
         config = DescentConfig.from_batch(run, seed=seed, starts_from=start_kind, model=model_meta or None)
@@ -460,7 +471,9 @@ def cmd_run(args) -> int:
     if args.json:
         print(_json(result, meta))
     else:
-        print(f"{meta['label'] or meta['function']}  ·  {optimizer_name}, lr {meta['lr']:g}"
+        where = (f", polar coordinates ({meta['gradient']} gradient)"
+                 if meta.get("coordinates") == "polar" else "")
+        print(f"{meta['label'] or meta['function']}  ·  {optimizer_name}, lr {meta['lr']:g}{where}"
               if np.ndim(run.base_lr) == 0 else (meta["label"] or meta["function"]))
         print(_text_report(result, args.all))
         if args.out:
