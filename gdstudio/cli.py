@@ -83,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
     sub.add_parser("gui", help="open the studio window (the default)")
     sub.add_parser("presets", help="list the built-in functions")
+    sub.add_parser("lessons", help="list the lessons (name and title)")
     r = sub.add_parser(
         "run",
         help="run gradient descent headless and print what each run found",
@@ -91,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--session", metavar="FILE",
                    help="run the runs a saved session would run in the window; every other option overrides it")
+    r.add_argument("--lesson", metavar="NAME",
+                   help="run a lesson's session (see 'gdstudio lessons'); every other option overrides it")
     g = r.add_argument_group("function")
     g.add_argument("--function", default=None, metavar="TEXT",
                    help="a preset name (see 'gdstudio presets') or an expression in x and y; default rosenbrock")
@@ -396,6 +399,15 @@ def cmd_run(args) -> int:
     from . import cli_animation
 
     given = _fill_defaults(args)
+    if args.lesson:
+        if args.session:
+            raise UsageError("give either --session or --lesson, not both")
+        from .app.lessons import LessonError, load_lesson
+
+        try:
+            args.session = str(load_lesson(args.lesson).path)
+        except LessonError as err:
+            raise UsageError(str(err)) from None
     seed = _positive_int(args.seed, "--seed", 0)
     steps = _positive_int(args.steps, "--steps", 0)
     tol = _number(args.tol, "--tol")
@@ -408,7 +420,8 @@ def cmd_run(args) -> int:
         except ValueError as err:
             raise UsageError(str(err)) from None
         starts = run.initial_points
-        meta = {"label": label, "session": str(args.session), **config.to_dict()}
+        meta = {"label": label, **({"lesson": args.lesson} if args.lesson else {"session": str(args.session)}),
+                **config.to_dict()}
     else:
         lr = _number(args.lr, "--lr") if args.lr is not None else None
         hyper = _hyper(args)
@@ -483,6 +496,20 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_lessons(args) -> int:
+    from .app.lessons import LessonError, all_lessons
+
+    try:
+        lessons = all_lessons()
+    except LessonError as err:
+        raise UsageError(str(err)) from None
+    width = max((len(x.name) for x in lessons), default=0)
+    print("Lessons (open one in the studio's Lessons menu, or run it: gdstudio run --lesson NAME):\n")
+    for x in lessons:
+        print(f"  {x.name.ljust(width)}  {x.title}")
+    return 0
+
+
 def cmd_presets(args) -> int:
     from .core.presets import format_presets_table
 
@@ -550,6 +577,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         args = parser.parse_args(_join_negative_values(argv))
         if args.command == "presets":
             return cmd_presets(args)
+        if args.command == "lessons":
+            return cmd_lessons(args)
         if args.command == "run":
             return cmd_run(args)
         if args.command == "gui" or args.command is None:
