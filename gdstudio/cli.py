@@ -31,7 +31,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 # options whose values may start with '-' (negative numbers: --start -1,2)
-_VALUE_OPTIONS = {"--start", "--domain", "--betas", "--lr", "--momentum", "--alpha", "--eps", "--tol"}
+_VALUE_OPTIONS = {"--start", "--domain", "--betas", "--lr", "--momentum", "--alpha", "--eps", "--tol", "--damping"}
 
 
 def _join_negative_values(argv: list[str]) -> list[str]:
@@ -112,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "results stay in x, y)")
     o.add_argument("--gradient", choices=("naive", "metric"),
                    help="in polar coordinates: the naive partials, or the metric gradient G⁻¹·∂f (default)")
+    o.add_argument("--damping", metavar="L", help="Newton's damping λ ≥ 0 (default 0)")
     o.add_argument("--schedule", metavar="SPEC",
                    help="constant | step:SIZE[:GAMMA] | exponential[:GAMMA] | cosine[:T_MAX[:ETA_MIN]]")
     s = r.add_argument_group("start points")
@@ -178,6 +179,8 @@ def _hyper(args) -> dict:
         hyper["alpha"] = _number(args.alpha, "--alpha")
     if args.eps is not None:
         hyper["eps"] = _number(args.eps, "--eps")
+    if args.damping is not None:
+        hyper["damping"] = _number(args.damping, "--damping")
     return hyper
 
 
