@@ -359,6 +359,9 @@ def _session_run(args, given: set):
             changes["lr"] = _number(args.lr, "--lr")
         if "steps" in given:
             changes["max_steps"] = _positive_int(args.steps, "--steps", 0)
+        for key in ("coordinates", "gradient"):
+            if key in given:
+                changes[key] = getattr(args, key)
         if "tol" in given:
             tol = _number(args.tol, "--tol")
             if tol < 0:

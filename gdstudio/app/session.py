@@ -317,7 +317,7 @@ class Session:
         return DescentConfig.build(
             self.objective, self.run_starts(specs), optimizer, lr, hyper, s.schedule.describe(), s.max_steps,
             s.tol, self.domain, function=self.function_label(), seed=st.seed if st.sampler else None,
-            starts_from=st.sampler or "explicit", model=model,
+            starts_from=st.sampler or "explicit", model=model, coordinates=s.coordinates, gradient=s.gradient,
         )
 
     def function_label(self) -> str:

@@ -9,7 +9,8 @@ the next step will do.
 What is reported (``Carried.key``):
 
 * ``neg_grad``      −∇f at the point (every optimizer).
-* ``step``          the next step, p_next − p (every optimizer).
+* ``step``          the next step, p_next − p (every optimizer; for Newton's method the
+  Newton step, to set beside −∇f).
 * ``carried``       momentum and Nesterov: the part of the next step the momentum buffer
   contributes. torch's momentum steps by −lr·(μ·b + g), so the step is −lr·g plus
   −lr·μ·b; Nesterov steps by −lr·(g + μ·(μ·b + g)), whose buffer part is −lr·μ²·b.
@@ -41,10 +42,19 @@ class Carried:
     draw: str  # "arrow" | "direction" | "bars"
 
 
-def _next_update(optimizer, p, g, state, lr, t):
+def _next_update(optimizer, p, g, state, lr, t, objective=None):
     """(new p (d,), new state [(d,)...]) of the update rule applied to copies, coordinate by
-    coordinate, with the factors of update number ``t`` (1-based)."""
+    coordinate, with the factors of update number ``t`` (1-based). A rule that needs the
+    objective (Newton's Hessian) runs its numpy form on one column."""
     hyper = optimizer.hyper_values
+    if optimizer.record.uses_objective:
+        if objective is None:
+            raise ValueError(f"{optimizer.name} needs the objective to say what its next step is")
+        cols = [np.array(v, float).reshape(-1, 1) for v in (p, g, *state)]
+        a, b = optimizer.factors(t, float(lr), *hyper)
+        out = optimizer.inplace_update(objective, *cols, np.empty_like(cols[0]), np.empty_like(cols[0]),
+                                       a, b, *hyper)
+        return out[:, 0].copy(), [c[:, 0] for c in cols[2:]]
     d = len(p)
     new_p = np.empty(d)
     new_state = [np.empty(d) for _ in state]
@@ -58,17 +68,18 @@ def _next_update(optimizer, p, g, state, lr, t):
     return new_p, new_state
 
 
-def optimizer_internals(optimizer, p, g, state, lr: float, t: int) -> list[Carried]:
+def optimizer_internals(optimizer, p, g, state, lr: float, t: int, objective=None) -> list[Carried]:
     """What ``optimizer`` (a validated :class:`~gdstudio.core.optimizers.Optimizer` whose
     hyper-parameters are scalars) carries at the point ``p`` with gradient ``g`` and state
     buffers ``state`` (one (d,) array per name in ``optimizer.state_names``), for the next
-    update, number ``t`` (1-based), at learning rate ``lr``."""
+    update, number ``t`` (1-based), at learning rate ``lr``. Newton's method needs the
+    ``objective`` (its Hessian); its step is the Newton step (|H| + λI)⁻¹·g scaled by lr."""
     p = np.asarray(p, float)
     g = np.asarray(g, float)
     state = [np.asarray(s, float) for s in state]
     name = optimizer.name
     hyper = dict(optimizer.hyper)
-    new_p, new_state = _next_update(optimizer, p, g, state, lr, t)
+    new_p, new_state = _next_update(optimizer, p, g, state, lr, t, objective)
     out = [Carried("neg_grad", "−∇f", -g, "direction"), Carried("step", "next step", new_p - p, "arrow")]
     if name in ("momentum", "nesterov"):
         mu = float(hyper["momentum"])
@@ -117,5 +128,6 @@ def run_internals(batch, run: int) -> list[Carried]:
         lr = batch.schedule.lr_at(group.lr, batch.step)
         lr = float(np.ravel(lr)[j]) if np.ndim(lr) else float(lr)
         state = [s[:, j] for s in group.state]
-        return optimizer_internals(opt, batch.X[:, run], batch.G[:, run], state, lr, batch.step + 1)
+        return optimizer_internals(opt, batch.X[:, run], batch.G[:, run], state, lr, batch.step + 1,
+                                   batch.objective)
     raise IndexError(f"run {run} belongs to no optimizer group")
