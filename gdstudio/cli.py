@@ -31,7 +31,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 # options whose values may start with '-' (negative numbers: --start -1,2)
-_VALUE_OPTIONS = {"--start", "--domain", "--betas", "--lr", "--momentum", "--alpha", "--eps", "--tol"}
+_VALUE_OPTIONS = {"--start", "--domain", "--betas", "--lr", "--momentum", "--alpha", "--eps", "--tol", "--damping"}
 
 
 def _join_negative_values(argv: list[str]) -> list[str]:
@@ -83,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
     sub.add_parser("gui", help="open the studio window (the default)")
     sub.add_parser("presets", help="list the built-in functions")
+    sub.add_parser("lessons", help="list the lessons (name and title)")
     r = sub.add_parser(
         "run",
         help="run gradient descent headless and print what each run found",
@@ -91,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--session", metavar="FILE",
                    help="run the runs a saved session would run in the window; every other option overrides it")
+    r.add_argument("--lesson", metavar="NAME",
+                   help="run a lesson's session (see 'gdstudio lessons'); every other option overrides it")
     g = r.add_argument_group("function")
     g.add_argument("--function", default=None, metavar="TEXT",
                    help="a preset name (see 'gdstudio presets') or an expression in x and y; default rosenbrock")
@@ -104,6 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--betas", metavar="B1,B2", help="Adam's betas (default 0.9,0.999)")
     o.add_argument("--alpha", metavar="A", help="RMSprop's smoothing constant (default 0.99)")
     o.add_argument("--eps", metavar="EPS", help="the epsilon of adagrad/rmsprop/adam")
+    o.add_argument("--coordinates", choices=("cartesian", "polar"),
+                   help="descend in Cartesian (x, y) or polar (r, θ) coordinates (default cartesian; "
+                   "results stay in x, y)")
+    o.add_argument("--gradient", choices=("naive", "metric"),
+                   help="in polar coordinates: the naive partials, or the metric gradient G⁻¹·∂f (default)")
+    o.add_argument("--damping", metavar="L", help="Newton's damping λ ≥ 0 (default 0)")
     o.add_argument("--schedule", metavar="SPEC",
                    help="constant | step:SIZE[:GAMMA] | exponential[:GAMMA] | cosine[:T_MAX[:ETA_MIN]]")
     s = r.add_argument_group("start points")
@@ -146,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # -- the 'run' command --------------------------------------------------------------------
 #: the run options' defaults: the parser leaves them None, so a session knows what was given
-RUN_DEFAULTS = {"optimizer": "gd", "schedule": "constant", "sampler": "uniform", "seed": "0",
+RUN_DEFAULTS = {"optimizer": "gd", "coordinates": "cartesian", "gradient": "metric", "schedule": "constant", "sampler": "uniform", "seed": "0",
                 "steps": "1000", "tol": "1e-6", "scale": "none", "loss": "mse", "huber_delta": "1",
                 "hidden": "8,8", "activation": "tanh"}
 
@@ -170,6 +179,8 @@ def _hyper(args) -> dict:
         hyper["alpha"] = _number(args.alpha, "--alpha")
     if args.eps is not None:
         hyper["eps"] = _number(args.eps, "--eps")
+    if args.damping is not None:
+        hyper["damping"] = _number(args.damping, "--damping")
     return hyper
 
 
@@ -348,6 +359,9 @@ def _session_run(args, given: set):
             changes["lr"] = _number(args.lr, "--lr")
         if "steps" in given:
             changes["max_steps"] = _positive_int(args.steps, "--steps", 0)
+        for key in ("coordinates", "gradient"):
+            if key in given:
+                changes[key] = getattr(args, key)
         if "tol" in given:
             tol = _number(args.tol, "--tol")
             if tol < 0:
@@ -384,12 +398,22 @@ def cmd_run(args) -> int:
     from .console import ProgressBar
     from .core.api import summarize_run
     from .core.config import DescentConfig
+    from .core.coordinates import PolarDescent, check_coordinates
     from .core.runner import BatchDescent
     from .core.schedules import parse_schedule
     from .io.trajectories import ExportError, stream_descent_csv
     from . import cli_animation
 
     given = _fill_defaults(args)
+    if args.lesson:
+        if args.session:
+            raise UsageError("give either --session or --lesson, not both")
+        from .app.lessons import LessonError, load_lesson
+
+        try:
+            args.session = str(load_lesson(args.lesson).path)
+        except LessonError as err:
+            raise UsageError(str(err)) from None
     seed = _positive_int(args.seed, "--seed", 0)
     steps = _positive_int(args.steps, "--steps", 0)
     tol = _number(args.tol, "--tol")
@@ -398,11 +422,12 @@ def cmd_run(args) -> int:
     if args.session:
         objective, config, label = _session_run(args, given)
         try:
-            run = BatchDescent(objective, **config.batch_kwargs())
+            run = config.make_descent(objective)
         except ValueError as err:
             raise UsageError(str(err)) from None
         starts = run.initial_points
-        meta = {"label": label, "session": str(args.session), **config.to_dict()}
+        meta = {"label": label, **({"lesson": args.lesson} if args.lesson else {"session": str(args.session)}),
+                **config.to_dict()}
     else:
         lr = _number(args.lr, "--lr") if args.lr is not None else None
         hyper = _hyper(args)
@@ -421,7 +446,12 @@ def cmd_run(args) -> int:
         domain = _domain_arg(args, objective) or objective.domain()
         starts, start_kind = _starts(args, objective, default_starts, domain, seed, rec)
         try:
-            run = BatchDescent(objective, starts, args.optimizer, lr, schedule, steps, tol, domain, **hyper)
+            coordinates, gradient = check_coordinates(args.coordinates, args.gradient, objective.dim)
+            if coordinates == "polar":
+                run = PolarDescent(objective, starts, args.optimizer, lr, schedule, steps, tol, domain,
+                                   gradient, **hyper)
+            else:
+                run = BatchDescent(objective, starts, args.optimizer, lr, schedule, steps, tol, domain, **hyper)
         except ValueError as err:
             raise UsageError(str(err)) from None
         config = DescentConfig.from_batch(run, seed=seed, starts_from=start_kind, model=model_meta or None)
@@ -460,13 +490,29 @@ def cmd_run(args) -> int:
     if args.json:
         print(_json(result, meta))
     else:
-        print(f"{meta['label'] or meta['function']}  ·  {optimizer_name}, lr {meta['lr']:g}"
+        where = (f", polar coordinates ({meta['gradient']} gradient)"
+                 if meta.get("coordinates") == "polar" else "")
+        print(f"{meta['label'] or meta['function']}  ·  {optimizer_name}, lr {meta['lr']:g}{where}"
               if np.ndim(run.base_lr) == 0 else (meta["label"] or meta["function"]))
         print(_text_report(result, args.all))
         if args.out:
             print(f"\nTrajectories written to {args.out} (settings in {os.path.splitext(args.out)[0]}.json)")
         if animation:
             print(("" if args.out else "\n") + animated)
+    return 0
+
+
+def cmd_lessons(args) -> int:
+    from .app.lessons import LessonError, all_lessons
+
+    try:
+        lessons = all_lessons()
+    except LessonError as err:
+        raise UsageError(str(err)) from None
+    width = max((len(x.name) for x in lessons), default=0)
+    print("Lessons (open one in the studio's Lessons menu, or run it: gdstudio run --lesson NAME):\n")
+    for x in lessons:
+        print(f"  {x.name.ljust(width)}  {x.title}")
     return 0
 
 
@@ -537,6 +583,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         args = parser.parse_args(_join_negative_values(argv))
         if args.command == "presets":
             return cmd_presets(args)
+        if args.command == "lessons":
+            return cmd_lessons(args)
         if args.command == "run":
             return cmd_run(args)
         if args.command == "gui" or args.command is None:

@@ -78,6 +78,10 @@ class Settings:
     tol: float = 1e-6
     compare_optimizers: tuple = ()
     compare_lrs: tuple = ()
+    #: descend in ``cartesian`` or ``polar`` coordinates, with the ``naive`` or ``metric``
+    #: gradient in polar ones (see core/coordinates.py); results stay in x, y
+    coordinates: str = "cartesian"
+    gradient: str = "metric"
 
     def hyper_for(self, name: str) -> dict:
         mine = self.hyper.get(name, {})
@@ -94,6 +98,9 @@ class Settings:
             make_optimizer(o, **self.hyper_for(o))
         for v in self.compare_lrs:
             validate_lr(v)
+        from ..core.coordinates import check_coordinates
+
+        check_coordinates(self.coordinates, self.gradient)
 
 
 @dataclass(frozen=True)
@@ -310,7 +317,7 @@ class Session:
         return DescentConfig.build(
             self.objective, self.run_starts(specs), optimizer, lr, hyper, s.schedule.describe(), s.max_steps,
             s.tol, self.domain, function=self.function_label(), seed=st.seed if st.sampler else None,
-            starts_from=st.sampler or "explicit", model=model,
+            starts_from=st.sampler or "explicit", model=model, coordinates=s.coordinates, gradient=s.gradient,
         )
 
     def function_label(self) -> str:
@@ -325,9 +332,10 @@ class Session:
         from ..core.api import descend
 
         kw = self.descent_config().batch_kwargs()
+        s = self.settings
         return descend(self.objective, kw.pop("starts"), optimizer=kw.pop("optimizer"), lr=kw.pop("lr"),
                        steps=kw.pop("max_steps"), tol=kw.pop("tol"), record=record, schedule=kw.pop("schedule"),
-                       domain=kw.pop("domain"), **kw)
+                       domain=kw.pop("domain"), coordinates=s.coordinates, gradient=s.gradient, **kw)
 
     def analyse(self, status, positions, grads, values=None) -> CriticalAnalysis:
         """Critical points of the runs' current end points (the API's rule); kept as

@@ -53,6 +53,8 @@ def state_to_dict(state: SessionState, path=None) -> dict:
             "tol": float(s.tol),
             "compare_optimizers": list(s.compare_optimizers),
             "compare_lrs": [float(x) for x in s.compare_lrs],
+            "coordinates": s.coordinates,
+            "gradient": s.gradient,
         },
         "starts": starts,
         "view": {"camera": v.camera, "camera_angles": None if v.camera_angles is None else _finite_list(v.camera_angles),
@@ -109,6 +111,8 @@ def state_from_dict(data: dict, path=None) -> SessionState:
             tol=float(s.get("tol", 1e-6)),
             compare_optimizers=tuple(str(o) for o in s.get("compare_optimizers", ())),
             compare_lrs=tuple(float(v) for v in s.get("compare_lrs", ())),
+            coordinates=str(s.get("coordinates", "cartesian")),
+            gradient=str(s.get("gradient", "metric")),
         )
         settings.validate()
         st = data["starts"]

@@ -59,6 +59,10 @@ class DescentResult:
     def settings(self) -> dict:
         """The configuration as JSON-ready data (``config.to_dict()``)."""
         return self.config.to_dict() if self.config is not None else {}
+    #: the descent's own coordinates when it ran in other ones (polar: ("r", "theta")), with
+    #: each run's path in them, each (steps_i + 1, 2); None for a Cartesian descent
+    coordinate_names: Optional[tuple[str, ...]] = None
+    coordinate_trajectories: Optional[list[np.ndarray]] = None
 
     @property
     def best(self) -> Optional[CriticalPoint]:
@@ -214,6 +218,8 @@ def descend(
     record: bool = True,
     schedule: Schedule | None = None,
     domain: Domain | None = None,
+    coordinates: str = "cartesian",
+    gradient: str = "metric",
     **hyper,
 ) -> DescentResult:
     """Run gradient descent from every start point at once.
@@ -224,9 +230,17 @@ def descend(
     rmsprop, adam (or one name per run); ``lr`` and the hyper-parameters (``momentum``,
     ``betas``, ``alpha``, ``eps``) may be scalars or one value per run. ``steps`` is the most
     steps per run; ``tol`` the gradient-norm stop (0: never).
+
+    ``coordinates="polar"`` descends on f(r·cos θ, r·sin θ) in (r, θ), with the ``naive``
+    gradient (partials as if the (r, θ) grid were Euclidean) or the ``metric`` one
+    (G⁻¹·∂f, G = diag(1, r²)); see :mod:`gdstudio.core.coordinates`. Results stay in x, y;
+    ``coordinate_trajectories`` holds the (r, θ) paths.
     """
+    from .coordinates import check_coordinates
+
     objective = _resolve(function)
     P = as_points(starts, objective.dim)
+    coordinates, gradient = check_coordinates(coordinates, gradient, objective.dim)
     schedule = schedule or Schedule()
     dom = tuple(domain) if domain is not None else objective.domain()
     n = P.shape[0]
@@ -242,7 +256,10 @@ def descend(
         and objective.scalar_value_and_grad is not None
         and not hasattr(objective, "on_step")
     )
-    if use_scalar:
+    if coordinates == "polar":
+        result = _descend_polar(objective, P, optimizer, lr, steps, tol, record, schedule, dom,
+                                gradient, hyper)
+    elif use_scalar:
         result = _descend_scalar(objective, P, optimizer, lr, steps, tol, record, schedule, dom, hyper)
     else:
         result = _descend_batch(objective, P, optimizer, lr, steps, tol, record, schedule, dom, hyper)
@@ -332,6 +349,31 @@ def _descend_batch(objective, P, optimizer, lr, steps, tol, record, schedule, do
         tgrads = [allg[: s + 1, i].copy() for i, s in enumerate(run.steps)]
     return _finish(objective, P, run.points.copy(), run.values.copy(), run.grads.copy(),
                    run.status, run.steps, trajs, tvals, tgrads, config)
+
+
+def _descend_polar(objective, P, optimizer, lr, steps, tol, record, schedule, dom, gradient, hyper):
+    from .coordinates import PolarDescent
+
+    run = PolarDescent(objective, P, optimizer, lr, schedule, steps, tol, dom, gradient, **hyper)
+    config = DescentConfig.from_batch(run)
+    frames = []
+    if record:
+        frames.append(run.initial_chunk())
+    while not run.done:
+        chunk = run.advance(256, record=record)
+        if record and chunk.n_steps:
+            frames.append(chunk)
+    result = _finish(objective, P, run.points.copy(), run.values.copy(), run.grads.copy(),
+                     run.status, run.steps, None, None, None, config)
+    result.coordinate_names = run.coordinate_names
+    if record:
+        allp, allf, allg, allc = (np.concatenate([getattr(c, k) for c in frames])
+                                  for k in ("points", "values", "grads", "coords"))
+        result.trajectories = [allp[: s + 1, i].copy() for i, s in enumerate(result.steps)]
+        result.trajectory_values = [allf[: s + 1, i].copy() for i, s in enumerate(result.steps)]
+        result.trajectory_grads = [allg[: s + 1, i].copy() for i, s in enumerate(result.steps)]
+        result.coordinate_trajectories = [allc[: s + 1, i].copy() for i, s in enumerate(result.steps)]
+    return result
 
 
 def summarize_run(run: BatchDescent, starts: np.ndarray | None = None,

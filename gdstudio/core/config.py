@@ -12,7 +12,8 @@ JSON form (keys): ``function`` (typed text, preset name or model), ``variables``
 model default), ``seed``, ``optimizer`` (a name, or one per run), ``lr`` (a number, or one per
 run), ``hyper`` ({optimizer: {name: value}}; a per-run setting is a list with one value per run
 of that optimizer, in run order), ``schedule`` (see ``Schedule.describe``), ``steps``, ``tol``,
-``model_settings`` (for a model fitted to data), ``live_changes`` ([{step, name, value}]: a
+``coordinates`` (cartesian or polar) and, in polar coordinates, ``gradient`` (naive or metric;
+see coordinates.py), ``model_settings`` (for a model fitted to data), ``live_changes`` ([{step, name, value}]: a
 learning rate or step limit changed while the batch ran, applied before that step).
 """
 
@@ -90,6 +91,8 @@ class DescentConfig:
     starts_from: str = "explicit"
     model: Optional[dict] = None
     live_changes: tuple[LiveChange, ...] = ()
+    coordinates: str = "cartesian"
+    gradient: str = "metric"
 
     # -- building ------------------------------------------------------------------------
     @classmethod
@@ -103,13 +106,14 @@ class DescentConfig:
         return cls.build(
             run.objective, run.initial_points, optimizer, run.base_lr, hyper, run.schedule.describe(),
             run.max_steps, run.tol, run.domain, function=function, seed=seed, starts_from=starts_from,
-            model=model,
+            model=model, coordinates=run.coordinates, gradient=run.gradient,
         )
 
     @classmethod
     def build(cls, objective, starts, optimizer, lr, hyper: dict, schedule: dict, steps: int, tol: float,
               domain, *, function: Optional[str] = None, seed: Optional[int] = None,
-              starts_from: str = "explicit", model: Optional[dict] = None) -> "DescentConfig":
+              starts_from: str = "explicit", model: Optional[dict] = None, coordinates: str = "cartesian",
+              gradient: str = "metric") -> "DescentConfig":
         if function is None:
             function = getattr(objective, "source", "") or getattr(objective, "label", "")
         return cls(
@@ -126,6 +130,8 @@ class DescentConfig:
             seed=None if seed is None else int(seed),
             starts_from=str(starts_from),
             model=dict(model) if model else None,
+            coordinates=str(coordinates),
+            gradient=str(gradient),
         )
 
     def with_live_change(self, step: int, name: str, value) -> "DescentConfig":
@@ -149,7 +155,10 @@ class DescentConfig:
             "starts": _plain(self.starts),
             "starts_from": self.starts_from,
             "seed": self.seed,
+            "coordinates": self.coordinates,
         }
+        if self.coordinates != "cartesian":
+            d["gradient"] = self.gradient
         if self.model:
             d["model_settings"] = _plain(self.model)
         if self.live_changes:
@@ -175,6 +184,8 @@ class DescentConfig:
                 model=d.get("model_settings"),
                 live_changes=tuple(LiveChange(int(c["step"]), str(c["name"]), _freeze(c["value"]))
                                    for c in d.get("live_changes", ())),
+                coordinates=str(d.get("coordinates", "cartesian")),
+                gradient=str(d.get("gradient", "metric")),
             )
         except (KeyError, TypeError, ValueError) as err:
             raise ValueError(f"not a descent configuration: {type(err).__name__} {err}") from None
@@ -186,6 +197,18 @@ class DescentConfig:
 
     def per_run_optimizers(self) -> list[str]:
         return [self.optimizer] * self.n_runs if isinstance(self.optimizer, str) else list(self.optimizer)
+
+    def make_descent(self, objective):
+        """A fresh batch that makes these runs on ``objective``: a
+        :class:`~gdstudio.core.runner.BatchDescent`, or a
+        :class:`~gdstudio.core.coordinates.PolarDescent` in polar coordinates."""
+        if self.coordinates == "polar":
+            from .coordinates import PolarDescent
+
+            return PolarDescent(objective, gradient=self.gradient, **self.batch_kwargs())
+        from .runner import BatchDescent
+
+        return BatchDescent(objective, **self.batch_kwargs())
 
     def batch_kwargs(self) -> dict:
         """Keyword arguments of ``BatchDescent(objective, **kwargs)`` that make these runs."""

@@ -16,6 +16,13 @@ Which end points count as critical points is one rule, :func:`critical_candidate
 out of steps already sitting on one (gradient norm ≤ ``CRITICAL_GRAD``). A run that diverged
 or is still running is never a critical point. :func:`end_point_kinds` names what each run
 found, with ``none`` for a run that stopped away from any critical point.
+
+Honest labels. ``best`` marks the lowest minimum found, and every other minimum whose value
+agrees with it to the function's rounding (:func:`values_agree`): Himmelblau's four minima
+reached by four runs are four equals, not one winner picked by rounding noise. ``best`` says
+nothing about the function: for a preset, ``global_minimum`` says whether the point is one of
+the preset's known global minima (True/False), so the lowest minimum a batch happened to find
+is never passed off as the global one. For other functions it is None (not known).
 """
 
 from __future__ import annotations
@@ -116,6 +123,8 @@ class CriticalPoint:
     runs: list[int] = field(default_factory=list)
     best: bool = False
     eigenvalues: tuple[float, ...] = ()
+    #: True/False: one of the preset's known global minima or not; None: not known
+    global_minimum: bool | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -125,8 +134,60 @@ class CriticalPoint:
             "runs": list(self.runs),
             "count": len(self.runs),
             "best": self.best,
+            "global": self.global_minimum,
             "eigenvalues": list(self.eigenvalues),
         }
+
+
+#: relative agreement of two values that counts as equal: a few hundred rounding errors of
+#: the terms that make up f (double precision carries 16 digits; typical formulas lose 2–3)
+VALUE_RTOL = 1e-9
+
+
+def values_agree(a: float, b: float, slack: float = 0.0) -> bool:
+    """Whether two critical values are equal to the function's rounding: within
+    VALUE_RTOL·(1 + max(|a|, |b|)), plus ``slack`` for how far the end points may still lie
+    above the exact critical values (see :func:`mark_best`)."""
+    return abs(a - b) <= VALUE_RTOL * (1 + max(abs(a), abs(b))) + slack
+
+
+def mark_best(points: list["CriticalPoint"], grad_norms=None) -> None:
+    """Set ``best`` on the lowest minimum and on every minimum whose value agrees with it.
+
+    A run stops where ‖∇f‖ ≤ tol, not on the exact point; near a minimum with smallest
+    Hessian eigenvalue λ its value lies at most ‖∇f‖²/(2λ) above the exact one, so that much
+    slack is allowed on top of rounding."""
+    minima = [(i, c) for i, c in enumerate(points) if c.kind == "minimum"]
+    for _, c in minima:
+        c.best = False
+    if not minima:
+        return
+    lowest = min(c.value for _, c in minima)
+
+    def slack(i, c):
+        if grad_norms is None or not c.eigenvalues:
+            return 0.0
+        lam = min(c.eigenvalues)
+        g = float(grad_norms[i])
+        return g * g / (2 * lam) if lam > 0 and np.isfinite(g) else 0.0
+
+    for i, c in minima:
+        c.best = values_agree(c.value, lowest, slack(i, c))
+
+
+def mark_global(points: list["CriticalPoint"], objective: Objective, tolerance: float | None = None) -> None:
+    """For a preset, set ``global_minimum`` on each point: whether it lies within
+    ``tolerance`` (default: 1 % of the domain's diagonal) of one of the preset's known global
+    minima. Other objectives leave it None."""
+    preset = objective.preset
+    if preset is None:
+        return
+    known = np.array([(k.x, k.y) for k in preset.global_minima], float).reshape(-1, 2)
+    if tolerance is None:
+        tolerance = 10 * merge_distance_for(preset.domain)
+    for c in points:
+        near = known.size and np.linalg.norm(known - np.asarray(c.point[:2]), axis=1).min() <= tolerance
+        c.global_minimum = bool(c.kind == "minimum" and near)
 
 
 def merge_distance_for(domain) -> float:
@@ -182,8 +243,10 @@ def group_critical_points(
 ) -> list[CriticalPoint]:
     """Group the end points ``P[ok]`` that reached the same critical point.
 
-    Returns the groups sorted by value (lowest first); the lowest minimum is marked
-    ``best``. Each group's representative is its lowest-valued member.
+    Returns the groups sorted by value (lowest first); the lowest minimum and its equals are
+    marked ``best`` (:func:`mark_best`), and for a preset each point says whether it is a
+    known global minimum (:func:`mark_global`). Each group's representative is its
+    lowest-valued member.
     """
     P = np.atleast_2d(np.asarray(P, float))
     n = P.shape[0]
@@ -222,7 +285,6 @@ def group_critical_points(
         )
         for k, r in enumerate(reps)
     ]
-    minima = [c for c in points if c.kind == "minimum"]
-    if minima:
-        min(minima, key=lambda c: c.value).best = True
+    mark_best(points, np.linalg.norm(G, axis=1))
+    mark_global(points, objective)
     return points

@@ -42,6 +42,9 @@ class Objective:
     source: str = ""
     #: the usual domain to show and to sample random starts from: one (lo, hi) per parameter
     default_domain: Optional[Domain] = None
+    #: the built-in function this is (a presets.Preset with its known critical points and
+    #: recommended settings), or None
+    preset = None
     #: optional scalar fast path, see the module docstring
     scalar_value_and_grad: Optional[Callable[..., tuple[float, tuple[float, ...]]]] = None
 

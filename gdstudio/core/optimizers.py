@@ -389,3 +389,40 @@ register(OptimizerSpec(
      HyperParam("eps", 1e-8, 0.0, np.inf, True, _EPS)),
     ("exp_avg", "exp_avg_sq"), adam_update, _adam_inplace, factors=adam_factors,
     reference="torch.optim.Adam"))
+
+
+# -- Newton's method: descent in the metric of the Hessian ---------------------------------
+#: eigenvalue magnitudes of H below this fraction of (1 + the largest) are raised to it, so a
+#: flat direction never divides by zero
+NEWTON_EIG_FLOOR = 1e-8
+
+
+def _newton_inplace(objective, p, g, buf, out, lr, _, damping):
+    """p ← p − lr·(H + λI)⁻¹·g        (Newton's method, damped by λ; H the exact Hessian at p)
+
+    When H is not positive definite, H is replaced by |H| = Q·diag(|μᵢ|)·Qᵀ (its eigenvalues μᵢ
+    made positive; Dauphin et al., 2014, "saddle-free Newton"), with each |μᵢ| raised to at
+    least NEWTON_EIG_FLOOR·(1 + max|μ|):  p ← p − lr·(|H| + λI)⁻¹·g. Where H is positive
+    definite this is exactly the damped Newton step; elsewhere it is still a descent direction,
+    and it moves away from saddles and maxima instead of being drawn to them as the plain
+    Newton step is. An objective without a Hessian gives a non-finite step (the run diverges)."""
+    try:
+        H = np.asarray(objective.hess(np.ascontiguousarray(p.T)), float)
+    except NotImplementedError:
+        H = np.full((p.shape[1], p.shape[0], p.shape[0]), np.nan)
+    finite = np.isfinite(H).all(axis=(1, 2))
+    H = np.where(finite[:, None, None], H, 0.0)
+    mu, Q = np.linalg.eigh((H + np.swapaxes(H, 1, 2)) / 2)
+    mag = np.abs(mu)
+    scale = np.maximum(mag, NEWTON_EIG_FLOOR * (1 + mag.max(axis=1, keepdims=True)))
+    scale += np.reshape(damping, (-1, 1))
+    step = np.einsum("ndk,nk->dn", Q, np.einsum("ndk,dn->nk", Q, g) / scale)
+    step[:, ~finite] = np.nan
+    np.multiply(step, -lr, out=buf)
+    return np.add(p, buf, out=out)
+
+
+register(OptimizerSpec(
+    "newton", "Newton's method", 1.0, (HyperParam("damping", 0.0, 0.0, np.inf, True, "damping λ"),), (),
+    None, _newton_inplace, uses_objective=True,
+    reference="damped Newton with the saddle-free rule for indefinite H (Dauphin et al., 2014)"))

@@ -25,7 +25,8 @@ MAX_COORDS = 4
 MAX_POINTS = 10
 
 # the order statuses and kinds are listed in (then anything else, by count)
-_STATUS_ORDER = tuple(s.key for s in (Status.CONVERGED, Status.MAX_STEPS, Status.DIVERGED, Status.RUNNING))
+_STATUS_ORDER = tuple(s.key for s in (Status.CONVERGED, Status.MAX_STEPS, Status.DIVERGED, Status.SINGULAR,
+                                       Status.RUNNING))
 _KIND_ORDER = ("minimum", "saddle", "maximum", "degenerate", "none", "unknown")
 
 
@@ -72,6 +73,19 @@ def runs_table(result, rows: Iterable[int]) -> str:
     return "\n".join(lines)
 
 
+def point_labels(c) -> str:
+    """What a found critical point is, honestly: the lowest found (with its equals) is not
+    called the global minimum unless it is one of the preset's known global minima."""
+    parts = []
+    if c.best:
+        parts.append("lowest found")
+    if c.global_minimum is True:
+        parts.append("global minimum")
+    elif c.global_minimum is False and c.kind == "minimum":
+        parts.append("local minimum, not global")
+    return f"  ({'; '.join(parts)})" if parts else ""
+
+
 def critical_points_text(result, limit: int | None = MAX_POINTS) -> str:
     """``Distinct critical points found (N):`` and one line per point (at most ``limit``)."""
     cps = result.critical_points
@@ -80,10 +94,9 @@ def critical_points_text(result, limit: int | None = MAX_POINTS) -> str:
         out.append("  none (no run converged; try more steps, another learning rate or --tol)")
     shown = cps if limit is None else cps[:limit]
     for c in shown:
-        star = "  <- best" if c.best else ""
         n = len(c.runs)
         out.append(f"  {c.kind:<10} at {fmt_point(c.point)}  value {fmt_number(c.value)}  "
-                   f"reached by {n:,} run{'s' if n != 1 else ''}{star}")
+                   f"reached by {n:,} run{'s' if n != 1 else ''}{point_labels(c)}")
     if len(shown) < len(cps):
         out.append(f"  … and {len(cps) - len(shown):,} more")
     return "\n".join(out)
@@ -125,8 +138,12 @@ def summary_text(result, limit: int | None = MAX_POINTS) -> str:
                               f"{int(steps.sum() + n):,} gradient evaluations"))
     best = result.best
     if best is not None:
+        ties = sum(1 for c in result.critical_points if c.best) - 1
+        also = f" (and {ties} more of equal value)" if ties else ""
+        verdict = {True: "; a global minimum", False: "; not the global minimum"}.get(best.global_minimum, "")
         rows.append(("best", f"minimum {fmt_number(best.value)} at {fmt_point(best.point)}, "
-                             f"reached by {len(best.runs):,} run{'s' if len(best.runs) != 1 else ''}"))
+                             f"reached by {len(best.runs):,} run{'s' if len(best.runs) != 1 else ''}"
+                             f"{also}{verdict}"))
     else:
         finite = np.isfinite(np.asarray(result.values, float))
         if finite.any():

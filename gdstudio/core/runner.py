@@ -85,6 +85,10 @@ def _take(value, index):
 class BatchDescent:
     """Gradient descent from N starts at once. See the module docstring."""
 
+    #: the coordinates the optimizer steps in (see coordinates.py for the polar batch)
+    coordinates = "cartesian"
+    gradient = "metric"
+
     def __init__(
         self,
         objective: Objective,

@@ -18,6 +18,9 @@ class Status(IntEnum):
     CONVERGED = 1
     DIVERGED = 2
     MAX_STEPS = 3
+    #: a descent in polar coordinates reached r = 0, where the coordinates are singular
+    #: (core/coordinates.py); a Cartesian batch never produces it
+    SINGULAR = 4
 
     @property
     def key(self) -> str:
@@ -48,22 +51,25 @@ _KEYS = {
     Status.CONVERGED: "converged",
     Status.DIVERGED: "diverged",
     Status.MAX_STEPS: "max_steps",
+    Status.SINGULAR: "singular",
 }
 _LABELS = {
     Status.RUNNING: "running",
     Status.CONVERGED: "converged",
     Status.DIVERGED: "diverged",
     Status.MAX_STEPS: "max steps",
+    Status.SINGULAR: "singular",
 }
 _MESSAGES = {
     Status.RUNNING: "The run is still descending.",
     Status.CONVERGED: "The gradient norm fell to the tolerance or below.",
     Status.DIVERGED: "The run left the domain by far or met a value that is not a finite number.",
     Status.MAX_STEPS: "The run took the most steps allowed.",
+    Status.SINGULAR: "The run reached r = 0, where polar coordinates are singular (θ is undefined).",
 }
 _BY_KEY = {v: k for k, v in _KEYS.items()}
 
-RUNNING, CONVERGED, DIVERGED, MAX_STEPS = (int(s) for s in Status)
+RUNNING, CONVERGED, DIVERGED, MAX_STEPS, SINGULAR = (int(s) for s in Status)
 
 #: the machine names indexed by code (``STATUS_KEYS[code]``)
 STATUS_KEYS: tuple[str, ...] = tuple(s.key for s in Status)

@@ -1,7 +1,8 @@
 """Trajectory CSV export: streaming, atomic, exactly re-readable, with a JSON sidecar.
 
 * Header ``run,step,<p0>,<p1>,...,value,grad_<p0>,grad_<p1>,...`` with the objective's
-  parameter names (``x,y`` for a typed function, ``a,b`` for a line fit).
+  parameter names (``x,y`` for a typed function, ``a,b`` for a line fit). A descent in other
+  coordinates keeps these Cartesian columns and adds its own at the end (``r,theta``).
 * One row per step per run; step 0 is the start. Rows come chunk by chunk in step order
   (all runs at step k before step k+1 within a chunk); sort by (run, step) for per-run order.
 * Floats are written with ``repr``, the shortest text that reads back to the same double.
@@ -34,8 +35,8 @@ class ExportError(OSError):
     """A write failed; ``str()`` is one sentence naming the file and the reason."""
 
 
-def header_for(names: Sequence[str]) -> list[str]:
-    return ["run", "step", *names, "value", *(f"grad_{n}" for n in names)]
+def header_for(names: Sequence[str], extra: Sequence[str] = ()) -> list[str]:
+    return ["run", "step", *names, "value", *(f"grad_{n}" for n in names), *extra]
 
 
 def _csv_line(cells) -> str:
@@ -132,9 +133,10 @@ class TrajectoryWriter:
     """
 
     def __init__(self, path, names: Sequence[str], metadata: Optional[dict] = None,
-                 runs: Optional[Sequence[int]] = None):
+                 runs: Optional[Sequence[int]] = None, extra_names: Sequence[str] = ()):
         self.path = Path(path)
         self.names = tuple(names)
+        self.extra_names = tuple(extra_names)
         self.metadata = dict(metadata or {})
         self.runs = None if runs is None else np.asarray(sorted(set(int(r) for r in runs)), int)
         self.rows = 0
@@ -142,7 +144,7 @@ class TrajectoryWriter:
 
     def __enter__(self):
         self._file = _AtomicFile(self.path)
-        self._file.write(_csv_line(header_for(self.names)))
+        self._file.write(_csv_line(header_for(self.names, self.extra_names)))
         return self
 
     def __exit__(self, exc_type, exc, tb):
@@ -156,7 +158,7 @@ class TrajectoryWriter:
             "program": "gdstudio",
             "program_version": __version__,
             "csv": self.path.name,
-            "columns": header_for(self.names),
+            "columns": header_for(self.names, self.extra_names),
             "rows": self.rows,
             "row_order": "by step, then run",
             **self.metadata,
@@ -166,9 +168,10 @@ class TrajectoryWriter:
         side.commit()
         return False
 
-    def write_arrays(self, first_step: int, points, values, grads, steps_after) -> None:
+    def write_arrays(self, first_step: int, points, values, grads, steps_after, extra=None) -> None:
         """Rows for ``points`` (k, N, d) etc.; row j is step ``first_step + j``, and run i's
-        rows stop at its own step count ``steps_after[i]``."""
+        rows stop at its own step count ``steps_after[i]``. ``extra`` (k, N, e) fills the
+        ``extra_names`` columns."""
         points = np.asarray(points, float)
         k, n, d = points.shape
         run_ids = np.arange(n) if self.runs is None else self.runs[self.runs < n]
@@ -179,9 +182,10 @@ class TrajectoryWriter:
             live = run_ids[steps_after[run_ids] >= s]
             if live.size == 0:
                 continue
-            block = np.concatenate(
-                [points[j, live], np.asarray(values)[j, live, None], np.asarray(grads)[j, live]], axis=1
-            ).tolist()
+            parts = [points[j, live], np.asarray(values)[j, live, None], np.asarray(grads)[j, live]]
+            if self.extra_names:
+                parts.append(np.asarray(extra)[j, live])
+            block = np.concatenate(parts, axis=1).tolist()
             prefix = f",{s},"
             out.append("".join(
                 f"{r}{prefix}{','.join(map(repr, row))}\n" for r, row in zip(live.tolist(), block)
@@ -194,7 +198,8 @@ class TrajectoryWriter:
         self._file.write("".join(out))
 
     def write_chunk(self, chunk) -> None:
-        self.write_arrays(chunk.first_step, chunk.points, chunk.values, chunk.grads, chunk.steps)
+        self.write_arrays(chunk.first_step, chunk.points, chunk.values, chunk.grads, chunk.steps,
+                          getattr(chunk, "coords", None))
 
 
 def _json_default(obj):
@@ -214,7 +219,8 @@ def write_result_csv(path, result, metadata: Optional[dict] = None,
         raise ValueError("this result has no trajectories: run descend(..., record=True)")
     meta = {**result.settings, **(metadata or {})}
     meta.setdefault("starts", np.asarray(result.starts).tolist())
-    with TrajectoryWriter(path, result.objective.names, meta, runs) as w:
+    extra = tuple(getattr(result, "coordinate_names", None) or ())
+    with TrajectoryWriter(path, result.objective.names, meta, runs, extra) as w:
         longest = max((len(t) for t in result.trajectories), default=0)
         n, d = len(result.trajectories), result.objective.dim
         steps = np.asarray(result.steps)
@@ -223,12 +229,17 @@ def write_result_csv(path, result, metadata: Optional[dict] = None,
             P = np.zeros((k, n, d))
             F = np.zeros((k, n))
             G = np.zeros((k, n, d))
-            for i, (tr, tv, tg) in enumerate(zip(result.trajectories, result.trajectory_values, result.trajectory_grads)):
+            C = np.zeros((k, n, len(extra)))
+            coords = result.coordinate_trajectories if extra else [None] * n
+            for i, (tr, tv, tg, tc) in enumerate(zip(result.trajectories, result.trajectory_values,
+                                                     result.trajectory_grads, coords)):
                 seg = slice(first, min(first + k, len(tr)))
                 m = seg.stop - seg.start
                 if m > 0:
                     P[:m, i], F[:m, i], G[:m, i] = tr[seg], tv[seg], tg[seg]
-            w.write_arrays(first, P, F, G, steps)
+                    if tc is not None:
+                        C[:m, i] = tc[seg]
+            w.write_arrays(first, P, F, G, steps, C)
     return w.rows
 
 
@@ -251,7 +262,8 @@ def stream_descent_csv(path, run, metadata: Optional[dict] = None,
         raise ValueError("stream_descent_csv needs a batch that has not stepped yet")
     if chunk_steps is None:  # about a million numbers per chunk, however many runs there are
         chunk_steps = max(1, min(256, 1_000_000 // (run.n_runs * (2 * run.dim + 1))))
-    with TrajectoryWriter(path, run.objective.names, metadata, runs) as w:
+    extra = getattr(run, "coordinate_names", ())
+    with TrajectoryWriter(path, run.objective.names, metadata, runs, extra) as w:
         w.write_chunk(run.initial_chunk())
         while not run.done:
             if cancel is not None and cancel():

@@ -28,7 +28,7 @@ def test_run_prints_a_table_and_the_critical_points():
         assert col in header
     assert sum(" converged " in l for l in lines) == 2
     assert "Distinct critical points found (1)" in p.stdout
-    assert "minimum" in p.stdout and "<- best" in p.stdout
+    assert "minimum" in p.stdout and "(lowest found)" in p.stdout  # a typed function: no known global minimum
 
 
 def test_run_json_has_the_documented_keys():

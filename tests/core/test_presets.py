@@ -57,7 +57,7 @@ def test_names_are_forgiving_and_other_text_is_an_expression():
     assert get_objective(" ROSENBROCK ").preset is PRESETS["rosenbrock"]
     assert get_objective("two minima").preset is PRESETS["two_minima"]
     f = get_objective("x^2 + 3*y")
-    assert f.default_domain is None and not hasattr(f, "preset")
+    assert f.default_domain is None and f.preset is None
     assert f.source == "x^2 + 3*y"
     with pytest.raises(ExpressionError, match="unknown name 'rosenbrok'"):
         get_objective("rosenbrok")

@@ -5,7 +5,7 @@ import pytest
 
 from gdstudio import descend
 from gdstudio.core.critical import critical_candidates
-from gdstudio.core.status import CONVERGED, DIVERGED, MAX_STEPS, RUNNING, STATUS_KEYS, Status
+from gdstudio.core.status import CONVERGED, DIVERGED, MAX_STEPS, RUNNING, SINGULAR, STATUS_KEYS, Status
 from gdstudio.core.stopping import (
     batch_after_step,
     divergence_limits,
@@ -17,8 +17,8 @@ from ._bowl import Bowl
 
 
 def test_status_codes_names_and_messages():
-    assert [int(s) for s in Status] == [RUNNING, CONVERGED, DIVERGED, MAX_STEPS] == [0, 1, 2, 3]
-    assert STATUS_KEYS == ("running", "converged", "diverged", "max_steps")
+    assert [int(s) for s in Status] == [RUNNING, CONVERGED, DIVERGED, MAX_STEPS, SINGULAR] == [0, 1, 2, 3, 4]
+    assert STATUS_KEYS == ("running", "converged", "diverged", "max_steps", "singular")
     assert Status.MAX_STEPS.label == "max steps"
     assert Status.from_key("diverged") is Status.DIVERGED
     assert all(s.message.endswith(".") for s in Status)

@@ -26,10 +26,10 @@ from ...core.schedules import SCHEDULES, Schedule
 
 OPTIMIZER_TITLES = {
     "gd": "Gradient descent", "momentum": "Momentum", "nesterov": "Nesterov momentum",
-    "adagrad": "AdaGrad", "rmsprop": "RMSprop", "adam": "Adam",
+    "adagrad": "AdaGrad", "rmsprop": "RMSprop", "adam": "Adam", "newton": "Newton's method",
 }
 HYPER_LABELS = {"momentum": "momentum μ", "alpha": "alpha α", "eps": "eps ε",
-                "beta1": "beta₁", "beta2": "beta₂"}
+                "beta1": "beta₁", "beta2": "beta₂", "damping": "damping λ"}
 LR_MIN, LR_MAX, LR_TICKS = 1e-5, 10.0, 600
 SPEED_MIN, SPEED_MAX, SPEED_TICKS = 1.0, 100_000.0, 500
 
@@ -105,7 +105,7 @@ class ParamsPanel(QGroupBox):
         self.lr_edit.set_value(settings.lr)
 
         self.hyper_edits = {}
-        for key in ("momentum", "alpha", "beta1", "beta2", "eps"):
+        for key in ("momentum", "alpha", "beta1", "beta2", "eps", "damping"):
             e = _FloatEdit(0.0, lo=0.0)
             e.setObjectName(f"{key}Edit")
             e.editingFinished.connect(lambda k=key: self._hyper_edited(k))

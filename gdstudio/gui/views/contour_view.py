@@ -338,7 +338,7 @@ class ContourView(pg.PlotWidget):
             return
         self._crit_key = key
         by_kind = {k: ([], [], []) for k in self.critical_items}
-        best = None
+        best = []  # the lowest minimum found and its equals (to rounding): each gets a star
         for c, color in zip(frame.critical, frame.critical_colors):
             kind = c.kind if c.kind in by_kind else "degenerate"
             xs, ys, br = by_kind[kind]
@@ -346,14 +346,12 @@ class ContourView(pg.PlotWidget):
             ys.append(c.point[1])
             br.append(pg.mkBrush(palette.qcolor(color)))
             if c.best:
-                best = (c.point, color)
+                best.append((c.point, color))
         for kind, (xs, ys, br) in by_kind.items():
             pen = pg.mkPen("w", width=1.2) if kind != "saddle" else pg.mkPen(palette.qcolor(palette.kind_color("saddle")), width=3)
             self.critical_items[kind].setData(xs, ys, brush=br or None, pen=pen)
-        if best is not None:
-            self.best.setData([best[0][0]], [best[0][1]], brush=pg.mkBrush(palette.qcolor(best[1])))
-        else:
-            self.best.setData([], [])
+        self.best.setData([p[0] for p, _ in best], [p[1] for p, _ in best],
+                          brush=[pg.mkBrush(palette.qcolor(col)) for _, col in best] or None)
 
     def _set_legend(self, frame) -> None:
         kinds = sorted({c.kind for c in frame.critical})
