@@ -373,7 +373,6 @@ class MainWindow(ExportMixin, QMainWindow):
     # -- closing -----------------------------------------------------------------------------
     def closeEvent(self, ev):
         if self._export_task is not None:
-            self._export_task.cancel()
-            self._export_task.wait(3.0)
+            self._export_task.cancel_and_clean(3.0)
         self.c.shutdown(3000)
         super().closeEvent(ev)

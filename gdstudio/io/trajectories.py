@@ -77,12 +77,14 @@ class TrajectoryWriter:
     """
 
     def __init__(self, path, names: Sequence[str], metadata: Optional[dict] = None,
-                 runs: Optional[Sequence[int]] = None):
+                 runs: Optional[Sequence[int]] = None, cancel=None):
         self.path = Path(path)
         self.names = tuple(names)
         self.metadata = dict(metadata or {})
         self.runs = None if runs is None else np.asarray(sorted(set(int(r) for r in runs)), int)
         self.rows = 0
+        #: ``cancel()`` true stops the export between blocks of rows (ExportError)
+        self.cancel = cancel
         self._file = None
 
     def __enter__(self):
@@ -151,7 +153,17 @@ class TrajectoryWriter:
             if pending >= _ROWS_PER_WRITE:  # keep the text in memory small, whatever the chunk
                 self._file.write("".join(out))
                 out, pending = [], 0
+                self._check_cancel()
         self._file.write("".join(out))
+
+    def _check_cancel(self) -> None:
+        if self.cancel is not None and self.cancel():
+            raise ExportError(f"export to {self.path} was cancelled; nothing was written")
+
+    def partial_files(self) -> list[Path]:
+        """The temporary files being written (empty outside the ``with`` block)."""
+        files = getattr(self, "_files", None)
+        return [f.tmp for f in files.files] if files is not None else []
 
     def write_chunk(self, chunk) -> None:
         self.write_arrays(chunk.first_step, chunk.points, chunk.values, chunk.grads, chunk.steps)
@@ -211,11 +223,10 @@ def stream_descent_csv(path, run, metadata: Optional[dict] = None,
         raise ValueError("stream_descent_csv needs a batch that has not stepped yet")
     if chunk_steps is None:  # about a million numbers per chunk, however many runs there are
         chunk_steps = max(1, min(256, 1_000_000 // (run.n_runs * (2 * run.dim + 1))))
-    with TrajectoryWriter(path, run.objective.names, metadata, runs) as w:
+    with TrajectoryWriter(path, run.objective.names, metadata, runs, cancel=cancel) as w:
         w.write_chunk(run.initial_chunk())
         while not run.done:
-            if cancel is not None and cancel():
-                raise ExportError(f"export to {path} was cancelled; nothing was written")
+            w._check_cancel()
             w.write_chunk(run.advance(chunk_steps))
             if progress is not None:
                 progress(run.step)
