@@ -153,6 +153,7 @@ class MainWindow(ExportMixin, QMainWindow):
             self.stat_labels[key] = lab
         self.message = QLabel()
         self.message.setObjectName("statusMessage")
+        self.message.setTextFormat(Qt.TextFormat.PlainText)  # messages quote file and column names
         sb.addWidget(self.message, 1)
         self.cancel_export = QPushButton("Cancel export")
         self.cancel_export.setObjectName("cancelExportButton")

@@ -230,6 +230,9 @@ def _long_export(tmp_path):
          "adam", "--random-starts", "2000", "--steps", "1000000", "--tol", "0", "--out",
          str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        # a background job's shell ignores SIGINT, and the child would inherit that: give it
+        # the disposition a person's terminal gives it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QGraphicsItem
 from .. import palette
 from ...app.geometry import arrow_segments, nan_joined
 from ..geometry import finite_path
+from ..text import html_text
 
 #: how close (pixels) a press must be to a start marker to drag it
 PICK_RADIUS_PX = 10
@@ -155,9 +156,9 @@ class ContourView(pg.PlotWidget):
         self.arrows.setData(segs[:, 0], segs[:, 1]) if segs.size else self.arrows.setData([], [])
         names = problem.names
         pi = self.getPlotItem()
-        pi.setLabel("bottom", names[0])
-        pi.setLabel("left", names[1])
-        pi.setTitle(problem.description, color="#dddddd", size="10pt")
+        pi.setLabel("bottom", html_text(names[0]))
+        pi.setLabel("left", html_text(names[1]))
+        pi.setTitle(html_text(problem.description), color="#dddddd", size="10pt")
         self._vb.setLimits(xMin=xa - 2 * (xb - xa), xMax=xb + 2 * (xb - xa),
                            yMin=ya - 2 * (yb - ya), yMax=yb + 2 * (yb - ya))
         self._vb.setRange(xRange=(xa, xb), yRange=(ya, yb), padding=0.02)
