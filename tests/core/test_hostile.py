@@ -19,7 +19,7 @@ import pytest
 from gdstudio import cli
 from gdstudio.core import expression
 from gdstudio.core.compiled import compile_function
-from gdstudio.core.expression import ExpressionError, parse_expression
+from gdstudio.core.expression import ExpressionError
 from gdstudio.core.models.typed import TypedModelObjective
 
 #: seconds any refusal may take (generous: the test machine is shared)
