@@ -7,9 +7,9 @@ status 2; no traceback. See ``docs/cli.md``.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
+import signal
 import sys
 from typing import Optional, Sequence
 
@@ -17,8 +17,35 @@ import numpy as np
 
 from ._version import __version__
 from .console import make_streams_safe
+from .io.jsontext import json_text
 
 EXIT_USAGE = 2
+#: exit status after Ctrl+C (the shell's convention: 128 + SIGINT)
+EXIT_CANCELLED = 130
+
+
+class Cancelled(BaseException):
+    """SIGTERM or SIGHUP arrived: unwind like Ctrl+C, so partial files are removed."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_cancelled(signum, frame):
+    raise Cancelled(signum)
+
+
+def _install_signal_handlers() -> None:
+    """SIGTERM and SIGHUP end a run the way Ctrl+C does (by default they end the process
+    at once and leave hidden ``.part`` files of an export behind)."""
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            try:
+                signal.signal(sig, _raise_cancelled)
+            except (ValueError, OSError):  # not the main thread, or not allowed
+                pass
 
 
 class UsageError(Exception):
@@ -214,7 +241,7 @@ def _problem(args, seed: int):
         raise UsageError("--data, --x and --y need --model (e.g. --model linreg)")
     from .core.presets import get_objective
 
-    text = args.function or "rosenbrock"
+    text = "rosenbrock" if args.function is None else args.function
     try:
         return get_objective(text), None, {}
     except ExpressionError as err:
@@ -252,14 +279,10 @@ def _starts(args, objective, default_starts, domain, seed, recommended=None):
         return default_starts, "model default"
     if recommended is not None:
         return recommended.start_points(domain), "preset's recommended starts"
-    return make_starts(args.sampler, 10, domain, seed), f"{args.sampler} (10 by default)"
-
-
-def _clean(v):
-    """JSON has no NaN or infinity: report them as null."""
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
+    try:
+        return make_starts(args.sampler, 10, domain, seed), f"{args.sampler} (10 by default)"
+    except ValueError as err:
+        raise UsageError(str(err)) from None
 
 
 #: without --all, a table of more runs than this shows its first HEAD_ROWS rows
@@ -283,23 +306,18 @@ def _json(result, meta) -> str:
     runs = [
         {
             "run": i,
-            "start": [_clean(float(v)) for v in result.starts[i]],
-            "end": [_clean(float(v)) for v in result.final_points[i]],
-            "value": _clean(float(result.values[i])),
+            "start": [float(v) for v in result.starts[i]],
+            "end": [float(v) for v in result.final_points[i]],
+            "value": float(result.values[i]),
             "steps": int(result.steps[i]),
             "status": result.status[i],
             "critical": result.critical[i],
         }
         for i in range(len(result.status))
     ]
-    cps = []
-    for c in result.critical_points:
-        d = c.to_dict()
-        d["point"] = [_clean(v) for v in d["point"]]
-        d["value"] = _clean(d["value"])
-        d["eigenvalues"] = [_clean(v) for v in d["eigenvalues"]]
-        cps.append(d)
-    return json.dumps({**meta, "runs": runs, "critical_points": cps}, indent=2)
+    cps = [c.to_dict() for c in result.critical_points]
+    # JSON has no NaN or infinity: they are written as null
+    return json_text({**meta, "runs": runs, "critical_points": cps}, indent=2)
 
 
 def _domain_arg(args, objective) -> Optional[tuple]:
@@ -310,6 +328,11 @@ def _domain_arg(args, objective) -> Optional[tuple]:
     v = _numbers(args.domain, 4, "--domain", "XMIN,XMAX,YMIN,YMAX")
     if not (v[0] < v[1] and v[2] < v[3]):
         raise UsageError(f"--domain needs XMIN < XMAX and YMIN < YMAX, got {args.domain}")
+    if not (math.isfinite(v[1] - v[0]) and math.isfinite(v[3] - v[2])):
+        raise UsageError(
+            f"--domain: the widths XMAX − XMIN and YMAX − YMIN must be finite numbers "
+            f"(they overflow for {args.domain})"
+        )
     return ((v[0], v[1]), (v[2], v[3]))
 
 
@@ -586,6 +609,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.command == "lessons":
             return cmd_lessons(args)
         if args.command == "run":
+            _install_signal_handlers()
             return cmd_run(args)
         if args.command == "gui" or args.command is None:
             return cmd_gui([])
@@ -594,6 +618,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_USAGE
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        print("gdstudio: cancelled", file=sys.stderr)
+        return EXIT_CANCELLED
+    except Cancelled as c:
+        print(f"gdstudio: cancelled ({signal.Signals(c.signum).name})", file=sys.stderr)
+        return 128 + c.signum
     return 0
 
 

@@ -254,17 +254,19 @@ def nice_ticks(lo: float, hi: float, n: int = 5) -> np.ndarray:
     """About ``n`` round (1, 2, 5 x 10^k) values inside ``[lo, hi]``."""
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
         return np.array([lo])
-    raw = (hi - lo) / max(n - 1, 1)
+    raw = hi / max(n - 1, 1) - lo / max(n - 1, 1)  # (hi - lo) overflows for ±1e308
+    if not (math.isfinite(raw) and raw > 0):
+        return np.array([lo])
     mag = 10 ** math.floor(math.log10(raw))
     best = None
     for m in (0.5, 1, 2, 2.5, 5, 10):
         step = m * mag
         first = math.ceil(lo / step - 1e-9) * step
-        count = int(math.floor((hi - first) / step + 1e-9)) + 1
+        count = int(math.floor(hi / step - first / step + 1e-9)) + 1
         if best is None or abs(count - n) < abs(best[0] - n):
             best = (count, step, first)
     _, step, first = best
-    ticks = first + step * np.arange(best[0], dtype=float)
+    ticks = (first / step + np.arange(best[0], dtype=float)) * step  # no overflow near 1e308
     return ticks[(ticks >= lo - step * 1e-9) & (ticks <= hi + step * 1e-9)]
 
 
@@ -274,11 +276,16 @@ def log_ticks(mapping, min_gap: float = 0.09) -> list[tuple[float, float]]:
     ``frac(value)`` (the 3D view's ViewMapping)."""
     lo, hi = mapping.zmin, mapping.zmax
     out = [(0.0, lo)]
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return out
     top = max(abs(lo), abs(hi), 1e-300)
-    k_hi = math.ceil(math.log10(top)) + 1
+    # powers of ten a float can hold: 10.0 ** 309 raises OverflowError (a surface whose
+    # maximum is about 1e307 or more, such as exp(709*x/3) + y^2)
+    k_hi = min(math.ceil(math.log10(top)) + 1, 308)
     k_lo = k_hi - 18
-    cands = sorted({m * 10.0 ** k for k in range(k_lo, k_hi + 1) for m in (1, 2, 5)}
-                   | {-m * 10.0 ** k for k in range(k_lo, k_hi + 1) for m in (1, 2, 5)} | {0.0})
+    powers = [10.0 ** k for k in range(k_lo, k_hi + 1)]
+    cands = sorted({v for p in powers for m in (1, 2, 5) for v in (m * p, -m * p)
+                    if math.isfinite(v)} | {0.0})
     last = 0.0
     for v in cands:
         if v <= lo or v > hi:

@@ -46,10 +46,16 @@ import sympy
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.pycode import PythonCodePrinter
 
-from gdstudio.core.expression import ExpressionError, ParsedExpression, parse_expression
+from gdstudio.core.expression import (
+    ExpressionError,
+    ParsedExpression,
+    budget,
+    check_budget,
+    parse_expression,
+)
 from gdstudio.core.objective import Objective
 
-__all__ = ["ExpressionObjective", "compile_function", "compile_numpy"]
+__all__ = ["ExpressionObjective", "compile_derivatives", "compile_function", "compile_numpy"]
 
 _SCALAR_ERRORS = (ValueError, OverflowError, ZeroDivisionError)
 
@@ -114,9 +120,10 @@ class _NumpyPrinter(_NumbersMixin, NumPyPrinter):
     OverflowError or returns a complex number, so constant bases and non-integer
     exponents go through ``numpy.power``."""
 
-    def __init__(self):
+    def __init__(self, order=None):
         super().__init__(
-            {"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": False}
+            {"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": False,
+             "order": order}
         )
 
     def _print_Pow(self, expr, rational=False):
@@ -164,13 +171,23 @@ class _NumpyPrinter(_NumbersMixin, NumPyPrinter):
     def _print_sign(self, expr):
         return f"numpy.sign({self._print(expr.args[0])})"
 
+    def _print__Min2(self, expr):
+        return self._nested("minimum", expr.args)
+
+    def _print__Max2(self, expr):
+        return self._nested("maximum", expr.args)
+
+    def _print__Step(self, expr):
+        return f"numpy.heaviside({self._print(expr.args[0])}, 0.5)"
+
 
 class _MathPrinter(_NumbersMixin, PythonCodePrinter):
     """Plain-float code: math functions as bare names (looked up in the namespace below)."""
 
-    def __init__(self):
+    def __init__(self, order=None):
         super().__init__(
-            {"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": False}
+            {"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": False,
+             "order": order}
         )
 
     def _print_Pow(self, expr, rational=False):
@@ -203,6 +220,16 @@ class _MathPrinter(_NumbersMixin, PythonCodePrinter):
     def _print_sign(self, expr):
         a = self._print(expr.args[0])
         return f"(0.0 if {a} == 0 else copysign(1.0, {a}))"
+
+    def _print__Min2(self, expr):
+        return f"min({self._print(expr.args[0])}, {self._print(expr.args[1])})"
+
+    def _print__Max2(self, expr):
+        return f"max({self._print(expr.args[0])}, {self._print(expr.args[1])})"
+
+    def _print__Step(self, expr):
+        a = self._print(expr.args[0])
+        return f"(0.0 if {a} < 0 else 0.5 if {a} == 0 else 1.0)"
 
 
 _MATH_NAMESPACE = {
@@ -298,7 +325,7 @@ def _rename(exprs: Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol]):
     mapping = dict(zip(symbols, plain))
     out = []
     for e in exprs:
-        e = sympy.sympify(e).xreplace(mapping)
+        e = _lower_minmax(sympy.sympify(e)).xreplace(mapping)
         for func, recip in _RECIPROCALS:
             if e.has(func):
                 e = e.replace(func, lambda a, recip=recip: 1 / recip(a))
@@ -338,14 +365,16 @@ def _forward(reps, outputs, variables, prefix):
 
     def derivative(e):
         free = [s for s in e.free_symbols if s in D]
+        partial = {s: _partial(e, s) for s in free}
         out = []
         for k in range(d):
-            terms = [_diff(e, s) * D[s][k] for s in free if D[s][k] != 0]
+            terms = [partial[s] * D[s][k] for s in free if D[s][k] != 0]
             out.append(sympy.Add(*terms) if terms else zero)
         return out
 
     program = []
     for sym, e in reps:
+        check_budget()
         program.append((sym, e))
         D[sym] = []
         for de in derivative(e):
@@ -356,6 +385,18 @@ def _forward(reps, outputs, variables, prefix):
                 program.append((t, de))
                 D[sym].append(t)
     return program, [derivative(r) for r in outputs]
+
+
+def _partial(e: sympy.Expr, s: sympy.Symbol) -> sympy.Expr:
+    """∂e/∂s for one statement of a program: sums and products of two atoms directly
+    (most statements; sympy.diff costs about a millisecond each), others by :func:`_diff`."""
+    args = e.args
+    if all(a.is_Atom for a in args):
+        if e.is_Add:
+            return sympy.S.One
+        if e.is_Mul and len(args) == 2 and args[0] != args[1]:
+            return args[1] if args[0] == s else args[0]
+    return _diff(e, s)
 
 
 def _ssa(reps, outputs, prefix):
@@ -371,6 +412,7 @@ def _ssa(reps, outputs, prefix):
             return expr
         stack = [(expr, False)]
         while stack:
+            check_budget()
             node, ready = stack.pop()
             if node.is_Atom or node in memo:
                 continue
@@ -418,6 +460,111 @@ def _without_dirac(e: sympy.Expr) -> sympy.Expr:
     return e
 
 
+class _Step(sympy.Function):
+    """Heaviside step H(u) (½ at 0), with derivative zero (almost everywhere); never
+    evaluated by sympy's assumption system."""
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+    def _sympystr(self, printer):
+        return f"Heaviside({printer._print(self.args[0])})"
+
+    def _latex(self, printer):
+        return rf"\theta\left({printer._print(self.args[0])}\right)"
+
+
+class _Min2(sympy.Function):
+    """min(a, b), differentiated as H(b − a)·a' + H(a − b)·b' (exact except where a = b,
+    where both halves count). sympy's own Min.fdiff rebuilds and compares the remaining
+    arguments for every derivative: 20 arguments took 15 s, 300 never finished."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, a, b):
+        if a.is_Number and b.is_Number:
+            return sympy.Min(a, b)
+        return None
+
+    def fdiff(self, argindex=1):
+        a, b = self.args
+        return _Step(b - a) if argindex == 1 else _Step(a - b)
+
+    def _sympystr(self, printer):
+        return f"Min({printer._print(self.args[0])}, {printer._print(self.args[1])})"
+
+    def _latex(self, printer):
+        return rf"\min\left({printer._print(self.args[0])}, {printer._print(self.args[1])}\right)"
+
+
+class _Max2(sympy.Function):
+    """max(a, b), differentiated as H(a − b)·a' + H(b − a)·b' (see :class:`_Min2`)."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, a, b):
+        if a.is_Number and b.is_Number:
+            return sympy.Max(a, b)
+        return None
+
+    def fdiff(self, argindex=1):
+        a, b = self.args
+        return _Step(a - b) if argindex == 1 else _Step(b - a)
+
+    def _sympystr(self, printer):
+        return f"Max({printer._print(self.args[0])}, {printer._print(self.args[1])})"
+
+    def _latex(self, printer):
+        return rf"\max\left({printer._print(self.args[0])}, {printer._print(self.args[1])}\right)"
+
+
+def _lower_minmax(e: sympy.Expr) -> sympy.Expr:
+    """Min/Max of any number of arguments as balanced trees of :class:`_Min2`/:class:`_Max2`
+    (depth log2 of the argument count, so printers never recurse deeply)."""
+    if not e.has(sympy.Min, sympy.Max):
+        return e
+    memo: dict = {}
+
+    def tree(cls, args):
+        if len(args) == 1:
+            return args[0]
+        h = len(args) // 2
+        return cls(tree(cls, args[:h]), tree(cls, args[h:]))
+
+    stack = [(e, False)]
+    while stack:
+        node, ready = stack.pop()
+        if node in memo:
+            continue
+        if node.is_Atom:
+            memo[node] = node
+            continue
+        if not ready:
+            stack.append((node, True))
+            stack.extend((a, False) for a in node.args if a not in memo)
+            continue
+        args = [memo[a] for a in node.args]
+        if isinstance(node, (sympy.Min, sympy.Max)):
+            memo[node] = tree(_Min2 if isinstance(node, sympy.Min) else _Max2, args)
+        else:
+            memo[node] = node.func(*args) if args != list(node.args) else node
+    return memo[e]
+
+
+def _raise_minmax(e: sympy.Expr) -> sympy.Expr:
+    """The lowered forms back in sympy's own classes (unevaluated), for display and for
+    code that only knows sympy (lambdify)."""
+    if not e.has(_Min2, _Max2, _Step):
+        return e
+    return e.replace(_Min2, lambda a, b: sympy.Min(a, b, evaluate=False)).replace(
+        _Max2, lambda a, b: sympy.Max(a, b, evaluate=False)
+    ).replace(_Step, lambda u: sympy.Heaviside(u, sympy.S.Half, evaluate=False))
+
+
 class _RealAbs(sympy.Function):
     """|u| differentiated as sign(u)*u', whether or not sympy can prove u real (sympy's
     own Abs differentiates a possibly complex u into re/im parts and unevaluated
@@ -440,7 +587,9 @@ class _RealSign(sympy.Function):
 
 def _diff(e: sympy.Expr, s: sympy.Symbol) -> sympy.Expr:
     """The exact derivative of a real expression: abs and sign are differentiated as real
-    functions, derivatives of kinks (Dirac deltas) are dropped."""
+    functions, derivatives of kinks (Dirac deltas) are dropped, min and max are
+    differentiated argument by argument (see :class:`_Min2`)."""
+    e = _lower_minmax(e)
     if e.has(sympy.Abs, sympy.sign):
         real = e.replace(sympy.Abs, _RealAbs).replace(sympy.sign, _RealSign)
         d = sympy.diff(real, s)
@@ -483,18 +632,27 @@ def _constant_outputs(names, program) -> list[bool]:
     return [not (sympy.sympify(e).free_symbols & varying) for e in outputs]
 
 
+def _order(reps) -> Optional[str]:
+    """The printers' order of terms: sympy's sorted order for the usual small programs;
+    the terms as stored for long ones, where sorting the terms of every sum took most of
+    the compile time."""
+    return "none" if len(reps) > _SMALL else None
+
+
 def _numpy_body(names, program, targets, printer=None) -> list[str]:
     """Lines computing a program's outputs into ``targets``: per output a (statement
     format, statement format for a constant, array view to write into or None)."""
-    printer = printer or _NumpyPrinter()
+    printer = printer or _NumpyPrinter(_order(program[0]))
     reps, outputs = program
     # constant temporaries become numpy floats, so later operations on them follow
     # numpy's rules too
-    lines = [
-        f"{sym} = {printer.doprint(val)}" if val.free_symbols
-        else f"{sym} = numpy.float64({printer.doprint(val)})"
-        for sym, val in reps
-    ]
+    lines = []
+    for sym, val in reps:
+        check_budget()
+        lines.append(
+            f"{sym} = {printer.doprint(val)}" if val.free_symbols
+            else f"{sym} = numpy.float64({printer.doprint(val)})"
+        )
     for (target, const_target, view), e, const in zip(
         targets, outputs, _constant_outputs(names, program)
     ):
@@ -523,6 +681,40 @@ def _indent(lines, n=1):
 #: derivative can grow quadratically (a product of many factors). The Hessian is always
 #: computed that way, from the gradient's program.
 _SMALL = 400
+#: products with more factors than this are differentiated as a program
+_MAX_FACTORS = 8
+
+
+def _needs_program(f: sympy.Expr) -> bool:
+    """Whether ``f`` must be differentiated as a program: large, or a product of many
+    factors (whose expanded derivative has a term per factor, each with all the other
+    factors: 80 factors took 7 s and its Hessian 29 s)."""
+    if _tree_size(f, _SMALL) > _SMALL:
+        return True
+    return any(
+        len(m.args) > _MAX_FACTORS for m in sympy.preorder_traversal(f) if m.is_Mul
+    )
+
+
+def _value_and_derivatives(expr: sympy.Expr, symbols: Sequence[sympy.Symbol], wrt=None):
+    """(program, argument names): a straight-line program whose outputs are ``expr`` and
+    its derivatives with respect to ``symbols`` (or only those at the indices ``wrt``),
+    with the symbols renamed ``_v0, _v1...``."""
+    (f,), names = _rename([expr], symbols)
+    vsyms = [sympy.Symbol(n, real=True) for n in names]
+    if wrt is not None:
+        vsyms = [vsyms[i] for i in wrt]
+    if not _needs_program(f):
+        # small (every usual case): differentiate the expression, then share
+        # subexpressions between the value and the gradient
+        grads = []
+        for v in vsyms:
+            check_budget()
+            grads.append(_diff(f, v))
+        return _cse([f] + grads), names
+    reps, (r,) = _ssa([], [f], "_s")
+    reps, (grads,) = _forward(reps, [r], vsyms, "_g")
+    return (_prune(reps, [r] + grads), [r] + grads), names
 
 
 class _Core:
@@ -543,20 +735,14 @@ class _Core:
         self._gradient_exprs: Optional[tuple] = None
         self._hessian_exprs: Optional[tuple] = None
         self._hess_T: Optional[Callable] = None
-        d = len(self.symbols)
+        with budget("differentiate"):
+            program, names = _value_and_derivatives(self.expr, self.symbols)
+        with budget("compile"):
+            self._generate(program, names)
 
-        (f,), names = _rename([self.expr], self.symbols)
+    def _generate(self, program, names) -> None:
+        d = len(self.symbols)
         self.arg_names = names
-        vsyms = [sympy.Symbol(n, real=True) for n in names]
-        if _tree_size(f, _SMALL) <= _SMALL:
-            # small (every usual case): differentiate the expression, then share
-            # subexpressions between the value and the gradient
-            grads = [_diff(f, v) for v in vsyms]
-            program = _cse([f] + grads)
-        else:
-            reps, (r,) = _ssa([], [f], "_s")
-            reps, (grads,) = _forward(reps, [r], vsyms, "_g")
-            program = (_prune(reps, [r] + grads), [r] + grads)
         for e in itertools.chain((e for _, e in program[0]), program[1]):
             if e.has(sympy.Derivative, sympy.Subs):
                 raise ExpressionError("this expression cannot be differentiated exactly")
@@ -578,6 +764,7 @@ class _Core:
         source = "def value_and_grad_T(X):\n" + _indent(unpack) + "\n" + _guarded(body, "_f, _G")
         self.value_and_grad_T = _make_function("value_and_grad_T", source, _NUMPY_NAMESPACE)
         # value only
+        (f,), _ = _rename([self.expr], self.symbols)
         body = _numpy_body(names, _cse([f]), targets[:1])
         source = "def value_T(X):\n" + _indent(unpack) + "\n" + _guarded(body, "_f")
         self.value_T = _make_function("value_T", source, _NUMPY_NAMESPACE)
@@ -585,16 +772,21 @@ class _Core:
 
     @staticmethod
     def _compile_scalar(program, names) -> Optional[Callable]:
-        printer = _MathPrinter()
+        printer = _MathPrinter(_order(program[0]))
         reps, outputs = program
         try:
-            lines = [f"{sym} = {printer.doprint(val)}" for sym, val in reps]
+            lines = []
+            for sym, val in reps:
+                check_budget()
+                lines.append(f"{sym} = {printer.doprint(val)}")
             outs = [
                 _float_literal(e) if e.is_Number
                 else f"float({printer.doprint(e)})" if const
                 else printer.doprint(e)
                 for e, const in zip(outputs, _constant_outputs(names, program))
             ]
+        except ExpressionError:
+            raise
         except Exception:  # anything the math printer cannot write: no scalar path
             return None
         if getattr(printer, "_not_supported", None):
@@ -620,7 +812,7 @@ class _Core:
             with self._lock:
                 if self._gradient_exprs is None:
                     self._gradient_exprs = tuple(
-                        _diff(self.expr, s) for s in self.symbols
+                        _raise_minmax(_diff(self.expr, s)) for s in self.symbols
                     )
         return self._gradient_exprs
 
@@ -637,7 +829,7 @@ class _Core:
                             if j < i:
                                 row.append(rows[j][i])
                             else:
-                                row.append(_diff(g, s))
+                                row.append(_raise_minmax(_diff(g, s)))
                         rows.append(tuple(row))
                     self._hessian_exprs = tuple(rows)
         return self._hessian_exprs
@@ -780,6 +972,77 @@ def compile_function(
 # -- compile_numpy: for other modules -------------------------------------------------------
 
 
+def _second_derivatives(program, names, wrt):
+    """From a value-and-gradient program (outputs f, ∂f/∂w₀, ...), the program whose
+    outputs are f, the gradient and the upper triangle of the Hessian (row by row),
+    by forward mode over the gradient program."""
+    wsyms = [sympy.Symbol(names[i], real=True) for i in wrt]
+    reps, outputs = program
+    reps, outs = _ssa(reps, outputs, "_u")
+    reps, D = _forward(reps, outs[1:], wsyms, "_h")
+    d = len(wsyms)
+    entries = [D[k][l] for k in range(d) for l in range(k, d)]
+    final = [outs[0], *outs[1:], *entries]
+    return _prune(reps, final), final
+
+
+def compile_derivatives(expr: sympy.Expr, symbols: Sequence[sympy.Symbol], wrt: Sequence[int]):
+    """``(value, value_and_grad, value_grad_hess)``: vectorised functions of ``symbols``
+    (one array per symbol, broadcast together) returning lists of arrays: ``[f]``,
+    ``[f, ∂f/∂w...]`` and ``[f, ∂f/∂w..., ∂²f/∂wₖ∂wₗ for k ≤ l]``, where ``w`` are the
+    symbols at the indices ``wrt``. The derivatives are computed as
+    :func:`compile_function` computes them (exact; a program in forward mode for large
+    expressions, so a product of 200 factors costs seconds, not minutes), under the same
+    time budgets."""
+    symbols = list(symbols)
+    with budget("differentiate"):
+        grad_program, names = _value_and_derivatives(expr, symbols, wrt)
+        hess_program = _second_derivatives(grad_program, names, wrt)
+        (f,), _ = _rename([expr], symbols)
+        value_program = _cse([f])
+    with budget("compile"):
+        return tuple(
+            _compile_program(program, names, symbols)
+            for program in (value_program, grad_program, hess_program)
+        )
+
+
+def _compile_program(program, names, symbols):
+    for e in itertools.chain((e for _, e in program[0]), program[1]):
+        if e.has(sympy.Derivative, sympy.Subs):
+            raise ExpressionError("this expression cannot be differentiated exactly")
+    m = len(program[1])
+    targets = [(f"_out[{k}] = {{}}", f"_out[{k}] = {{}}", None) for k in range(m)]
+    body = _numpy_body(names, program, targets) if m else []
+    source = (
+        f"def compiled({', '.join(names)}):\n"
+        f"    _out = [None] * {m}\n" + _guarded(body or ["pass"], "_out")
+    )
+    return _broadcasting(
+        _make_function("compiled", source, _NUMPY_NAMESPACE), names, symbols, program
+    )
+
+
+def _broadcasting(raw, names, syms, program=None):
+    def compiled(*args):
+        if len(args) != len(names):
+            raise TypeError(f"expected {len(names)} arguments, got {len(args)}")
+        args = [np.asarray(a, dtype=float) for a in args]
+        shape = np.broadcast_shapes(*(a.shape for a in args)) if args else ()
+        out = raw(*args)
+        for k, r in enumerate(out):
+            r = np.asarray(r, dtype=float)
+            if r.shape != shape:
+                r = np.broadcast_to(r, shape).copy()
+            out[k] = r
+        return out
+
+    compiled.__source__ = raw.__source__
+    compiled.symbols = tuple(syms)
+    compiled.program_outputs = tuple(program[1]) if program is not None else None
+    return compiled
+
+
 def compile_numpy(
     exprs: Sequence[sympy.Expr], symbols: Sequence[Union[sympy.Symbol, str]]
 ) -> Callable[..., list[np.ndarray]]:
@@ -815,20 +1078,4 @@ def compile_numpy(
         f"    _out = [None] * {m}\n" + _guarded(body or ["pass"], "_out")
     )
     raw = _make_function("compiled", source, _NUMPY_NAMESPACE)
-
-    def compiled(*args):
-        if len(args) != len(names):
-            raise TypeError(f"expected {len(names)} arguments, got {len(args)}")
-        args = [np.asarray(a, dtype=float) for a in args]
-        shape = np.broadcast_shapes(*(a.shape for a in args)) if args else ()
-        out = raw(*args)
-        for k, r in enumerate(out):
-            r = np.asarray(r, dtype=float)
-            if r.shape != shape:
-                r = np.broadcast_to(r, shape).copy()
-            out[k] = r
-        return out
-
-    compiled.__source__ = source
-    compiled.symbols = tuple(syms)
-    return compiled
+    return _broadcasting(raw, names, syms)

@@ -20,9 +20,13 @@ Expressions are never expanded.
 from __future__ import annotations
 
 import ast
+import contextlib
+import contextvars
+import functools
 import keyword
 import math
 import re
+import time
 import warnings
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
@@ -40,6 +44,9 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_NODES",
     "MAX_EXPONENT",
+    "BUDGET_SECONDS",
+    "budget",
+    "check_budget",
 ]
 
 #: longest text accepted, in characters
@@ -52,6 +59,45 @@ MAX_NODES = 2_000
 MAX_EXPONENT = 1_000
 #: largest magnitude of a constant accepted (10**MAX_LOG10)
 MAX_LOG10 = 300
+
+
+#: seconds each phase a typed text goes through may take before it is refused
+BUDGET_SECONDS = {"parse": 5.0, "differentiate": 10.0, "compile": 10.0}
+
+_budget: "contextvars.ContextVar[Optional[tuple[float, str, float]]]" = contextvars.ContextVar(
+    "gdstudio_budget", default=None
+)
+
+
+#: the budget counts the CPU time of the thread doing the work: the same text gets the same
+#: answer on a busy machine (wall-clock budgets refused ordinary text at a load of 13 on 2
+#: cores) and in a background thread
+_clock = time.thread_time
+
+
+@contextlib.contextmanager
+def budget(phase: str):
+    """Run one phase (``parse``, ``differentiate``, ``compile``) under its time budget
+    (:data:`BUDGET_SECONDS`): :func:`check_budget`, called between the small steps of the
+    work, raises :class:`ExpressionError` once it is spent. Phases nest; the innermost one
+    counts."""
+    seconds = BUDGET_SECONDS[phase]
+    token = _budget.set((_clock() + seconds, phase, seconds))
+    try:
+        yield
+    finally:
+        _budget.reset(token)
+
+
+def check_budget() -> None:
+    """Raise :class:`ExpressionError` if the current phase's budget is spent."""
+    current = _budget.get()
+    if current is not None and _clock() > current[0]:
+        _, phase, seconds = current
+        raise ExpressionError(
+            f"this function is too large to {phase} in reasonable time (more than "
+            f"{seconds:g} s); simplify it or split it into smaller parts"
+        )
 
 
 class ExpressionError(ValueError):
@@ -131,6 +177,17 @@ def _sigmoid(a):
     return 1 / (1 + sympy.exp(-a))
 
 
+def _min_max(cls):
+    def build(*args):
+        # sympy compares every pair of arguments when it builds Min/Max (with assumption
+        # queries: 20 arguments took 6 s); only numbers are folded
+        if all(a.is_Number for a in args):
+            return cls(*args)
+        return cls(*args, evaluate=False)
+
+    return build
+
+
 # name -> (min args, max args (None: any), builder taking sympy args). pow and hypot are
 # built by the walker itself because they need the checked power.
 _FUNCTION_TABLE: dict[str, tuple[int, Optional[int], Optional[Callable]]] = {
@@ -166,8 +223,8 @@ _FUNCTION_TABLE: dict[str, tuple[int, Optional[int], Optional[Callable]]] = {
     "cbrt": (1, 1, _cbrt),
     "abs": (1, 1, sympy.Abs),
     "sign": (1, 1, sympy.sign),
-    "min": (2, None, sympy.Min),
-    "max": (2, None, sympy.Max),
+    "min": (2, None, _min_max(sympy.Min)),
+    "max": (2, None, _min_max(sympy.Max)),
     "sigmoid": (1, 1, _sigmoid),
     "pow": (2, 2, None),
     "hypot": (2, 2, None),
@@ -398,6 +455,11 @@ _BINOPS_DISALLOWED = {
 }
 
 _FAMILY = {ast.Add: "add", ast.Sub: "add", ast.Mult: "mul", ast.Div: "mul"}
+#: functions that overflow a float on moderate constant arguments (checked before sympy
+#: builds them)
+_GROWING = {"exp": sympy.exp, "sinh": sympy.sinh, "cosh": sympy.cosh}
+#: largest magnitude of a constant part (as for literal numbers)
+_FLOAT_LIMIT = 10.0**MAX_LOG10
 _BAD_VALUES = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
 _LIMIT = sympy.Integer(10) ** MAX_LOG10
 
@@ -462,6 +524,98 @@ def _factor_log10(f: sympy.Expr) -> Optional[float]:
 #: exact rationals with more digits than this are turned into floats
 _MAX_DIGITS = 1_000
 
+# -- magnitudes of constant parts, in plain floats -----------------------------------------
+# sympy evaluates constant towers such as e**e**e**e**e**e at enormous precision inside its
+# assumption system (is_real), which hung about one fresh process in four. Every constant
+# part is therefore first estimated here in double precision, where exp(1e300) is simply an
+# overflow, and refused when too large before sympy is asked anything about it.
+
+_MATH_FUNCS = {
+    sympy.sin: math.sin, sympy.cos: math.cos, sympy.tan: math.tan,
+    sympy.asin: math.asin, sympy.acos: math.acos, sympy.atan: math.atan,
+    sympy.sinh: math.sinh, sympy.cosh: math.cosh, sympy.tanh: math.tanh,
+    sympy.asinh: math.asinh, sympy.acosh: math.acosh, sympy.atanh: math.atanh,
+    sympy.exp: math.exp, sympy.log: math.log, sympy.Abs: abs,
+    sympy.atan2: math.atan2,
+    sympy.cot: lambda a: 1 / math.tan(a), sympy.sec: lambda a: 1 / math.cos(a),
+    sympy.csc: lambda a: 1 / math.sin(a),
+    sympy.sign: lambda a: math.copysign(1.0, a) if a else 0.0,
+}
+
+
+def _approx_pow(b: Optional[float], x: Optional[float]) -> Optional[float]:
+    """b**x in floats: inf when too large to represent, None when unknown or not real."""
+    if b is None or x is None:
+        return None
+    if math.isinf(b) or math.isinf(x):
+        return math.inf if (math.isinf(b) and x > 0) or (abs(b) > 1 and x == math.inf) else None
+    if b == 0:
+        return 0.0 if x > 0 else None
+    if b < 0 and x != int(x):
+        return None
+    if x * math.log10(abs(b)) > 308:
+        return math.inf
+    try:
+        return math.pow(b, x)
+    except (OverflowError, ValueError, ZeroDivisionError):
+        return None
+
+
+def _approx_call(func, args: Sequence[Optional[float]]) -> Optional[float]:
+    if any(a is None for a in args):
+        return None
+    if any(math.isinf(a) for a in args):
+        return math.inf
+    if func in (sympy.Min, sympy.Max):
+        return (min if func is sympy.Min else max)(args)
+    f = _MATH_FUNCS.get(func)
+    if f is None:
+        return None
+    try:
+        return float(f(*args))
+    except OverflowError:
+        return math.inf
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _approx(e: sympy.Expr) -> Optional[float]:
+    """The value of a constant expression in double precision: ``inf`` when it is too
+    large for a float, ``None`` when unknown (or not real). Never asks sympy to evaluate."""
+    if e.is_Number:
+        if e.is_Rational:
+            if e == 0:
+                return 0.0
+            return math.inf if _log10_abs(e) > 308 else float(e)
+        try:
+            return float(e)
+        except (TypeError, ValueError, OverflowError):
+            return None
+    if e is sympy.E:
+        return math.e
+    if e is sympy.pi:
+        return math.pi
+    if e.is_Add or e.is_Mul:
+        parts = [_approx(a) for a in e.args]
+        if any(p is None for p in parts):
+            return None
+        if e.is_Add:
+            if any(math.isinf(p) for p in parts):
+                return math.inf
+            return math.fsum(parts)
+        if any(p == 0 for p in parts):
+            return 0.0
+        log = sum(math.log10(abs(p)) if math.isfinite(p) else math.inf for p in parts)
+        if log > 308:
+            return math.inf
+        return math.prod(parts)
+    if e.is_Pow:
+        return _approx_pow(_approx(e.base), _approx(e.exp))
+    if isinstance(e, sympy.Function):
+        return _approx_call(e.func, [_approx(a) for a in e.args])
+    return None
+
 
 class _Builder:
     def __init__(self, cols: _Columns, variables: Sequence[str], allow_parameters: bool):
@@ -511,6 +665,7 @@ class _Builder:
         if value.is_Number:
             return self.number(value, col)
         if not value.free_symbols:
+            self.bound(_approx(value), col)
             for a in sympy.preorder_traversal(value):
                 if a.is_Number and a.is_Rational and _size10(a) > _MAX_DIGITS:
                     raise ExpressionError(
@@ -527,6 +682,12 @@ class _Builder:
                 if a.is_Number and a.is_Integer and abs(a) > _LIMIT:
                     raise self._too_large(col, _log10_abs(a))
         return value
+
+    def bound(self, approx: Optional[float], col) -> None:
+        """Refuse a constant whose estimated value (see ``_approx``) is too large."""
+        if approx is not None and (math.isinf(approx) or abs(approx) > _FLOAT_LIMIT):
+            magnitude = math.log10(abs(approx)) if math.isfinite(approx) else math.inf
+            raise self._too_large(col, magnitude)
 
     def check_power(self, base: sympy.Expr, exp: sympy.Expr, col) -> Optional[str]:
         """Refuse powers sympy would compute into gigantic exact numbers or symbolic
@@ -561,14 +722,13 @@ class _Builder:
                 m = _factor_log10(f)
                 if m is not None and abs(m * float(exp)) > MAX_LOG10:
                     raise self._too_large(col, m * float(exp))
-        elif base.is_Number and not exp.free_symbols:
-            # e.g. 2**pi: sympy keeps it symbolic; bound it anyway
-            try:
-                magnitude = _log10_abs(base) * float(exp.evalf(15)) if base != 0 else 0.0
-            except (TypeError, ValueError):
-                magnitude = 0.0
-            if not math.isfinite(magnitude) or abs(magnitude) > MAX_LOG10:
-                raise self._too_large(col, magnitude)
+        elif not base.free_symbols and not exp.free_symbols:
+            # e.g. 2**pi or e**e**e: sympy keeps it symbolic; bound it before sympy builds it
+            if base.is_Number and base != 0 and _approx(exp) is not None:
+                magnitude = _log10_abs(base) * _approx(exp)
+                if not math.isfinite(magnitude) or abs(magnitude) > MAX_LOG10:
+                    raise self._too_large(col, magnitude)
+            self.bound(_approx_pow(_approx(base), _approx(exp)), col)
         if base == sympy.E:
             self.check_exp(exp, col)
         return None
@@ -590,6 +750,7 @@ class _Builder:
 
     # -- the walk (recursion depth is bounded by _check_depth; chains are loops)
     def build(self, node: ast.AST) -> sympy.Expr:
+        check_budget()
         try:
             return self._build(node)
         except (ExpressionError, RecursionError):
@@ -750,6 +911,15 @@ class _Builder:
             self.fail(f"'{name}' needs {need}", func)
         args = [self.build(a) for a in node.args]
         col = self.cols.node(node)
+        if name in _GROWING and not args[0].free_symbols:
+            self.bound(_approx_call(_GROWING[name], [_approx(args[0])]), col)
+        if name == "log" and n == 2 and not args[1].free_symbols:
+            b = _approx(args[1])
+            if b is not None and (b <= 0 or b == 1):
+                self.fail(
+                    "the base of a logarithm must be a positive number other than 1",
+                    node.args[1],
+                )
         if name == "pow":
             return self.power(args[0], args[1], col)
         if name == "exp":
@@ -806,6 +976,9 @@ def parse_expression(
             f"the expression has too many parts ({_fmt_int(len(tokens))} numbers, names and "
             f"operators; the limit is {_fmt_int(2 * MAX_NODES)})"
         )
+    for kind, tok, col in tokens:
+        if kind == "number" and len(tok.split("e")[0].split("E")[0].lstrip("0").split(".")[0]) > MAX_LOG10 + 1:
+            raise ExpressionError(f"number too large (more than 1e{MAX_LOG10})", col)
     cols = _Columns(text)
     try:
         with warnings.catch_warnings():
@@ -832,7 +1005,8 @@ def parse_expression(
     _check_depth(tree, cols)
     builder = _Builder(cols, variables, allow_parameters)
     try:
-        expr = builder.build(tree)
+        with budget("parse"):
+            expr = builder.build(tree)
     except RecursionError:
         raise ExpressionError(
             f"the expression is nested too deeply (more than {MAX_DEPTH} levels)"

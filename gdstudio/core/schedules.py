@@ -13,6 +13,7 @@ every optimizer step.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 
 
@@ -28,6 +29,10 @@ class Schedule:
     eta_min: float = 0.0
 
     def __post_init__(self):
+        for name in ("step_size", "gamma", "t_max", "eta_min"):
+            value = getattr(self, name)
+            if not isinstance(value, numbers.Real) or not math.isfinite(value):
+                raise ValueError(f"the schedule's {name} must be a finite number, got {value!r}")
         if self.kind not in SCHEDULES:
             raise ValueError(
                 f"unknown schedule {self.kind!r}; choose one of {', '.join(SCHEDULES)}"
@@ -80,6 +85,9 @@ def parse_schedule(text: str | None, max_steps: int = 1000) -> Schedule:
         nums = [float(a) for a in args]
     except ValueError:
         raise ValueError(f"schedule {text!r}: {args} are not all numbers") from None
+    for a, v in zip(args, nums):
+        if not math.isfinite(v):
+            raise ValueError(f"schedule {text!r}: {a!r} is not a finite number")
     if kind == "constant" and not nums:
         return Schedule()
     if kind == "step" and len(nums) in (1, 2):

@@ -11,12 +11,22 @@ from .objective import Domain
 
 SAMPLERS = ("uniform", "grid", "sobol", "halton")
 
+#: the most start points one call makes (checked before anything is allocated: a million
+#: runs already take about a gigabyte once they step)
+MAX_STARTS = 1_000_000
+
 
 def _bounds(domain: Domain) -> tuple[np.ndarray, np.ndarray]:
     lo = np.array([a for a, _ in domain], float)
     hi = np.array([b for _, b in domain], float)
     if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi)) and np.all(hi > lo)):
         raise ValueError(f"invalid domain {domain}: each range needs finite min < max")
+    with np.errstate(over="ignore"):
+        if not np.all(np.isfinite(hi - lo)):
+            raise ValueError(
+                f"invalid domain {domain}: each range's width (max − min) must be a finite "
+                "number; this one overflows"
+            )
     return lo, hi
 
 
@@ -24,6 +34,10 @@ def _check_n(n: int) -> int:
     n = int(n)
     if n < 1:
         raise ValueError("the number of start points must be at least 1")
+    if n > MAX_STARTS:
+        raise ValueError(
+            f"at most {MAX_STARTS:,} start points can be made at once; {n:,} were asked for"
+        )
     return n
 
 

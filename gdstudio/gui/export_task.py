@@ -39,6 +39,20 @@ class ExportTask(QObject):
         self.thread.join(timeout)
         return not self.thread.is_alive()
 
+    def cancel_and_clean(self, timeout: float = 3.0) -> None:
+        """Cancel, wait up to ``timeout`` s for the writer to remove its temporary files,
+        and remove them here if it has not (the window is closing: no ``.part`` file may
+        stay behind; the files the export would have replaced are untouched)."""
+        self.cancel()
+        if self.wait(timeout):
+            return
+        writer = getattr(self.job, "writer", None)
+        for tmp in writer.partial_files() if writer is not None else ():
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+
     def _progress(self, f: float) -> None:
         if f - self._last >= 0.01:
             self._last = f

@@ -85,7 +85,9 @@ class ExportJob:
             if progress is not None and self.upto:
                 progress(min(1.0, done_steps / self.upto))
 
-        with TrajectoryWriter(path, self.names, self.meta, runs=self.batch_runs.tolist()) as w:
+        with TrajectoryWriter(path, self.names, self.meta, runs=self.batch_runs.tolist(),
+                              cancel=cancel) as w:
+            self.writer = w
             if self.batch_runs.size and self.initial is not None:
                 w.write_chunk(self.initial)
                 if self.complete:

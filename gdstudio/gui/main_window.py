@@ -158,6 +158,7 @@ class MainWindow(ExportMixin, QMainWindow):
             self.stat_labels[key] = lab
         self.message = QLabel()
         self.message.setObjectName("statusMessage")
+        self.message.setTextFormat(Qt.TextFormat.PlainText)  # messages quote file and column names
         sb.addWidget(self.message, 1)
         self.cancel_export = QPushButton("Cancel export")
         self.cancel_export.setObjectName("cancelExportButton")
@@ -429,7 +430,6 @@ class MainWindow(ExportMixin, QMainWindow):
     # -- closing -----------------------------------------------------------------------------
     def closeEvent(self, ev):
         if self._export_task is not None:
-            self._export_task.cancel()
-            self._export_task.wait(3.0)
+            self._export_task.cancel_and_clean(3.0)
         self.c.shutdown(3000)
         super().closeEvent(ev)

@@ -3,6 +3,8 @@ panels share."""
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 
 WARN_STYLE = ("QLabel { background: #b35c00; color: white; border-radius: 4px; padding: 6px; "
@@ -56,3 +58,18 @@ def coordinate(v: float, span: float, digits: int = 3) -> str:
 
 def point(p, span: float, digits: int = 3) -> str:
     return f"({coordinate(p[0], span, digits)}, {coordinate(p[1], span, digits)})"
+
+
+def html_text(text) -> str:
+    """``text`` escaped for places that render HTML (pyqtgraph labels and titles, rich-text
+    labels): a CSV's column named ``<img src=…>`` is shown as those characters."""
+    return html.escape(str(text), quote=False)
+
+
+def plain_text(*labels) -> None:
+    """Show these labels' text as typed, never as HTML: they carry data-derived text (file
+    and column names, messages quoting them), and a QLabel guesses rich text from tags."""
+    from PySide6.QtCore import Qt
+
+    for label in labels:
+        label.setTextFormat(Qt.TextFormat.PlainText)

@@ -24,6 +24,7 @@ import csv
 import io
 import math
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union
@@ -44,6 +45,7 @@ __all__ = [
     "Table",
     "load_csv_columns",
     "load_housing",
+    "read_regular_file",
     "make_circles",
     "make_moons",
     "make_sine",
@@ -183,6 +185,62 @@ def _missing_message(name: str, rows: Sequence[int]) -> str:
     )
 
 
+def _too_large(name: str, size: float, max_bytes: int) -> DataError:
+    return DataError(
+        f"{name} is {size / 2**20:.1f} MB, more than the {max_bytes / 2**20:.0f} MB limit; "
+        f"use a smaller sample of it"
+    )
+
+
+def read_regular_file(path: Union[str, os.PathLike], max_bytes: int = MAX_BYTES,
+                      shown: Optional[str] = None) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes``, refusing anything else with a
+    one-sentence :class:`DataError`.
+
+    A FIFO or ``/dev/stdin`` would block forever and ``/dev/zero`` would be read until
+    memory runs out, so only regular files are read (after resolving links; the file is
+    opened without blocking and checked again on the open descriptor), and never more than
+    ``max_bytes + 1`` bytes, whatever the size the file reports."""
+    p = Path(path)
+    shown = str(path) if shown is None else shown
+    name = p.name or shown
+    try:
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        raise DataError(f"no such file: {shown}") from None
+    except IsADirectoryError:
+        raise DataError(f"{shown} is a folder, not a CSV file") from None
+    except OSError as e:
+        raise DataError(f"cannot read {shown}: {e.strerror or e}") from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise DataError(f"{shown} is a folder, not a CSV file")
+        if not stat.S_ISREG(st.st_mode):
+            raise DataError(
+                f"{shown} is not a regular file (it is a device, a pipe or a socket); "
+                "save the data to a file and open that"
+            )
+        if st.st_size > max_bytes:
+            raise _too_large(name, st.st_size, max_bytes)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        chunks, total = [], 0
+        while total <= max_bytes:
+            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > max_bytes:
+            raise _too_large(name, total, max_bytes)
+        return b"".join(chunks)
+    except OSError as e:
+        raise DataError(f"cannot read {shown}: {e.strerror or e}") from None
+    finally:
+        os.close(fd)
+
+
 def _decode(raw: bytes, name: str) -> str:
     if not raw.strip():
         raise DataError(f"{name} is empty")
@@ -248,21 +306,8 @@ def load_csv_columns(
     """
     p = Path(path)
     shown = str(path)
-    if not p.exists():
-        raise DataError(f"no such file: {shown}")
-    if p.is_dir():
-        raise DataError(f"{shown} is a folder, not a CSV file")
     name = p.name
-    size = p.stat().st_size
-    if size > max_bytes:
-        raise DataError(
-            f"{name} is {size / 2**20:.1f} MB, more than the {max_bytes / 2**20:.0f} MB limit; "
-            f"use a smaller sample of it"
-        )
-    try:
-        raw = p.read_bytes()
-    except OSError as e:
-        raise DataError(f"cannot read {shown}: {e.strerror or e}") from None
+    raw = read_regular_file(p, max_bytes, shown)
     text = _decode(raw, name)
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first))

@@ -7,8 +7,10 @@
   (all runs at step k before step k+1 within a chunk); sort by (run, step) for per-run order.
 * Floats are written with ``repr``, the shortest text that reads back to the same double.
 * The CSV and the sidecar are written to temporary files in the target folder and renamed
-  into place only when complete, so a failed or cancelled export never leaves a partial file
-  and never damages an existing one.
+  into place only when both are complete (:mod:`gdstudio.io.atomic`), so a failed or
+  cancelled export never leaves a partial file and never damages an existing pair. A target
+  that exists and is not a regular file (a device, a FIFO) is refused.
+* The sidecar is valid JSON: non-finite numbers are written as ``null``.
 * Only one chunk of rows is ever held in memory.
 """
 
@@ -16,23 +18,23 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
 import numpy as np
 
 from .._version import __version__
+from .atomic import AtomicFile, AtomicFiles, WriteError, write_files_atomically
+from .jsontext import json_text
 
 
 #: rows formatted before they are written out (bounds the text held in memory)
 _ROWS_PER_WRITE = 20_000
 
 
-class ExportError(OSError):
-    """A write failed; ``str()`` is one sentence naming the file and the reason."""
+#: a write failed; ``str()`` is one sentence naming the file and the reason
+ExportError = WriteError
 
 
 def header_for(names: Sequence[str], extra: Sequence[str] = ()) -> list[str]:
@@ -52,76 +54,19 @@ def sidecar_path(csv_path: os.PathLike | str) -> Path:
 
 
 def _describe_os_error(path: Path, err: OSError) -> str:
-    reason = err.strerror or str(err)
-    return f"cannot write {path}: {reason}"
+    return f"cannot write {path}: {err.strerror or err}"
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-class _AtomicFile:
-    """A text (or, with ``binary``, bytes) file that appears at ``path`` only when
-    ``commit()`` is called; ``tmp`` is where it is written until then."""
-
-    def __init__(self, path: Path, binary: bool = False):
-        self.path = path
-        folder = path.parent if str(path.parent) else Path(".")
-        if path.is_dir():
-            raise ExportError(f"cannot write {path}: it is a folder")
-        if not folder.is_dir():
-            raise ExportError(f"cannot write {path}: the folder {folder} does not exist")
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
-        except OSError as err:
-            raise ExportError(_describe_os_error(path, err)) from None
-        self.tmp = Path(tmp)
-        # mkstemp makes the file private (0600); give it the mode a plain open() would, or
-        # the mode of the file it replaces
-        try:
-            mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
-            os.chmod(fd, mode)
-        except OSError:
-            pass
-        self.fh = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", newline="", encoding="utf-8")
-
-    def write(self, text: str) -> None:
-        try:
-            self.fh.write(text)
-        except OSError as err:
-            self.abort()
-            raise ExportError(_describe_os_error(self.path, err)) from None
-
-    def commit(self) -> None:
-        try:
-            self.fh.flush()
-            os.fsync(self.fh.fileno())
-            self.fh.close()
-            os.replace(self.tmp, self.path)
-        except OSError as err:
-            self.abort()
-            raise ExportError(_describe_os_error(self.path, err)) from None
-
-    def abort(self) -> None:
-        try:
-            self.fh.close()
-        except OSError:
-            pass
-        try:
-            self.tmp.unlink()
-        except FileNotFoundError:
-            pass
+#: one atomic file (kept under this name for the writers that use it: the animation export)
+_AtomicFile = AtomicFile
 
 
 def write_text_atomic(path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (a temporary file in the same folder, renamed into
-    place when complete): a failed write never damages an existing file. Raises
+    """Write ``text`` to ``path`` atomically with the one atomic writer
+    (:func:`gdstudio.io.atomic.write_files_atomically`): a failed write never damages an
+    existing file, and a target that is not a regular file is refused. Raises
     :class:`ExportError` (one sentence) on failure."""
-    f = _AtomicFile(Path(path))
-    f.write(text)
-    f.commit()
+    write_files_atomically({Path(path): text})
 
 
 class TrajectoryWriter:
@@ -133,25 +78,43 @@ class TrajectoryWriter:
     """
 
     def __init__(self, path, names: Sequence[str], metadata: Optional[dict] = None,
-                 runs: Optional[Sequence[int]] = None, extra_names: Sequence[str] = ()):
+                 runs: Optional[Sequence[int]] = None, extra_names: Sequence[str] = (),
+                 cancel=None):
         self.path = Path(path)
         self.names = tuple(names)
         self.extra_names = tuple(extra_names)
         self.metadata = dict(metadata or {})
         self.runs = None if runs is None else np.asarray(sorted(set(int(r) for r in runs)), int)
         self.rows = 0
-        self._file: Optional[_AtomicFile] = None
+        #: ``cancel()`` true stops the export between blocks of rows (ExportError)
+        self.cancel = cancel
+        self._file = None
 
     def __enter__(self):
-        self._file = _AtomicFile(self.path)
-        self._file.write(_csv_line(header_for(self.names, self.extra_names)))
+        # both targets are checked (and their temporary files made) before any row is
+        # written; both are renamed into place only when both are complete
+        self._files = AtomicFiles([self.path, sidecar_path(self.path)])
+        self._file, self._side = self._files.__enter__()
+        try:
+            self._file.write(_csv_line(header_for(self.names, self.extra_names)))
+        except BaseException:
+            self._files.abort()
+            raise
         return self
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is not None:
-            self._file.abort()
+            self._files.abort()
             return False
-        self._file.commit()
+        try:
+            self._side.write(self._sidecar_text())
+        except BaseException:
+            self._files.abort()
+            raise
+        self._files.__exit__(None, None, None)
+        return False
+
+    def _sidecar_text(self) -> str:
         meta = {
             "format": "gdstudio-trajectories",
             "format_version": 1,
@@ -163,10 +126,10 @@ class TrajectoryWriter:
             "row_order": "by step, then run",
             **self.metadata,
         }
-        side = _AtomicFile(sidecar_path(self.path))
-        side.write(json.dumps(meta, indent=2, default=_json_default) + "\n")
-        side.commit()
-        return False
+        try:
+            return json_text(meta, indent=2, default=_json_default) + "\n"
+        except (TypeError, ValueError) as err:
+            raise ExportError(f"cannot write {sidecar_path(self.path)}: {err}") from None
 
     def write_arrays(self, first_step: int, points, values, grads, steps_after, extra=None) -> None:
         """Rows for ``points`` (k, N, d) etc.; row j is step ``first_step + j``, and run i's
@@ -195,7 +158,17 @@ class TrajectoryWriter:
             if pending >= _ROWS_PER_WRITE:  # keep the text in memory small, whatever the chunk
                 self._file.write("".join(out))
                 out, pending = [], 0
+                self._check_cancel()
         self._file.write("".join(out))
+
+    def _check_cancel(self) -> None:
+        if self.cancel is not None and self.cancel():
+            raise ExportError(f"export to {self.path} was cancelled; nothing was written")
+
+    def partial_files(self) -> list[Path]:
+        """The temporary files being written (empty outside the ``with`` block)."""
+        files = getattr(self, "_files", None)
+        return [f.tmp for f in files.files] if files is not None else []
 
     def write_chunk(self, chunk) -> None:
         self.write_arrays(chunk.first_step, chunk.points, chunk.values, chunk.grads, chunk.steps,
@@ -263,11 +236,10 @@ def stream_descent_csv(path, run, metadata: Optional[dict] = None,
     if chunk_steps is None:  # about a million numbers per chunk, however many runs there are
         chunk_steps = max(1, min(256, 1_000_000 // (run.n_runs * (2 * run.dim + 1))))
     extra = getattr(run, "coordinate_names", ())
-    with TrajectoryWriter(path, run.objective.names, metadata, runs, extra) as w:
+    with TrajectoryWriter(path, run.objective.names, metadata, runs, extra, cancel=cancel) as w:
         w.write_chunk(run.initial_chunk())
         while not run.done:
-            if cancel is not None and cancel():
-                raise ExportError(f"export to {path} was cancelled; nothing was written")
+            w._check_cancel()
             w.write_chunk(run.advance(chunk_steps))
             if progress is not None:
                 progress(run.step)

@@ -274,10 +274,10 @@ def test_compile_numpy():
 
 def test_large_expression_compiles_in_reasonable_time():
     text = "*".join(f"(x + {k}*y/100)" for k in range(1, 150))
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: the work done, not the shared machine's load
     obj = compile_function(text)
     obj.hess(np.array([[0.1, 0.2]]))
-    assert time.perf_counter() - start < 8
+    assert time.process_time() - start < 8
 
 
 def _random_expression(rng, depth):

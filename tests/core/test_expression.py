@@ -325,20 +325,22 @@ PATHOLOGICAL = [
 
 @pytest.mark.parametrize("text, message", PATHOLOGICAL)
 def test_pathological_input_refused_quickly(text, message):
-    start = time.perf_counter()
+    # CPU time of this process: the work done, not the shared machine's load (wall-clock
+    # bounds failed at a load average of 13 on 2 cores)
+    start = time.process_time()
     err = error(text)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert message in str(err)
     assert elapsed < 0.1, f"took {elapsed:.3f} s"
 
 
 def test_large_but_reasonable_input_is_accepted_quickly():
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: see above
     p = parse_expression("+".join(f"sin({k}*x + y)^2" for k in range(1, 150)))
     assert len(p.expr.args) == 149
     p = parse_expression("x+" * 900 + "x")
     assert p.expr == 901 * x
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
 
 
 def test_big_but_finite_numbers_are_fine():

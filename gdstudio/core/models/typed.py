@@ -29,12 +29,13 @@ model on standardised data.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from typing import Optional
 
 import numpy as np
-import sympy
 
+from ..compiled import _diff, _raise_minmax, compile_derivatives
 from ..objective import Objective
 from ._common import FittedData, box_domain, check_batch_size, check_scale, check_xy, minibatch_indices
 
@@ -44,24 +45,6 @@ LOSSES = ("mse", "mae", "huber")
 
 #: runs × data points evaluated at once
 _BUDGET = 1 << 19
-
-
-def _no_delta(e: sympy.Expr) -> sympy.Expr:
-    return e.replace(sympy.DiracDelta, lambda *a: sympy.S.Zero)
-
-
-def _compile(exprs: list, symbols: list):
-    """A vectorised function of the symbols returning one array per expression: the
-    studio's shared compiler (``gdstudio.core.compiled.compile_numpy``) when available,
-    else sympy's lambdify (numpy printer, common subexpressions computed once)."""
-    try:
-        from ..compiled import compile_numpy
-    except ImportError:
-        compile_numpy = None
-    if compile_numpy is not None:
-        return compile_numpy(exprs, symbols)
-    fn = sympy.lambdify(symbols, list(exprs), "numpy", cse=True, dummify=True)
-    return lambda *a: list(fn(*a))
 
 
 class TypedModelObjective(FittedData, Objective):
@@ -114,22 +97,19 @@ class TypedModelObjective(FittedData, Objective):
         thetas = [make_symbol(p) for p in self.names]
         d = len(thetas)
         m = parsed.expr
-        dm = [_no_delta(sympy.diff(m, t)) for t in thetas]
         pairs = [(k, l) for k in range(d) for l in range(k, d)]
-        d2m = [_no_delta(sympy.diff(dm[k], thetas[l])) for k, l in pairs]
-        for e in [*dm, *d2m]:
-            if e.has(sympy.Derivative) or e.has(sympy.Subs):
-                raise ValueError(f"the model '{text}' cannot be differentiated exactly")
-        #: sympy expressions, for display
+        #: sympy expression, for display
         self.model_expr = m
-        self.gradient_exprs = tuple(dm)
-        self.hessian_exprs = {(self.names[k], self.names[l]): e for (k, l), e in zip(pairs, d2m)}
+        self._thetas = thetas
         self._pairs = pairs
+        # the same exact, program-based differentiation (and time budgets) as a typed
+        # function: an 80-factor product differentiated naively took 42 s and then raised
+        # RecursionError
+        self._f_m, self._f_mg, self._f_mgh = compile_derivatives(
+            m, [xsym, *thetas], range(1, d + 1)
+        )
+        d2m = self._f_mgh.program_outputs[1 + d:]
         self.linear_in_parameters = all(e == 0 for e in d2m)
-        args = [xsym, *thetas]
-        self._f_m = _compile([m], args)
-        self._f_mg = _compile([m, *dm], args)
-        self._f_mgh = _compile([m, *dm, *d2m], args)
 
         lname = {"mse": "MSE", "mae": "MAE", "huber": f"Huber(δ={delta:g})"}[loss_]
         std = " (standardised)" if self.scale == "standard" else ""
@@ -150,6 +130,21 @@ class TypedModelObjective(FittedData, Objective):
         self.default_start = self._choose_start()
         self._fit = self.reference_fit()
         self.default_domain = self._make_domain()
+
+    # -- display forms of the derivatives, computed on first use -------------------------
+    @functools.cached_property
+    def gradient_exprs(self) -> tuple:
+        """∂m/∂θₖ as sympy expressions (for display)."""
+        return tuple(_raise_minmax(_diff(self.model_expr, t)) for t in self._thetas)
+
+    @functools.cached_property
+    def hessian_exprs(self) -> dict:
+        """∂²m/∂θₖ∂θₗ (k ≤ l) as sympy expressions keyed by the parameter names."""
+        dm = self.gradient_exprs
+        return {
+            (self.names[k], self.names[l]): _raise_minmax(_diff(dm[k], self._thetas[l]))
+            for k, l in self._pairs
+        }
 
     def _draw_batch(self, step) -> None:
         """Mini-batch mode: value_and_grad uses the batch of ``step`` (None: all data)."""

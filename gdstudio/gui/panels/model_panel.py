@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, Q
                                QWidget)
 
 from ..model_views import Shown, build_curve_shown
-from ..text import ERROR_STYLE, NOTE_STYLE, WARN_STYLE, fmt, sentence, with_unit
+from ..text import (ERROR_STYLE, NOTE_STYLE, WARN_STYLE, fmt, html_text, plain_text, sentence,
+                    with_unit)
 
 MODES = (("function", "Function"), ("linreg", "Linear regression (housing)"),
          ("typed", "Your model"), ("mlp", "Neural network"))
@@ -232,6 +233,9 @@ class ModelPanel(QWidget):
         self.network = LandscapePanel(features, self)
         lay.addWidget(self.network)
         lay.addStretch(1)
+
+        plain_text(self.description, self.data_label, self.data_error, self.model_error,
+                   self.held, self.warning)
 
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -470,10 +474,10 @@ class ModelPanel(QWidget):
                 f"largest stable rate of plain descent 2/λmax = <b>{obj.max_stable_lr():.3g}</b>")
             cf = obj.closed_form()
             a0, b0 = obj.to_original_units(cf[0], cf[1])
-            u = obj.param_units(original=True)
+            u = {k: html_text(v) for k, v in obj.param_units(original=True).items()}
             std = ""
             if obj.scale == "standard":
-                us = obj.param_units()
+                us = {k: html_text(v) for k, v in obj.param_units().items()}
                 std = (f"<br>in the map's standardised units: a* = {fmt(cf[0])} ({us['a']}), "
                        f"b* = {fmt(cf[1])} ({us['b']})")
             self.closed.setTextFormat(Qt.TextFormat.RichText)
@@ -574,10 +578,11 @@ class ModelPanel(QWidget):
         if sh.kind == "linreg":
             obj = sh.problem.objective
             a0, b0 = obj.to_original_units(a, b)
-            u = obj.param_units(original=True)
+            u = {k: html_text(v) for k, v in obj.param_units(original=True).items()}
             parts.append(f"Selected run now: a = {fmt(a0, u['a'])}, b = {fmt(b0, u['b'])}")
         else:
-            parts.append(f"Selected run now: {names[0]} = {fmt(a)}, {names[1]} = {fmt(b)}")
+            parts.append(f"Selected run now: {html_text(names[0])} = {fmt(a)}, "
+                         f"{html_text(names[1])} = {fmt(b)}")
         f = self.f.controller_value()
         if f is not None:
             parts.append(f"J = {fmt(f)}")

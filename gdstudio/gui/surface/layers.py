@@ -266,9 +266,14 @@ class Layers:
         inside = (np.abs(X) <= 1 + 1e-9) & (np.abs(Y) <= 1 + 1e-9)
         Uv = np.where(inside, Uv, 0.0)
         Vv = np.where(inside, Vv, 0.0)
-        cx = np.min(np.diff(np.unique(X))) if len(xs) > 1 else 0.2
-        cy = np.min(np.diff(np.unique(Y))) if len(ys) > 1 else 0.2
+        # with a domain near ±1e308 the visual coordinates collapse (the width overflows),
+        # and np.min of no differences would raise inside the paint
+        dx, dy = np.diff(np.unique(X)), np.diff(np.unique(Y))
+        cx = float(np.min(dx)) if dx.size else 0.2
+        cy = float(np.min(dy)) if dy.size else 0.2
         cell = float(min(cx, cy, 0.5))
+        if not np.isfinite(cell) or cell <= 0:
+            cell = 0.2
         pos, strength = arrow_segments(X, Y, Uv, Vv, 0.9 * cell, z=FLOOR_Z + 0.004)
         col = np.empty((len(pos), 4), np.float32)
         col[:, :3] = ARROW_COLOR

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import QGraphicsItem, QToolButton
 from .. import palette
 from ...app.geometry import arrow_segments, nan_joined
 from ..geometry import finite_path
+from ..text import html_text
 
 #: how close (pixels) a press must be to a start marker to drag it
 PICK_RADIUS_PX = 10
@@ -188,8 +189,8 @@ class ContourView(pg.PlotWidget):
         self.arrows.setData(segs[:, 0], segs[:, 1]) if segs.size else self.arrows.setData([], [])
         names = problem.names
         pi = self.getPlotItem()
-        pi.setLabel("bottom", names[0])
-        pi.setLabel("left", names[1])
+        pi.setLabel("bottom", html_text(names[0]))
+        pi.setLabel("left", html_text(names[1]))
         self.set_title(problem.description)
         # the limits leave room for an equal-axes view of a long, thin domain
         span = max(xb - xa, yb - ya)

@@ -20,12 +20,28 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
-from ..text import fmt, with_unit
+from ..text import fmt, html_text, with_unit
 
 CLASS_COLORS = ((70, 150, 255), (255, 120, 60))
 #: decision-region grid (per axis)
 REGION_N = 90
 CURVE_N = 240
+
+
+#: the largest coordinate a view range holds: pyqtgraph refuses a range whose width
+#: overflows ("Cannot set range [-inf, inf]" for data near ±1e308)
+_VIEW_LIMIT = 1e300
+
+
+def _span(v) -> tuple[float, float]:
+    """Finite (min, max) of the finite values, clipped so the width cannot overflow."""
+    v = np.asarray(v, float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return 0.0, 1.0
+    lo = float(np.clip(np.min(v), -_VIEW_LIMIT, _VIEW_LIMIT))
+    hi = float(np.clip(np.max(v), -_VIEW_LIMIT, _VIEW_LIMIT))
+    return lo, hi
 
 
 class DataView(pg.PlotWidget):
@@ -99,8 +115,8 @@ class DataView(pg.PlotWidget):
         self._classify = two_d
         if two_d:
             self._setup_region(X, y)
-            pi.setLabel("bottom", prob.x_names[0] if prob.x_names else "x₁")
-            pi.setLabel("left", prob.x_names[1] if len(prob.x_names) > 1 else "x₂")
+            pi.setLabel("bottom", html_text(prob.x_names[0]) if prob.x_names else "x₁")
+            pi.setLabel("left", html_text(prob.x_names[1]) if len(prob.x_names) > 1 else "x₂")
             pi.setTitle("")
             self.curve.setData([], [])
             self.legend.setVisible(True)
@@ -116,12 +132,12 @@ class DataView(pg.PlotWidget):
             big = y.size > 500
             self.scatter.setData(xv, y, size=3 if big else 5, pen=None,
                                  brush=pg.mkBrush(120, 200, 255, 110 if big else 180))
-            lo, hi = float(np.min(xv)), float(np.max(xv))
+            lo, hi = _span(xv)
             pad = 0.02 * (hi - lo or 1.0)
             self._xs = np.linspace(lo - pad, hi + pad, CURVE_N)
             xname = prob.x_names[0] if prob.x_names else prob.x_name
-            pi.setLabel("bottom", with_unit(xname, units.get("x", "")))
-            pi.setLabel("left", with_unit(prob.y_name, units.get("y", "")))
+            pi.setLabel("bottom", html_text(with_unit(xname, units.get("x", ""))))
+            pi.setLabel("left", html_text(with_unit(prob.y_name, units.get("y", ""))))
             pi.setTitle("")
             cf = getattr(prob, "closed_form", None)
             self.legend.setVisible(True)
@@ -132,7 +148,7 @@ class DataView(pg.PlotWidget):
                     self.best_curve.setData(self._xs, np.asarray(prob.predict(np.asarray(cf, float), self._xs)))
                 self.legend.addItem(self.best_curve, "least squares")
             self.getPlotItem().enableAutoRange()
-            ylo, yhi = float(np.min(y)), float(np.max(y))
+            ylo, yhi = _span(y)
             ypad = 0.08 * (yhi - ylo or 1.0)
             self.getPlotItem().vb.setRange(xRange=(lo - pad, hi + pad), yRange=(ylo - ypad, yhi + ypad),
                                            padding=0)

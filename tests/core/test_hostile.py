@@ -1,0 +1,266 @@
+"""Hostile input against the Python API and the command line: every case is refused with one
+sentence (exit status 2 on the command line) or does its work, within a time bound; nothing
+hangs, nothing raises anything but the documented error, no file is damaged.
+
+The command-line cases run ``gdstudio.cli.main`` in this process (one interpreter start
+costs seconds on a loaded machine); the signal cases run a real subprocess."""
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from gdstudio import cli
+from gdstudio.core import expression
+from gdstudio.core.compiled import compile_function
+from gdstudio.core.expression import ExpressionError
+from gdstudio.core.models.typed import TypedModelObjective
+
+#: seconds any refusal may take (generous: the test machine is shared)
+QUICK = 5.0
+
+
+def _timed(fn, *args, **kw):
+    start = time.perf_counter()
+    try:
+        return fn(*args, **kw), time.perf_counter() - start
+    except BaseException as err:  # noqa: BLE001 - returned for the caller to check
+        return err, time.perf_counter() - start
+
+
+# -- the API ------------------------------------------------------------------------------
+
+REFUSED = [
+    ("e**e**e**e**e**e", "number too large"),
+    ("e**e**e**e**e", "number too large"),
+    ("exp(10**300)*x", "number too large"),
+    ("pi**pi**pi**pi", "number too large"),
+    ("cosh(1000) + x", "number too large"),
+    ("2**(e**e**e**e) * x", "number too large"),
+    ("9^9^9^9", "number too large"),
+    ("log(x, 0)", "base of a logarithm"),
+    ("log(x, 1)", "base of a logarithm"),
+    ("log(x, -2) + y", "base of a logarithm"),
+    ("1" * 5000, "number too large"),
+    ("x + " + "7" * 5000 + "*y", "number too large"),
+    ("", "empty"),
+    ("   ", "empty"),
+    ("__import__('os').system('true')", "not allowed"),
+    ("x" * 20_000, "too long"),
+]
+
+
+@pytest.mark.parametrize("text,fragment", REFUSED)
+def test_hostile_text_is_refused_quickly_with_one_sentence(text, fragment):
+    err, seconds = _timed(compile_function, text)
+    assert isinstance(err, ExpressionError), err
+    assert fragment in str(err)
+    assert "\n" not in str(err)
+    assert seconds < QUICK
+
+
+def test_constant_towers_that_fit_still_work():
+    obj = compile_function("e**e**e * x + pi**pi**pi * y")
+    f, g = obj.value_and_grad(np.array([[1.0, 1.0]]))
+    assert g[0] == pytest.approx([math.e ** math.e ** math.e, math.pi ** math.pi ** math.pi])
+
+
+def _fd_grad(obj, p, h=1e-6):
+    p = np.asarray(p, float)
+    out = []
+    for k in range(p.size):
+        e = np.zeros_like(p)
+        e[k] = h
+        out.append((obj.value(np.array([p + e]))[0] - obj.value(np.array([p - e]))[0]) / (2 * h))
+    return np.array(out)
+
+
+def test_min_and_max_of_many_arguments_compile_quickly_and_exactly():
+    text = "min(" + ", ".join(f"sin(x + {k})" for k in range(40)) + ") + max(x, y, x*y, 1)"
+    obj, seconds = _timed(compile_function, text)
+    assert not isinstance(obj, BaseException), obj
+    assert seconds < 30  # sympy's own Min.fdiff took minutes
+    for p in ([0.3, 0.2], [-1.1, 2.5], [2.0, -0.7]):
+        f, g = obj.value_and_grad(np.array([p]))
+        assert g[0] == pytest.approx(_fd_grad(obj, p), rel=1e-5, abs=1e-7)
+        scalar = obj.scalar_value_and_grad(*p)
+        assert scalar[1] == pytest.approx(tuple(g[0]), rel=1e-12)
+
+
+def test_a_typed_model_of_80_factors_is_differentiated_like_a_function():
+    x = np.linspace(0.0, 1.0, 30)
+    y = 1.0 + 2.0 * x
+    text = "*".join(f"(a + {k}*b*x/100)" for k in range(1, 81))
+    model, seconds = _timed(TypedModelObjective, text, x, y)
+    assert not isinstance(model, BaseException), model
+    assert seconds < 60  # naive differentiation raised RecursionError after 42 s
+    p = np.array([1.0, 0.05])
+    g = model.grad(p[None, :])[0]
+    assert g == pytest.approx(_fd_grad(model, p), rel=1e-5)
+    H = model.hess(p[None, :])[0]
+    fd = np.array([(model.grad((p + e)[None, :])[0] - model.grad((p - e)[None, :])[0]) / 2e-6
+                   for e in np.eye(2) * 1e-6])
+    assert H == pytest.approx(fd, rel=1e-4)
+
+
+def test_typed_models_refuse_what_functions_refuse():
+    x = np.linspace(0, 1, 10)
+    for text in ("a*e**e**e**e**e**e + x", "a*log(x, 0)", "a*exp(10**300)"):
+        err, seconds = _timed(TypedModelObjective, text, x, x)
+        assert isinstance(err, ExpressionError), (text, err)
+        assert seconds < QUICK
+
+
+def test_every_phase_has_a_time_budget(monkeypatch):
+    for phase in ("parse", "differentiate", "compile"):
+        monkeypatch.setitem(expression.BUDGET_SECONDS, phase, 0.0)
+        text = "*".join(f"(x + {k}*y/7)" for k in range(1, 40)) + f" + {len(phase)}"
+        err, _ = _timed(compile_function, text)
+        assert isinstance(err, ExpressionError), (phase, err)
+        assert f"too large to {phase} in reasonable time" in str(err)
+        monkeypatch.setitem(expression.BUDGET_SECONDS, phase, 100.0)
+    assert compile_function(text).value(np.array([[1.0, 1.0]])).shape == (1,)
+
+
+def test_many_starts_are_refused_before_anything_is_allocated():
+    from gdstudio.core.starts import make_starts
+
+    for n in (100_000_000, 10**12):
+        err, seconds = _timed(make_starts, "uniform", n, ((0, 1), (0, 1)))
+        assert isinstance(err, ValueError) and "at most 1,000,000" in str(err)
+        assert seconds < 1
+
+
+# -- the command line ------------------------------------------------------------------------
+
+def run_cli(capsys, *args):
+    start = time.perf_counter()
+    code = cli.main(list(args))
+    seconds = time.perf_counter() - start
+    out, err = capsys.readouterr()
+    return code, out, err, seconds
+
+
+CLI_REFUSED = [
+    (("--function", ""), "expression is empty"),
+    (("--function", "e**e**e**e**e**e"), "number too large"),
+    (("--function", "exp(10**300)*x"), "number too large"),
+    (("--function", "pi**pi**pi**pi"), "number too large"),
+    (("--function", "log(x, 0)"), "base of a logarithm"),
+    (("--function", "1" * 5000), "number too large"),
+    (("--schedule", "cosine:inf"), "not a finite number"),
+    (("--schedule", "step:inf"), "not a finite number"),
+    (("--schedule", "cosine:10:nan"), "not a finite number"),
+    (("--schedule", "exponential:nan"), "not a finite number"),
+    (("--lr", "nan"), "not a finite number"),
+    (("--optimizer", "adam", "--betas", "0.9,inf"), "not a finite number"),
+    (("--random-starts", "1000000000000"), "at most 1,000,000"),
+    (("--random-starts", "100000000"), "at most 1,000,000"),
+    (("--domain", "-1e308,1e308,-1e308,1e308"), "must be finite numbers"),
+    (("--model", "a*e**e**e**e**e**e + x*b", "--data", "sine"), "number too large"),
+]
+
+
+@pytest.mark.parametrize("args,fragment", CLI_REFUSED)
+def test_command_line_refuses_with_one_sentence_and_exit_2(capsys, args, fragment):
+    code, out, err, seconds = run_cli(capsys, "run", *args, "--steps", "5")
+    assert code == 2, (out, err)
+    assert fragment in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert seconds < QUICK + 5
+
+
+def test_files_that_are_not_files_are_refused(capsys, tmp_path):
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    link = tmp_path / "link.csv"
+    link.symlink_to("/dev/zero")
+    for data in (str(fifo), "/dev/zero", "/dev/urandom", "/dev/stdin", str(link)):
+        code, out, err, seconds = run_cli(capsys, "run", "--model", "linreg", "--data", data)
+        assert code == 2, (data, err)
+        assert "not a regular file" in err, err
+        assert seconds < QUICK
+    for target in ("/dev/null", str(fifo)):
+        code, out, err, seconds = run_cli(capsys, "run", "--start", "1,1", "--steps", "3",
+                                          "--out", target)
+        assert code == 2 and "not a regular file" in err, err
+    assert fifo.exists() and os.path.exists("/dev/null")
+
+
+def test_too_big_a_file_is_read_only_up_to_the_limit(tmp_path):
+    from gdstudio.io.datasets import DataError, read_regular_file
+
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"a,b\n" + b"1,2\n" * 1000)
+    with pytest.raises(DataError, match="limit"):
+        read_regular_file(big, max_bytes=100)
+    assert read_regular_file(big, max_bytes=10_000).startswith(b"a,b")
+
+
+def _strict_json(text):
+    def refuse(name):
+        raise ValueError(f"not JSON: {name}")
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_json_output_and_sidecar_are_valid_json_when_runs_diverge(capsys, tmp_path):
+    out_csv = tmp_path / "div.csv"
+    code, out, err, _ = run_cli(capsys, "run", "--function", "x^4 + y^4", "--start", "3,3",
+                                "--lr", "10", "--steps", "50", "--json", "--out", str(out_csv))
+    assert code == 0, err
+    doc = _strict_json(out)
+    assert doc["runs"][0]["status"] == "diverged"
+    _strict_json((tmp_path / "div.json").read_text())
+
+
+# -- signals: a real process ---------------------------------------------------------------
+
+def _long_export(tmp_path):
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    env.pop("DISPLAY", None)
+    out = tmp_path / "big.csv"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gdstudio", "run", "--function", "x^2 + y^2", "--optimizer",
+         "adam", "--random-starts", "2000", "--steps", "1000000", "--tol", "0", "--out",
+         str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        # a background job's shell ignores SIGINT, and the child would inherit that: give it
+        # the disposition a person's terminal gives it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if any(n.endswith(".part") and os.path.getsize(tmp_path / n) > 100_000
+               for n in os.listdir(tmp_path)):
+            return proc, out
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    proc.kill()
+    raise AssertionError(f"the export never started: {proc.communicate()}")
+
+
+@pytest.mark.parametrize("sig,code", [(signal.SIGTERM, 143), (signal.SIGHUP, 129),
+                                      (signal.SIGINT, 130)])
+def test_a_signal_during_an_export_leaves_no_partial_file(tmp_path, sig, code):
+    (tmp_path / "big.csv").write_text("precious\n")
+    (tmp_path / "big.json").write_text("{}\n")
+    proc, out = _long_export(tmp_path)
+    proc.send_signal(sig)
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise
+    assert proc.returncode == code, err
+    assert "cancelled" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert sorted(os.listdir(tmp_path)) == ["big.csv", "big.json"]
+    assert out.read_text() == "precious\n"
+    assert (tmp_path / "big.json").read_text() == "{}\n"
