@@ -132,9 +132,12 @@ class RunSpec:
 
 
 class Frame:
-    """A snapshot for the views, built at most 30 times a second. The cheap parts are
-    copied at once; trajectories, curves and envelopes are computed on first use (each
-    view stage pulls only what it draws)."""
+    """A snapshot for the views, built at most 30 times a second. Everything the views draw
+    is computed when the frame is built: a frame is staged and drawn later, and by then the
+    starts may have been cleared or replaced (reading the live store then raised IndexError)."""
+
+    _SNAPSHOT = ("path_colors", "paths", "curves", "envelope", "run_colors",
+                 "start_colors_key", "start_colors", "critical_colors")
 
     def __init__(self, controller: "StudioController"):
         c = controller
@@ -153,6 +156,9 @@ class Frame:
         self.starts = c.starts.copy()  # (M, 2)
         self.critical = list(c.critical)
         self.legend = c.legend()  # (label, RGBA) of the run colours
+        for name in self._SNAPSHOT:
+            getattr(self, name)
+        self._c = None  # nothing may read the live controller after this
 
     @cached_property
     def path_colors(self) -> list:
