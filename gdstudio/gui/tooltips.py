@@ -27,6 +27,7 @@ TIPS = {
     "beta1Edit": "Adam β₁: decay of the average gradient (0 to 1)",
     "beta2Edit": "Adam β₂: decay of the average squared gradient (0 to 1)",
     "epsEdit": "ε added to the denominator so a flat gradient never divides by zero",
+    "dampingEdit": "Newton damping λ: the step solves (H + λI)·d = ∇f; larger λ is a shorter, safer step",
     "scheduleCombo": "How the learning rate changes over the steps: constant, in steps, "
                      "exponentially or along a cosine",
     "schedule_step_sizeEdit": "Step schedule: the rate is multiplied by γ every this many steps",
