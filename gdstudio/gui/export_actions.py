@@ -24,18 +24,32 @@ class ExportMixin:
         return rows
 
     def export_in_background(self, path, runs=None):
-        """Export in a background thread (progress in the status bar, cancel button);
-        returns the ExportTask (its ``sig_done``/``sig_failed`` report the end)."""
-        from .export_task import ExportTask
+        """Export on a background job (progress in the status bar, cancel button); returns
+        the :class:`~gdstudio.worker.jobs.Job` (``sig_result(rows)``, ``sig_failed``,
+        ``sig_cancelled`` report the end; the target file is untouched unless it succeeds)."""
+        from ..io.trajectories import ExportError
+        from ..worker.jobs import Cancelled
         from .exporter import ExportJob
 
-        task = ExportTask(ExportJob(self.c, runs), path, self)
-        self._export_task = task
+        export = ExportJob(self.c, runs)
+
+        def work(job):
+            try:
+                return export.write(str(path), cancel=job.cancelled, progress=job.progress)
+            except ExportError as err:
+                if job.cancelled():
+                    raise Cancelled() from err
+                raise ValueError(str(err)) from err
+
         self.cancel_export.show()
-        task.sig_progress.connect(lambda f: self.show_message(f"Exporting to {path}… {100 * f:.0f}%"))
-        task.sig_done.connect(lambda rows: self._export_ended(f"Wrote {rows:,} rows to {path}", "info"))
-        task.sig_failed.connect(lambda msg: self._export_ended(msg, "error"))
-        task.start()
+        task = self.jobs.start(
+            work,
+            on_result=lambda rows: self._export_ended(f"Wrote {rows:,} rows to {path}", "info"),
+            on_failed=lambda msg, _err: self._export_ended(f"Export failed: {msg}", "error"),
+            on_progress=lambda f: self.show_message(f"Exporting to {path}… {100 * f:.0f}%"),
+            on_cancelled=lambda: self._export_ended(f"Export to {path} cancelled; nothing was written", "info"),
+            name="gdstudio-export")
+        self._export_task = task
         return task
 
     def _export_ended(self, text, level):
@@ -58,8 +72,7 @@ class ExportMixin:
         path = ask_save_path(self, "export", "Export trajectories", "trajectories.csv", "CSV files (*.csv)")
         if not path:
             return
-        from .export_task import BACKGROUND_ROWS
-        from .exporter import ExportJob
+        from .exporter import BACKGROUND_ROWS, ExportJob
 
         if ExportJob(self.c, runs).estimated_rows() > BACKGROUND_ROWS:
             self.export_in_background(path, runs)

@@ -29,6 +29,7 @@ from .export_actions import ExportMixin
 from .views.inspector import Inspector
 from .panels.params_panel import ComparePanel, ParamsPanel, StartsPanel
 from .views.runs_table import RunsTable
+from ..worker.jobs import JobPool
 from .surface import make_surface_view
 from .surface.feed import SurfaceFeed
 from .tooltips import apply_tooltips
@@ -162,6 +163,7 @@ class MainWindow(ExportMixin, QMainWindow):
         self.cancel_export = QPushButton("Cancel export")
         self.cancel_export.setObjectName("cancelExportButton")
         self.cancel_export.clicked.connect(lambda: self._export_task is not None and self._export_task.cancel())
+        self.jobs = JobPool(self)
         self.cancel_export.hide()
         sb.addWidget(self.cancel_export)
         self._export_task = None
@@ -428,8 +430,6 @@ class MainWindow(ExportMixin, QMainWindow):
 
     # -- closing -----------------------------------------------------------------------------
     def closeEvent(self, ev):
-        if self._export_task is not None:
-            self._export_task.cancel()
-            self._export_task.wait(3.0)
+        self.jobs.shutdown(500)  # a job still running then is cut loose (worker/jobs.py)
         self.c.shutdown(3000)
         super().closeEvent(ev)

@@ -66,7 +66,7 @@ class ModelFeatures(QObject):
         super().__init__(window)
         self.window = window
         self.controller = getattr(window, "controller", None) or window.c
-        self.jobs = JobPool(self)
+        self.jobs: JobPool = window.jobs  # the window's one pool of background jobs
         self.shown: Optional[Shown] = None
         self._applied = None
         self._gen = 0
@@ -366,7 +366,7 @@ class ModelFeatures(QObject):
             self.shutdown()
         return False
 
-    def shutdown(self, timeout_ms: int = 5000) -> bool:
+    def shutdown(self, timeout_ms: int = 500) -> bool:
         self._lr_timer.stop()
         self.panel.network.shutdown()
         return self.jobs.shutdown(timeout_ms)

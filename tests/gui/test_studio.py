@@ -261,7 +261,7 @@ def test_close_during_a_long_run_stops_the_worker_promptly(qtbot):
     t0 = time.perf_counter()
     w.close()
     assert time.perf_counter() - t0 < 2.0
-    assert thread.isFinished()
+    assert thread.finished
 
 
 def test_worker_error_becomes_a_status_message(qtbot):
