@@ -398,7 +398,7 @@ def test_background_export_reports_progress_and_writes_the_file(qtbot, tmp_path)
     p2 = tmp_path / "cancelled.csv"
     task = w.export_in_background(str(p2))
     task.cancel()
-    qtbot.waitUntil(lambda: w._export_task is None, timeout=20_000)
+    qtbot.waitUntil(lambda: w.exports.task is None, timeout=20_000)
     assert not p2.exists() and ("cancelled" in w.message.text() or "Wrote" in w.message.text())
 
 
