@@ -62,9 +62,9 @@ class MainWindow(QMainWindow):
                  restore_layout: bool = False):
         super().__init__()
         self.setWindowTitle("Gradient Descent Studio")
-        self.c = controller or StudioController(self)
-        c = self.c
         self.jobs = JobPool(self)  # every background job of the window (worker/jobs.py)
+        self.c = controller or StudioController(self, jobs=self.jobs)
+        c = self.c
         self.view_menu = None
         # -- views
         self.surface, self.surface_error = make_surface_view()
@@ -319,6 +319,7 @@ class MainWindow(QMainWindow):
         self.editor.sig_function_changed.connect(self._function_changed)
         self.editor.sig_function_mode.connect(self._back_to_function)
         c.sig_expression_error.connect(self.editor.show_error)
+        c.sig_busy.connect(self.editor.busy.setVisible)
         self.params.sig_settings.connect(self._settings_changed)
         self.compare.sig_settings.connect(self._settings_changed)
         self.starts_panel.sig_random_starts.connect(lambda n, s, seed: c.random_starts(n, s, seed))
@@ -352,22 +353,16 @@ class MainWindow(QMainWindow):
                 text, domain = DEFAULT_TEXT, DEFAULT_DOMAIN
         shown = getattr(_presets().get(text), "formula", text)
         self.editor.set_text(shown, preset or (text if shown != text else None))
-        self._function_changed(text, domain)
+        if self.c.set_function_text(text, domain):  # the first surface at once
+            self.editor.set_domain(self.c.problem.domain)
         self._state_changed(self.c.state)
         # keys work at once (Space runs); a click in the function field starts typing
         self.setFocusProxy(None)
         self.contour.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    _applying_function = False
-
     def _function_changed(self, text, domain):
-        self._applying_function = True
-        try:
-            ok = self.c.set_function_text(text, domain)
-        finally:
-            self._applying_function = False
-        if ok:
-            self.editor.set_domain(self.c.problem.domain)
+        # compiled in the background; _problem_changed shows it (and its domain) when ready
+        self.c.set_function_text(text, domain, background=True)
 
     def _back_to_function(self):
         models = getattr(self, "models", None)
@@ -384,7 +379,7 @@ class MainWindow(QMainWindow):
         g = problem.grid
         # the Setup panel follows the mode: a typed function or preset, or a model's
         # parameters and their ranges (a model is put in by the model panel, not the editor)
-        if self._applying_function or getattr(self, "models", None) is None:
+        if not self.models.showing(problem):
             self.editor.show_function_mode(problem.names)
         else:
             self.editor.show_model(problem.description, problem.names, problem.domain)

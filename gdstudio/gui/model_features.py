@@ -255,6 +255,10 @@ class ModelFeatures(QObject):
         self.panel.clear_model()
         self._update_overlays()
 
+    def showing(self, problem) -> bool:
+        """True when ``problem`` (the controller's) is the model put in by this coordinator."""
+        return problem is not None and self._applied is not None and problem.objective is self._applied
+
     # -- live ------------------------------------------------------------------------------------
     def selected_point(self):
         c = self.controller

@@ -442,5 +442,56 @@ def test_choosing_a_preset_sets_function_and_domain(qtbot):
     name = next(iter(presets.PRESETS))
     combo.setCurrentIndex(combo.findData(name))
     p = presets.PRESETS[name]
-    assert w.c.problem.domain == tuple(tuple(map(float, r)) for r in p.domain)
+    qtbot.waitUntil(lambda: w.c.problem.domain == tuple(tuple(map(float, r)) for r in p.domain), timeout=5000)
     assert w.findChild(QLineEdit, "functionEdit").text() == p.formula
+
+
+def test_a_click_with_ten_million_max_steps_is_bounded_and_continues_in_the_worker(qtbot):
+    """abs(x)+abs(y) never converges (the gradient never vanishes): a click used to compute all
+    10,000,000 steps on the GUI thread (35 s, 3.8 GB). Now the click draws INSTANT_STEPS at
+    once and the worker continues."""
+    from gdstudio.gui.controller import INSTANT_STEPS
+
+    w = make_window(qtbot, function="abs(x) + abs(y)", speed=1000, max_steps=10_000_000, tol=0.0, lr=1e-3)
+    w.c.clear_starts()
+    t0 = time.perf_counter()
+    w.c.add_start(1.3, -0.7)
+    took = time.perf_counter() - t0
+    assert took < 5.0  # ~40 ms on an idle machine; the bound is what matters
+    assert f"first {INSTANT_STEPS:,} steps" in w.message.text()
+    qtbot.waitUntil(lambda: w.c.state == "running", timeout=5000)
+    assert "continue" in w.message.text()
+    w.c.pause()
+
+
+def test_a_slow_compile_runs_in_the_background_and_a_newer_edit_supersedes_it(qtbot, monkeypatch):
+    """The compile runs on a job: the window stays responsive with a busy indicator, the last
+    valid surface stays, and an edit made meanwhile wins over the slow one."""
+    import threading
+
+    import gdstudio.gui.controller as controller
+
+    w = make_window(qtbot)
+    before = w.c.problem
+    release = threading.Event()
+    real = controller.resolve_function
+
+    def slow(text):
+        if text == "x**2 + y**4":
+            release.wait(10)  # a compile that takes long
+        return real(text)
+
+    monkeypatch.setattr(controller, "resolve_function", slow)
+    edit = w.findChild(QLineEdit, "functionEdit")
+    edit.setText("x**2 + y**4")
+    edit.returnPressed.emit()
+    qtbot.waitUntil(lambda: w.editor.busy.isVisibleTo(w), timeout=2000)
+    assert w.c.problem is before  # the last valid surface stays while it compiles
+    qtbot.wait(100)  # the GUI thread is free meanwhile: timers and events run
+    edit.setText("(x - 1)**2 + y**2")
+    edit.returnPressed.emit()
+    qtbot.waitUntil(lambda: w.c.problem.objective.label.replace(" ", "") == "(x-1)**2+y**2", timeout=5000)
+    release.set()  # the slow compile ends now: its result must not replace the newer one
+    qtbot.wait(300)
+    assert w.c.problem.objective.label.replace(" ", "") == "(x-1)**2+y**2"
+    assert not w.editor.busy.isVisibleTo(w)

@@ -34,7 +34,7 @@ from typing import Optional, Sequence
 import numpy as np
 import pyqtgraph.opengl as gl
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLabel, QSizePolicy, QToolBar, QVBoxLayout, QWidget
 
 from .camera import Camera

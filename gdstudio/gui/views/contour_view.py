@@ -200,7 +200,7 @@ class ContourView(pg.PlotWidget):
         if finite.size:
             self.nan_text.hide()
         else:
-            self.nan_text.setText(f"f is not a number anywhere on this domain")
+            self.nan_text.setText("f is not a number anywhere on this domain")
             self.nan_text.setPos((xa + xb) / 2, (ya + yb) / 2)
             self.nan_text.show()
 
