@@ -152,9 +152,11 @@ class RunSpec:
 
 
 class Frame:
-    """A snapshot for the views, built at most 30 times a second. The cheap parts are
-    copied at once; trajectories, curves and envelopes are computed on first use (each
-    view stage pulls only what it draws)."""
+    """A snapshot for the views, built at most 30 times a second: everything a view draws
+    is copied when the frame is built (the drawn paths and curves are at most 51 runs), so
+    a frame staged for a later view pass never reads the live store (clearing the starts
+    meanwhile cannot change or break it). Only the many-runs envelope is computed on first
+    use, from whatever the store holds then."""
 
     def __init__(self, controller: "StudioController"):
         c = controller
@@ -173,40 +175,28 @@ class Frame:
         self.starts = c.starts.copy()  # (M, 2)
         self.critical = list(c.critical)
         self.legend = c.legend()  # (label, RGBA) of the run colours
-
-    @cached_property
-    def path_colors(self) -> list:
-        return [self._c.run_color(r) for r in self.path_runs]
-
-    @cached_property
-    def paths(self) -> list:
-        """(T, 4) arrays x, y, f, |∇f| of the drawn runs. Vertex budget: a few runs are
-        drawn wide (≤ 8,000 vertices in all), many with 1-pixel lines (≤ 20,000): pyqtgraph
-        rebuilds a line's QPainterPath on the repaint after every setData, so vertices cost
-        time on every frame."""
-        k = max(1, len(self.path_runs))
+        self.path_colors = [c.run_color(r) for r in drawn]
+        # Vertex budget: a few runs are drawn wide (≤ 8,000 vertices in all), many with
+        # 1-pixel lines (≤ 20,000): pyqtgraph rebuilds a line's QPainterPath on the repaint
+        # after every setData, so vertices cost time on every frame.
+        k = max(1, len(drawn))
         per_run = max(64, min(2048, (8_000 if k <= 10 else 20_000) // k))
-        return [self._c.store.path(r, per_run) for r in self.path_runs]
+        #: (T, 4) arrays x, y, f, |∇f| of the drawn runs
+        self.paths = [st.path(r, per_run) for r in drawn]
+        per_curve = 1024 if k <= 10 else 256
+        #: (steps, values, grad norms) of the drawn runs
+        self.curves = [st.curve(r, per_curve) for r in drawn]
+        self.run_colors = self._run_colors(c, self.n_runs)
+        self._start_key = (c.basin_mode, c.run_critical.tobytes(), len(c.specs), c.settings.compare_optimizers,
+                           c.settings.compare_lrs)
+        self.start_colors = self._start_colors(c, self.starts.shape[0])
+        self.critical_colors = [palette.basin(k) if c.basin_mode else palette.kind_color(cp.kind)
+                                for k, cp in enumerate(self.critical)]
 
-    @cached_property
-    def curves(self) -> list:
-        """(steps, values, grad norms) of the drawn runs."""
-        per_run = 1024 if len(self.path_runs) <= 10 else 256
-        return [self._c.store.curve(r, per_run) for r in self.path_runs]
-
-    @cached_property
-    def envelope(self):
-        st = self._c.store
-        if self.n_runs > ENVELOPE_ABOVE and st.owned.any():
-            return st.envelopes()
-        return None
-
-    @cached_property
-    def run_colors(self) -> np.ndarray:
+    @staticmethod
+    def _run_colors(c, n: int) -> np.ndarray:
         """(N, 4) RGBA of every run (vectorised: basins by critical point, else per start
         or per compared optimizer / learning rate)."""
-        c = self._c
-        n = self.n_runs
         if n == 0:
             return np.zeros((0, 4))
         s = c.settings
@@ -217,17 +207,13 @@ class Frame:
             return table[k]
         return np.array([c.run_color(r) for r in range(n)])
 
-    @cached_property
+    @property
     def start_colors_key(self):
         """Changes whenever the start colours may have changed (cheap to compare)."""
-        c = self._c
-        s = c.settings
-        return (c.basin_mode, c.run_critical.tobytes(), len(c.specs), s.compare_optimizers, s.compare_lrs)
+        return self._start_key
 
-    @cached_property
-    def start_colors(self) -> list:
-        c = self._c
-        m = self.starts.shape[0]
+    @staticmethod
+    def _start_colors(c, m: int) -> list:
         if not c.basin_mode:
             return [palette.series(i) for i in range(m)]
         if len(c.specs) == m:
@@ -239,10 +225,12 @@ class Frame:
         return out
 
     @cached_property
-    def critical_colors(self) -> list:
-        c = self._c
-        return [palette.basin(k) if c.basin_mode else palette.kind_color(cp.kind)
-                for k, cp in enumerate(self.critical)]
+    def envelope(self):
+        st = self._c.store
+        if self.n_runs > ENVELOPE_ABOVE and st.owned.any():
+            return st.envelopes()
+        return None
+
 
 
 class StudioController(QObject):

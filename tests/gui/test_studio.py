@@ -495,3 +495,32 @@ def test_a_slow_compile_runs_in_the_background_and_a_newer_edit_supersedes_it(qt
     qtbot.wait(300)
     assert w.c.problem.objective.label.replace(" ", "") == "(x-1)**2+y**2"
     assert not w.editor.busy.isVisibleTo(w)
+
+
+def test_a_staged_frame_is_a_snapshot_clearing_the_starts_meanwhile_is_harmless(qtbot):
+    w = make_window(qtbot, max_steps=200)
+    w.c.random_starts(300, "sobol", 0)
+    wait_done(qtbot, w)
+    qtbot.waitUntil(lambda: getattr(w, "_latest", None) is not None, timeout=2000)
+    staged = w._latest
+    paths = [p.copy() for p in staged.paths]
+    w.c.clear_starts()  # the store now holds one run; the staged frame still 300
+    for stage in (w._stage_map, w._stage_surface, w._stage_curves, w._stage_table):
+        stage()  # draws the staged frame: must not raise
+    assert staged.n_runs == 300 and len(staged.paths) == len(paths)
+    assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(paths, staged.paths))
+
+
+def test_text_set_by_code_is_what_return_applies_not_the_preset(qtbot):
+    from PySide6.QtWidgets import QComboBox
+
+    w = make_window(qtbot)
+    combo = w.findChild(QComboBox, "presetCombo")
+    combo.setCurrentIndex(combo.findData("rosenbrock"))
+    qtbot.waitUntil(lambda: "rosenbrock" in w.c.problem.objective.label.lower()
+                    or "100" in w.c.problem.objective.label, timeout=5000)
+    edit = w.findChild(QLineEdit, "functionEdit")
+    edit.setText("x**2 + 5*y**2")  # by code: no keystroke
+    edit.returnPressed.emit()
+    qtbot.waitUntil(lambda: w.c.problem.objective.label.replace(" ", "") == "x**2+5*y**2", timeout=5000)
+    assert combo.currentData() is None  # "Custom": the field and the preset agree

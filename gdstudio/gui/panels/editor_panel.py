@@ -142,6 +142,7 @@ class EditorPanel(QGroupBox):
         self.edit.returnPressed.connect(self.apply_now)
         self.preset.currentIndexChanged.connect(self._preset_chosen)
         self._preset_name = None
+        self._model = None  # (text, preset) of the function while a model is shown
 
     # -- user input ----------------------------------------------------------------------
     def _typed(self, _text: str) -> None:
@@ -151,10 +152,23 @@ class EditorPanel(QGroupBox):
                 self.preset.setCurrentIndex(0)
         self._debounce.start()
 
+    def _applied_text(self) -> str:
+        """What applying means now: the preset while the field shows its formula, else the
+        field's text (a text set by code, without a keystroke, must not apply the preset)."""
+        name = self._preset_name
+        if name is not None:
+            p = _presets().get(name)
+            if p is not None and self.edit.text().strip() == getattr(p, "formula", name).strip():
+                return name
+            self._preset_name = None
+            with QSignalBlocker(self.preset):
+                self.preset.setCurrentIndex(0)
+        return self.edit.text()
+
     def apply_now(self) -> None:
         """Validate and apply the text now (also on Return)."""
         self._debounce.stop()
-        text = self._preset_name or self.edit.text()
+        text = self._applied_text()
         if text.strip():
             self.sig_function_changed.emit(text, None)
         else:  # an empty field is no error: the old message would describe text that is gone
@@ -178,7 +192,7 @@ class EditorPanel(QGroupBox):
         dom = self.domain()
         if dom is None:
             return
-        text = self._preset_name or self.edit.text()
+        text = self._applied_text()
         if text.strip():
             self.sig_function_changed.emit(text, dom)
 
@@ -229,6 +243,32 @@ class EditorPanel(QGroupBox):
             with QSignalBlocker(lo), QSignalBlocker(hi):
                 lo.setValue(float(a))
                 hi.setValue(float(b))
+
+    def show_model(self, title: str) -> None:
+        """The maps show a model's cost: the field says so (read-only, no preset) instead of
+        the last function; :meth:`end_model` brings the function back."""
+        if self._model is None:
+            self._model = (self.edit.text(), self._preset_name)
+        with QSignalBlocker(self.preset):
+            self.preset.setCurrentIndex(0)
+        self._preset_name = None
+        self._debounce.stop()
+        self.edit.setText(title)
+        self.edit.setToolTip("The maps show this model's cost; choose Function in the Data & model panel "
+                             "to type a function again")
+        for w in (self.edit, self.preset):
+            w.setEnabled(False)
+
+    def end_model(self) -> None:
+        """Back to the function the field showed before the model (not applied here)."""
+        if self._model is None:
+            return
+        text, preset = self._model
+        self._model = None
+        for w in (self.edit, self.preset):
+            w.setEnabled(True)
+        self.edit.setToolTip("")
+        self.set_text(text, preset)
 
     def set_text(self, text: str, preset: str | None = None) -> None:
         """Show ``text`` (and select ``preset``) without applying it."""
