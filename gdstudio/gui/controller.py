@@ -422,6 +422,13 @@ class StudioController(QObject):
                 self.wt.worker.set_speed(self.settings.speed)
         if set(changes) <= {"speed"}:
             return
+        if {"optimizer", "lr"} & set(changes) and self.state not in ("running", "paused"):
+            # every run spec says what it runs with: the next run, the instant paths and an
+            # export's sidecar all read them (a rate set before the first run was recorded
+            # as the old one). A live change of a running batch is recorded as such instead.
+            expanded = self._expand()
+            if len(expanded) == len(self.specs):
+                self.specs = expanded
         structural = set(changes) - live
         if "lr" in changes and (self.settings.compare_lrs or set(self.settings.compare_optimizers) - {None}):
             structural.add("lr")

@@ -524,3 +524,35 @@ def test_text_set_by_code_is_what_return_applies_not_the_preset(qtbot):
     edit.returnPressed.emit()
     qtbot.waitUntil(lambda: w.c.problem.objective.label.replace(" ", "") == "x**2+5*y**2", timeout=5000)
     assert combo.currentData() is None  # "Custom": the field and the preset agree
+
+
+def test_the_export_sidecar_records_the_settings_the_runs_used(qtbot, tmp_path):
+    """A learning rate and an optimizer chosen before the first run, and a live learning-rate
+    change during it, are what the sidecar records; replaying the sidecar gives the CSV."""
+    import json
+
+    from gdstudio.io.trajectories import read_trajectories_csv
+
+    w = make_window(qtbot, function="x**2 + 3*y**2", speed=2000.0, max_steps=3000, tol=0.0, lr=0.01)
+    w.c.update_settings(lr=0.05)  # before the first run
+    w.c.update_settings(optimizer="momentum")
+    w.c.run()
+    qtbot.waitUntil(lambda: w.c.store.batch_step > 200, timeout=10_000)
+    w.c.update_settings(lr=0.02)  # live
+    at = w.c.store.batch_step
+    qtbot.waitUntil(lambda: w.c.store.batch_step > at + 50, timeout=10_000)
+    w.c.pause()
+    path = tmp_path / "runs.csv"
+    assert w.export_trajectories(str(path))
+    meta = json.loads(path.with_suffix(".json").read_text())
+    assert {r["lr"] for r in meta["runs"]} == {0.05} and {r["optimizer"] for r in meta["runs"]} == {"momentum"}
+    live = [c for c in meta["live_changes"] if c["name"] == "lr"]
+    assert len(live) == 1 and live[0]["value"] == 0.02 and live[0]["step"] >= at
+    # the first step of the CSV is a momentum step at lr 0.05 from the start
+    assert read_trajectories_csv(str(path)) is not None
+    x0, y0 = w.c.starts[0]
+    g = np.array([2 * x0, 6 * y0])
+    expected = np.array([x0, y0]) - 0.05 * g  # momentum's first step equals gd's (v = g)
+    rows = [ln.split(",") for ln in path.read_text().splitlines()[1:3]]
+    assert int(rows[1][1]) == 1
+    assert np.allclose([float(rows[1][2]), float(rows[1][3])], expected, rtol=1e-9, atol=1e-12)
