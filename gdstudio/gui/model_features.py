@@ -228,7 +228,6 @@ class ModelFeatures(QObject):
             pi.setLabel("left", shown.axis_labels[1])
         c.set_starts(np.asarray(shown.starts, float).reshape(-1, 2))
         self.data_view.set_shown(shown)
-        self.editor.show_model(shown.title or shown.description)
         self.sig_model_shown.emit()
         self._update_overlays()
         self._frame(None)
@@ -239,7 +238,6 @@ class ModelFeatures(QObject):
         if self._pending is not None:
             self._pending.cancel()
             self._pending = None
-        self.editor.end_model()
         self.editor.apply_now()
 
     def _problem_changed(self, problem) -> None:
@@ -253,7 +251,6 @@ class ModelFeatures(QObject):
             self._pending = None
         self._applied = None
         self.shown = None
-        self.editor.end_model()
         self.data_view.clear_model()
         self.panel.clear_model()
         self._update_overlays()

@@ -366,16 +366,3 @@ def test_huber_threshold_is_chosen_in_the_panel(win, qtbot):
     delta.editingFinished.emit()
     qtbot.waitUntil(lambda: getattr(w.c.problem.objective, "huber_delta", None) == 0.25, timeout=15000)
     assert w.c.problem.objective.loss == "huber"
-
-
-def test_the_setup_panel_never_shows_a_function_while_the_map_shows_a_model(win, qtbot):
-    w, mf = win
-    edit = find(w, QLineEdit, "functionEdit")
-    before = edit.text()
-    choose(qtbot, find(w, QComboBox, "modelCombo"), "linreg")
-    wait_problem(qtbot, w, lambda o: tuple(o.names) == ("a", "b"))
-    assert not edit.isEnabled() and "J(a, b)" in edit.text()
-    assert find(w, QComboBox, "presetCombo").currentData() is None
-    choose(qtbot, find(w, QComboBox, "modelCombo"), "function")
-    qtbot.waitUntil(lambda: tuple(w.c.problem.objective.names) == ("x", "y"), timeout=10_000)
-    assert edit.isEnabled() and edit.text() == before

@@ -142,7 +142,6 @@ class EditorPanel(QGroupBox):
         self.edit.returnPressed.connect(self.apply_now)
         self.preset.currentIndexChanged.connect(self._preset_chosen)
         self._preset_name = None
-        self._model = None  # (text, preset) of the function while a model is shown
 
     # -- user input ----------------------------------------------------------------------
     def _typed(self, _text: str) -> None:
@@ -243,32 +242,6 @@ class EditorPanel(QGroupBox):
             with QSignalBlocker(lo), QSignalBlocker(hi):
                 lo.setValue(float(a))
                 hi.setValue(float(b))
-
-    def show_model(self, title: str) -> None:
-        """The maps show a model's cost: the field says so (read-only, no preset) instead of
-        the last function; :meth:`end_model` brings the function back."""
-        if self._model is None:
-            self._model = (self.edit.text(), self._preset_name)
-        with QSignalBlocker(self.preset):
-            self.preset.setCurrentIndex(0)
-        self._preset_name = None
-        self._debounce.stop()
-        self.edit.setText(title)
-        self.edit.setToolTip("The maps show this model's cost; choose Function in the Data & model panel "
-                             "to type a function again")
-        for w in (self.edit, self.preset):
-            w.setEnabled(False)
-
-    def end_model(self) -> None:
-        """Back to the function the field showed before the model (not applied here)."""
-        if self._model is None:
-            return
-        text, preset = self._model
-        self._model = None
-        for w in (self.edit, self.preset):
-            w.setEnabled(True)
-        self.edit.setToolTip("")
-        self.set_text(text, preset)
 
     def set_text(self, text: str, preset: str | None = None) -> None:
         """Show ``text`` (and select ``preset``) without applying it."""
