@@ -97,6 +97,16 @@ def _compile(text: str) -> Objective:
     return obj
 
 
+def _check_syntax(text: str) -> None:
+    """Raise ``ExpressionError`` (with its column) for text that is neither a preset name nor a
+    well-formed function of x and y; the parse alone, without compiling."""
+    from ..core.expression import parse_expression
+    from ..core.presets import find_preset
+
+    if find_preset(text) is None:
+        parse_expression(text)
+
+
 def preset_domain(text: str):
     try:
         from ..core.presets import PRESETS
@@ -342,6 +352,11 @@ class StudioController(QObject):
             return True
         self._supersede_compile()
         gen = self._compile_gen
+        try:  # a typing mistake shows at once: parsing is quick, differentiating may not be
+            _check_syntax(text)
+        except ValueError as err:
+            self.sig_expression_error.emit(err)
+            return False
 
         def work(job):
             obj = _compile(text)

@@ -119,12 +119,12 @@ class MainWindow(QMainWindow):
         self._docks()
         self._menus()
         self._wire()
-        apply_tooltips(self)
         fit_to_screen(self)
         self._default_layout = self.saveState(LAYOUT_VERSION)
         if restore_layout:
             self._restore_layout()
         self._start(function)
+        apply_tooltips(self)
 
     # -- composition ---------------------------------------------------------------------
     def _controls_row(self):

@@ -533,7 +533,7 @@ def test_the_export_sidecar_records_the_settings_the_runs_used(qtbot, tmp_path):
 
     from gdstudio.io.trajectories import read_trajectories_csv
 
-    w = make_window(qtbot, function="x**2 + 3*y**2", speed=2000.0, max_steps=3000, tol=0.0, lr=0.01)
+    w = make_window(qtbot, function="x**2 + 3*y**2", speed=2000.0, max_steps=1_000_000, tol=0.0, lr=0.01)
     w.c.update_settings(lr=0.05)  # before the first run
     w.c.update_settings(optimizer="momentum")
     w.c.run()

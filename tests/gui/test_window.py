@@ -4,6 +4,7 @@ File menu's data and export actions with their shortcuts, the About box's versio
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget
 
@@ -22,6 +23,7 @@ def _action(w, name) -> QAction:
 
 def test_the_view_menu_brings_back_every_closed_dock_and_resets_the_layout(qtbot):
     w = make_window(qtbot)
+    areas = {n: w.dockWidgetArea(w.findChild(QDockWidget, n)) for n in DOCKS}  # as first opened
     toggles = {a.text(): a for a in w.view_menu.actions() if not a.isSeparator()}
     for name in DOCKS:
         dock = w.findChild(QDockWidget, name)
@@ -32,10 +34,10 @@ def test_the_view_menu_brings_back_every_closed_dock_and_resets_the_layout(qtbot
         assert not dock.isHidden(), name
     for name in DOCKS:
         w.findChild(QDockWidget, name).close()
-    w.addDockWidget(w.dockWidgetArea(w.panel_dock), w.data_dock)  # moved somewhere else
+    w.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, w.data_dock)  # moved somewhere else
     _action(w, "actionResetLayout").trigger()
     assert all(not w.findChild(QDockWidget, n).isHidden() for n in DOCKS)
-    assert w.dockWidgetArea(w.data_dock) == w.dockWidgetArea(w.brute_dock) != w.dockWidgetArea(w.panel_dock)
+    assert {n: w.dockWidgetArea(w.findChild(QDockWidget, n)) for n in DOCKS} == areas
 
 
 def test_geometry_and_dock_layout_are_remembered_between_launches(qtbot):
