@@ -54,7 +54,7 @@ from ..core.schedules import Schedule
 from ..worker import WorkerThread
 from . import palette
 from ..app.geometry import GridData, compute_grid, point_report
-from ..core.status import RUNNING, Status
+from ..core.status import MAX_STEPS, RUNNING, Status
 from ..app.run_store import RunStore
 
 #: drawn trajectories / curves at most (plus the selected run)
@@ -64,6 +64,11 @@ ENVELOPE_ABOVE = 50
 REDRAW_HZ = 30
 #: runs expanded from starts × compared optimizers × learning rates at most
 MAX_RUNS = 20_000
+#: most steps of an instant path (a click or a drag computes its run's whole path on the GUI
+#: thread): about 40 ms on the plain-Python scalar path, whatever Max steps says (10,000,000
+#: steps froze the window for 35 s and took 3.8 GB). A run that needs more continues in the
+#: worker when the click or drag ends.
+INSTANT_STEPS = 2_000
 
 
 def resolve_function(text: str) -> Objective:
@@ -75,6 +80,31 @@ def resolve_function(text: str) -> Objective:
 
         return compile_function(text)
     return get_objective(text)
+
+
+def _compile(text: str) -> Objective:
+    """``resolve_function`` whose every refusal is an ``ExpressionError`` (a ValueError)."""
+    from ..core.expression import ExpressionError
+
+    try:
+        obj = resolve_function(text)
+    except ExpressionError:
+        raise
+    except (ValueError, TypeError, KeyError) as err:
+        raise ExpressionError(str(err)) from None
+    if obj.dim != 2:
+        raise ExpressionError("the function must use the variables x and y")
+    return obj
+
+
+def _check_syntax(text: str) -> None:
+    """Raise ``ExpressionError`` (with its column) for text that is neither a preset name nor a
+    well-formed function of x and y; the parse alone, without compiling."""
+    from ..core.expression import parse_expression
+    from ..core.presets import find_preset
+
+    if find_preset(text) is None:
+        parse_expression(text)
 
 
 def preset_domain(text: str):
@@ -132,12 +162,11 @@ class RunSpec:
 
 
 class Frame:
-    """A snapshot for the views, built at most 30 times a second. Everything the views draw
-    is computed when the frame is built: a frame is staged and drawn later, and by then the
-    starts may have been cleared or replaced (reading the live store then raised IndexError)."""
-
-    _SNAPSHOT = ("path_colors", "paths", "curves", "envelope", "run_colors",
-                 "start_colors_key", "start_colors", "critical_colors")
+    """A snapshot for the views, built at most 30 times a second: everything a view draws
+    is copied when the frame is built (the drawn paths and curves are at most 51 runs), so
+    a frame staged for a later view pass never reads the live store (clearing the starts
+    meanwhile cannot change or break it). Only the many-runs envelope is computed on first
+    use, from whatever the store holds then."""
 
     def __init__(self, controller: "StudioController"):
         c = controller
@@ -156,43 +185,28 @@ class Frame:
         self.starts = c.starts.copy()  # (M, 2)
         self.critical = list(c.critical)
         self.legend = c.legend()  # (label, RGBA) of the run colours
-        for name in self._SNAPSHOT:
-            getattr(self, name)
-        self._c = None  # nothing may read the live controller after this
-
-    @cached_property
-    def path_colors(self) -> list:
-        return [self._c.run_color(r) for r in self.path_runs]
-
-    @cached_property
-    def paths(self) -> list:
-        """(T, 4) arrays x, y, f, |∇f| of the drawn runs. Vertex budget: a few runs are
-        drawn wide (≤ 8,000 vertices in all), many with 1-pixel lines (≤ 20,000): pyqtgraph
-        rebuilds a line's QPainterPath on the repaint after every setData, so vertices cost
-        time on every frame."""
-        k = max(1, len(self.path_runs))
+        self.path_colors = [c.run_color(r) for r in drawn]
+        # Vertex budget: a few runs are drawn wide (≤ 8,000 vertices in all), many with
+        # 1-pixel lines (≤ 20,000): pyqtgraph rebuilds a line's QPainterPath on the repaint
+        # after every setData, so vertices cost time on every frame.
+        k = max(1, len(drawn))
         per_run = max(64, min(2048, (8_000 if k <= 10 else 20_000) // k))
-        return [self._c.store.path(r, per_run) for r in self.path_runs]
+        #: (T, 4) arrays x, y, f, |∇f| of the drawn runs
+        self.paths = [st.path(r, per_run) for r in drawn]
+        per_curve = 1024 if k <= 10 else 256
+        #: (steps, values, grad norms) of the drawn runs
+        self.curves = [st.curve(r, per_curve) for r in drawn]
+        self.run_colors = self._run_colors(c, self.n_runs)
+        self._start_key = (c.basin_mode, c.run_critical.tobytes(), len(c.specs), c.settings.compare_optimizers,
+                           c.settings.compare_lrs)
+        self.start_colors = self._start_colors(c, self.starts.shape[0])
+        self.critical_colors = [palette.basin(k) if c.basin_mode else palette.kind_color(cp.kind)
+                                for k, cp in enumerate(self.critical)]
 
-    @cached_property
-    def curves(self) -> list:
-        """(steps, values, grad norms) of the drawn runs."""
-        per_run = 1024 if len(self.path_runs) <= 10 else 256
-        return [self._c.store.curve(r, per_run) for r in self.path_runs]
-
-    @cached_property
-    def envelope(self):
-        st = self._c.store
-        if self.n_runs > ENVELOPE_ABOVE and st.owned.any():
-            return st.envelopes()
-        return None
-
-    @cached_property
-    def run_colors(self) -> np.ndarray:
+    @staticmethod
+    def _run_colors(c, n: int) -> np.ndarray:
         """(N, 4) RGBA of every run (vectorised: basins by critical point, else per start
         or per compared optimizer / learning rate)."""
-        c = self._c
-        n = self.n_runs
         if n == 0:
             return np.zeros((0, 4))
         s = c.settings
@@ -203,17 +217,13 @@ class Frame:
             return table[k]
         return np.array([c.run_color(r) for r in range(n)])
 
-    @cached_property
+    @property
     def start_colors_key(self):
         """Changes whenever the start colours may have changed (cheap to compare)."""
-        c = self._c
-        s = c.settings
-        return (c.basin_mode, c.run_critical.tobytes(), len(c.specs), s.compare_optimizers, s.compare_lrs)
+        return self._start_key
 
-    @cached_property
-    def start_colors(self) -> list:
-        c = self._c
-        m = self.starts.shape[0]
+    @staticmethod
+    def _start_colors(c, m: int) -> list:
         if not c.basin_mode:
             return [palette.series(i) for i in range(m)]
         if len(c.specs) == m:
@@ -225,10 +235,12 @@ class Frame:
         return out
 
     @cached_property
-    def critical_colors(self) -> list:
-        c = self._c
-        return [palette.basin(k) if c.basin_mode else palette.kind_color(cp.kind)
-                for k, cp in enumerate(self.critical)]
+    def envelope(self):
+        st = self._c.store
+        if self.n_runs > ENVELOPE_ABOVE and st.owned.any():
+            return st.envelopes()
+        return None
+
 
 
 class StudioController(QObject):
@@ -241,9 +253,15 @@ class StudioController(QObject):
     sig_expression_error = Signal(object)
     sig_stats = Signal(dict)
     sig_settings_changed = Signal(object)
+    #: a typed function is being compiled in the background (True) or that ended (False)
+    sig_busy = Signal(bool)
 
-    def __init__(self, parent: Optional[QObject] = None, start_worker: bool = True):
+    def __init__(self, parent: Optional[QObject] = None, start_worker: bool = True, jobs=None):
         super().__init__(parent)
+        #: background jobs (the window's JobPool); None compiles on the calling thread
+        self.jobs = jobs
+        self._compile_job = None
+        self._compile_gen = 0
         self.settings = Settings()
         self.problem: Optional[Problem] = None
         self.store = RunStore()
@@ -295,13 +313,17 @@ class StudioController(QObject):
         self.timer.start()
 
     # ------------------------------------------------------------------ problems
-    def set_objective(self, objective: Objective, domain=None, description: str = "") -> None:
+    def set_objective(self, objective: Objective, domain=None, description: str = "",
+                      grid: Optional[GridData] = None) -> None:
         """Descend on any Objective (typed function, preset, model cost...). Starts inside
-        the new domain are kept; without any, one default start is placed."""
+        the new domain are kept; without any, one default start is placed. ``grid``: the
+        map's grid evaluated already (in a background job)."""
         if objective.dim != 2:
             raise ValueError("the studio views need an objective of two parameters")
         dom = tuple(tuple(map(float, r)) for r in (domain or objective.domain()))
-        grid = compute_grid(objective, dom)
+        self._supersede_compile()  # whatever was being compiled is not wanted any more
+        if grid is None:
+            grid = compute_grid(objective, dom)
         self._stop_job()
         self.problem = Problem(objective, dom, description or objective.label or objective.source, grid)
         (xa, xb), (ya, yb) = dom
@@ -310,29 +332,66 @@ class StudioController(QObject):
         self.sig_problem_changed.emit(self.problem)
         self._rebuild_runs()
 
-    def set_function_text(self, text: str, domain=None) -> bool:
+    def set_function_text(self, text: str, domain=None, background: bool = False) -> bool:
         """Compile ``text`` (preset name or expression). On an error the previous problem
-        stays and ``sig_expression_error`` carries the error (with its column)."""
-        from ..core.expression import ExpressionError
+        stays and ``sig_expression_error`` carries the error (with its column).
 
-        try:
-            obj = resolve_function(text)
-        except ExpressionError as err:
+        ``background`` (the editor's edits, with a job pool): the compile and the map's grid
+        run in a job (``sig_busy``), the last valid surface stays meanwhile, and a newer edit
+        supersedes an older one (its result is dropped). Returns False for an error found
+        now, True otherwise."""
+        dom = domain or preset_domain(text) or (self.problem.domain if self.problem else None)
+        if not background or self.jobs is None:
+            try:
+                obj = _compile(text)
+            except ValueError as err:
+                self.sig_expression_error.emit(err)
+                return False
+            self.sig_expression_error.emit(None)
+            self.set_objective(obj, dom)
+            return True
+        self._supersede_compile()
+        gen = self._compile_gen
+        try:  # a typing mistake shows at once: parsing is quick, differentiating may not be
+            _check_syntax(text)
+        except ValueError as err:
             self.sig_expression_error.emit(err)
             return False
-        except (ValueError, TypeError, KeyError) as err:
-            from ..core.expression import ExpressionError as EE
 
-            self.sig_expression_error.emit(EE(str(err)))
-            return False
-        if obj.dim != 2:
-            from ..core.expression import ExpressionError as EE
+        def work(job):
+            obj = _compile(text)
+            job.check()
+            d = tuple(tuple(map(float, r)) for r in (dom or obj.domain()))
+            return obj, d, compute_grid(obj, d)
 
-            self.sig_expression_error.emit(EE("the function must use the variables x and y"))
-            return False
-        self.sig_expression_error.emit(None)
-        self.set_objective(obj, domain or preset_domain(text) or (self.problem.domain if self.problem else None))
+        def done(out):
+            if gen == self._compile_gen:
+                self._compile_job = None
+                self.sig_busy.emit(False)
+                self.sig_expression_error.emit(None)
+                obj, d, grid = out
+                self.set_objective(obj, d, grid=grid)
+
+        def failed(_msg, err):
+            if gen == self._compile_gen:
+                self._compile_job = None
+                self.sig_busy.emit(False)
+                self.sig_expression_error.emit(err)
+
+        self._compile_job = self.jobs.start(work, done, failed, name="gdstudio-compile")
+        self.sig_busy.emit(True)
         return True
+
+    def _supersede_compile(self) -> None:
+        self._compile_gen += 1
+        if self._compile_job is not None:
+            self._compile_job.cancel()  # sympy cannot stop mid-way: its result is dropped
+            self._compile_job = None
+            self.sig_busy.emit(False)
+
+    @property
+    def compiling(self) -> bool:
+        return self._compile_job is not None
 
     def set_domain(self, domain) -> None:
         if self.problem is not None:
@@ -378,6 +437,13 @@ class StudioController(QObject):
                 self.wt.worker.set_speed(self.settings.speed)
         if set(changes) <= {"speed"}:
             return
+        if {"optimizer", "lr"} & set(changes) and self.state not in ("running", "paused"):
+            # every run spec says what it runs with: the next run, the instant paths and an
+            # export's sidecar all read them (a rate set before the first run was recorded
+            # as the old one). A live change of a running batch is recorded as such instead.
+            expanded = self._expand()
+            if len(expanded) == len(self.specs):
+                self.specs = expanded
         structural = set(changes) - live
         if "lr" in changes and (self.settings.compare_lrs or set(self.settings.compare_optimizers) - {None}):
             structural.add("lr")
@@ -488,12 +554,15 @@ class StudioController(QObject):
         self.specs.extend(new)
         self.run_critical = np.r_[self.run_critical, np.full(len(new), -1, np.int64)]
         self._choose_drawn()
+        truncated = False
         for r in rows:
-            self._compute_instant(int(r))
+            truncated |= self._compute_instant(int(r))
         self._update_critical()
         self.sig_runs_reset.emit()
         self.select_run(int(rows[0]))
         self._dirty = True
+        if truncated:
+            self._continue_in_worker()
         return i
 
     def runs_of_start(self, i: int) -> list[int]:
@@ -513,43 +582,62 @@ class StudioController(QObject):
         self._drag_timer.stop()
         self.drag_start(i, x, y)
         self._drag_timer.stop()
-        self._drag_compute()
+        truncated = self._drag_compute()
         self._update_critical()
+        if truncated:
+            self._continue_in_worker()
 
-    def _drag_compute(self) -> None:
+    def _drag_compute(self) -> bool:
+        """Recompute the dragged start's runs; True when a path was cut at INSTANT_STEPS."""
         if self._drag_pending is None:
-            return
+            return False
         i, x, y = self._drag_pending
         self._drag_pending = None
+        truncated = False
         for r in self.runs_of_start(i):
             self.store.starts[r] = (x, y)
-            self._compute_instant(r)
+            truncated |= self._compute_instant(r)
         self._dirty = True
         self.drag_computations += 1
+        return truncated
 
-    def _compute_instant(self, r: int) -> None:
-        """The whole trajectory of run ``r`` from its start, now (gdstudio.descend)."""
+    def _compute_instant(self, r: int) -> bool:
+        """The trajectory of run ``r`` from its start, now (gdstudio.descend), at most
+        INSTANT_STEPS steps. True when the path was cut there (Max steps is larger and the
+        run had not stopped): the caller then lets the worker continue."""
         from .. import descend
 
         sp = self.specs[r]
         s = self.settings
         start = self.starts[sp.start]
+        steps = min(int(s.max_steps), INSTANT_STEPS)
         try:
             res = descend(self.problem.objective, start[None, :], optimizer=sp.optimizer, lr=sp.lr,
-                          steps=s.max_steps, tol=s.tol, record=True, schedule=s.schedule,
+                          steps=steps, tol=s.tol, record=True, schedule=s.schedule,
                           domain=self.problem.domain, **s.hyper_for(sp.optimizer))
         except (ValueError, FloatingPointError) as err:
             self.sig_message.emit(str(err), "error")
-            return
+            return False
         code = int(Status.from_key(res.status[0]))
         self.store.set_instant(r, res, code)
+        return code == MAX_STEPS and s.max_steps > steps
+
+    def _continue_in_worker(self) -> None:
+        """Paths cut at INSTANT_STEPS: every run descends in the worker, up to Max steps."""
+        if self.state in ("idle", "done"):
+            self.sig_message.emit(f"The first {INSTANT_STEPS:,} steps were drawn at once; the runs continue "
+                                  f"to {self.settings.max_steps:,} steps in the background.", "info")
+            self._start_batch(paused=False)
 
     def _recompute_instant(self) -> None:
+        truncated = False
         for r in list(self.store.instant):
             if r < len(self.specs):
-                self._compute_instant(r)
+                truncated |= self._compute_instant(r)
         self._update_critical()
         self._dirty = True
+        if truncated:
+            self._continue_in_worker()
 
     def random_starts(self, n: int, sampler: str = "uniform", seed: Optional[int] = 0, run: bool = True) -> None:
         """Replace the starts by ``n`` random ones in the domain (uniform or a

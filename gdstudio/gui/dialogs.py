@@ -36,8 +36,11 @@ def ask_save_path(parent, key: str, title: str, name: str, filt: str) -> str:
 
 
 def about_box(parent) -> QMessageBox:
-    """The About box, shown non-modal (tests and automation never block on it)."""
-    box = QMessageBox(QMessageBox.Icon.Information, "About Gradient Descent Studio", ABOUT,
+    """The About box with the version, shown non-modal (tests and automation never block on it)."""
+    from .. import __version__
+
+    text = ABOUT.replace("</h3>", f"</h3><p>Version {__version__}</p>", 1)
+    box = QMessageBox(QMessageBox.Icon.Information, "About Gradient Descent Studio", text,
                       QMessageBox.StandardButton.Ok, parent)
     box.setObjectName("aboutBox")
     box.setTextFormat(Qt.TextFormat.RichText)

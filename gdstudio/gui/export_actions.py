@@ -1,16 +1,51 @@
-"""The window's export actions (a mixin of MainWindow): trajectories (now, or in a
-background thread for big exports) and an image of the views."""
+"""Exports of the window: trajectories (now, or on a background job for big exports) and an
+image of the views. :class:`Exports` is given what it uses (the controller, the job pool, the
+views widget, a message function and the status bar's cancel button); the window's menu
+actions and public methods call it."""
 
 from __future__ import annotations
 
-from typing import Optional
-
+from typing import Callable, Optional
 
 from .dialogs import ask_save_path
+from .exporter import BACKGROUND_ROWS, ExportJob
 
 
-class ExportMixin:
-    def export_trajectories(self, path, runs=None) -> Optional[int]:
+class Exports:
+    def __init__(self, window, controller, jobs, views, message: Callable, cancel_button):
+        self.window = window  # parent of the file dialogs
+        self.c = controller
+        self.jobs = jobs
+        self.views = views
+        self.message = message
+        self.cancel_button = cancel_button
+        self.task = None  # the background export in progress, if any
+        self._export = None  # its ExportJob (whose writer knows its temporary files)
+        cancel_button.clicked.connect(self.cancel)
+        cancel_button.hide()
+
+    def cancel(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+
+    def cancel_and_clean(self, timeout_ms: int = 3000) -> None:
+        """Cancel the background export, wait up to ``timeout_ms`` for its writer to remove
+        its temporary files, and remove them here if it has not (the window is closing: no
+        ``.part`` file may stay behind; the files the export would replace are untouched)."""
+        task, export = self.task, self._export
+        if task is None:
+            return
+        task.cancel()
+        if task.wait(timeout_ms):
+            return
+        writer = getattr(export, "writer", None)
+        for tmp in writer.partial_files() if writer is not None else ():
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+
+    def trajectories(self, path, runs=None) -> Optional[int]:
         """Write the CSV (+ JSON sidecar) of ``runs`` (all by default). Returns the row
         count, or None after showing the error in the status bar."""
         from ..io.trajectories import ExportError
@@ -18,56 +53,63 @@ class ExportMixin:
         try:
             rows = self.c.export_trajectories(path, runs)
         except (ExportError, OSError, ValueError) as err:
-            self.show_message(f"Export failed: {err}", "error")
+            self.message(f"Export failed: {err}", "error")
             return None
-        self.show_message(f"Wrote {rows:,} rows to {path}")
+        self.message(f"Wrote {rows:,} rows to {path}")
         return rows
 
-    def export_in_background(self, path, runs=None):
-        """Export in a background thread (progress in the status bar, cancel button);
-        returns the ExportTask (its ``sig_done``/``sig_failed`` report the end)."""
-        from .export_task import ExportTask
-        from .exporter import ExportJob
+    def in_background(self, path, runs=None):
+        """Export on a background job (progress in the status bar, cancel button); returns
+        the :class:`~gdstudio.worker.jobs.Job` (``sig_result(rows)``, ``sig_failed``,
+        ``sig_cancelled`` report the end; the target file is untouched unless it succeeds)."""
+        from ..io.trajectories import ExportError
+        from ..worker.jobs import Cancelled
 
-        task = ExportTask(ExportJob(self.c, runs), path, self)
-        self._export_task = task
-        self.cancel_export.show()
-        task.sig_progress.connect(lambda f: self.show_message(f"Exporting to {path}… {100 * f:.0f}%"))
-        task.sig_done.connect(lambda rows: self._export_ended(f"Wrote {rows:,} rows to {path}", "info"))
-        task.sig_failed.connect(lambda msg: self._export_ended(msg, "error"))
-        task.start()
-        return task
+        export = self._export = ExportJob(self.c, runs)
 
-    def _export_ended(self, text, level):
-        self.cancel_export.hide()
-        self._export_task = None
-        self.show_message(text, level)
+        def work(job):
+            try:
+                return export.write(str(path), cancel=job.cancelled, progress=job.progress)
+            except ExportError as err:
+                if job.cancelled():
+                    raise Cancelled() from err
+                raise ValueError(str(err)) from err
 
-    def export_image(self, path) -> bool:
+        self.cancel_button.show()
+        self.task = self.jobs.start(
+            work,
+            on_result=lambda rows: self._ended(f"Wrote {rows:,} rows to {path}", "info"),
+            on_failed=lambda msg, _err: self._ended(f"Export failed: {msg}", "error"),
+            on_progress=lambda f: self.message(f"Exporting to {path}… {100 * f:.0f}%"),
+            on_cancelled=lambda: self._ended(f"Export to {path} cancelled; nothing was written", "info"),
+            name="gdstudio-export")
+        return self.task
+
+    def _ended(self, text, level):
+        self.cancel_button.hide()
+        self.task = self._export = None
+        self.message(text, level)
+
+    def image(self, path) -> bool:
         """Save the views (3D, contour map, curves, table) as a PNG."""
         img = self.views.grab()
         ok = bool(img.save(str(path), "PNG"))
-        self.show_message(f"Saved {path}" if ok else f"Could not write the image {path}", "info" if ok else "error")
+        self.message(f"Saved {path}" if ok else f"Could not write the image {path}", "info" if ok else "error")
         return ok
 
-    def _export_dialog(self, selected: bool):
-        runs = self.table.selected_runs() if selected else None
+    def trajectories_dialog(self, runs=None, selected: bool = False):
         if selected and not runs:
-            self.show_message("Select runs in the table first", "error")
+            self.message("Select runs in the table first", "error")
             return
-        path = ask_save_path(self, "export", "Export trajectories", "trajectories.csv", "CSV files (*.csv)")
+        path = ask_save_path(self.window, "export", "Export trajectories", "trajectories.csv", "CSV files (*.csv)")
         if not path:
             return
-        from .export_task import BACKGROUND_ROWS
-        from .exporter import ExportJob
-
         if ExportJob(self.c, runs).estimated_rows() > BACKGROUND_ROWS:
-            self.export_in_background(path, runs)
+            self.in_background(path, runs)
         else:
-            self.export_trajectories(path, runs)
+            self.trajectories(path, runs)
 
-    def _image_dialog(self):
-        path = ask_save_path(self, "image", "Export image", "gdstudio.png", "PNG images (*.png)")
+    def image_dialog(self):
+        path = ask_save_path(self.window, "image", "Export image", "gdstudio.png", "PNG images (*.png)")
         if path:
-            self.export_image(path)
-
+            self.image(path)

@@ -23,6 +23,9 @@ import numpy as np
 
 from ..io.trajectories import TrajectoryWriter
 
+#: exports with more rows than this run on a background job (the menu action)
+BACKGROUND_ROWS = 200_000
+
 
 def _rows_of(result):
     return result.trajectories[0], result.trajectory_values[0], result.trajectory_grads[0]

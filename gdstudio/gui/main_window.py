@@ -1,12 +1,17 @@
-"""The studio window: composition only (docks, panels, menus, actions, shortcuts).
-Logic lives in :mod:`.controller`; each panel and view in its own module.
+"""The studio window: composition only. It builds every view, panel, dock, menu and action
+itself and wires them to the controller (:mod:`.controller`) and the model coordinator
+(:mod:`.model_features`); each panel and view lives in its own module.
 
 Automation hooks (objectNames, kept stable): ``functionEdit``, ``presetCombo``,
 ``optimizerCombo``, ``learningRateEdit``, ``stepsEdit``, ``randomStartsCount``,
 ``runButton``, ``pauseButton``, ``stepButton``, ``resetButton``, ``randomStartsButton``,
-``surfaceView``, ``contourView``, ``lossPlot``, ``runsTable``, action
-``actionExportTrajectories``. Public methods: ``export_trajectories(path, runs=None)``,
-``export_image(path)``, ``show_about()``, ``add_panel(widget, title)``.
+``surfaceView``, ``contourView``, ``lossPlot``, ``runsTable``; docks ``setupDock``,
+``modelDock``, ``dataDock``, ``bruteForceDock``; actions ``actionOpenData``,
+``actionExportTrajectories``, ``actionExportSelected``, ``actionExportImage``,
+``actionResetLayout``, ``actionAbout``, ``actionRunPause``, ``actionStep``, ``actionReset``.
+Public methods: ``export_trajectories(path, runs=None)``, ``export_in_background(path, runs=None)``,
+``export_image(path)``, ``open_data(path)``, ``show_about()``, ``add_panel(widget, title)``,
+``reset_layout()``.
 """
 
 from __future__ import annotations
@@ -14,37 +19,53 @@ from __future__ import annotations
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QComboBox, QDockWidget, QHBoxLayout, QLabel,
                                QLineEdit, QMainWindow, QMessageBox, QPushButton, QScrollArea, QSplitter,
                                QTextEdit, QVBoxLayout, QWidget)
 
-from .views.contour_view import ContourView
+from ..worker.jobs import JobPool
 from .controller import StudioController
-from .views.curves_view import CurvesView
-from .dialogs import about_box, settings_store  # noqa: F401 (settings_store is public)
-from .panels.editor_panel import EditorPanel
-from .export_actions import ExportMixin
-from .views.inspector import Inspector
+from .dialogs import about_box, settings_store
+from .export_actions import Exports
+from .model_features import ModelFeatures, csv_of
+from .panels.editor_panel import EditorPanel, _presets
 from .panels.params_panel import ComparePanel, ParamsPanel, StartsPanel
-from .views.runs_table import RunsTable
 from .surface import make_surface_view
 from .surface.feed import SurfaceFeed
 from .tooltips import apply_tooltips
 from .window_fit import fit_to_screen, share_views
+from .views.contour_view import ContourView
+from .views.curves_view import CurvesView
+from .views.inspector import Inspector
+from .views.runs_table import RunsTable
 
 DEFAULT_PRESET = "himmelblau"
 DEFAULT_TEXT = "(x**2 + y - 11)**2 + (x + y**2 - 7)**2"
 DEFAULT_DOMAIN = ((-5.0, 5.0), (-5.0, 5.0))
+#: QSettings keys of the remembered window geometry and dock layout (bump the version when the
+#: set of docks changes, so an old layout is not restored onto a new window)
+LAYOUT_VERSION = 1
+GEOMETRY_KEY = "window/geometry"
+STATE_KEY = "window/state"
+DOCK_FEATURES = (QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                 | QDockWidget.DockWidgetFeature.DockWidgetClosable)
 
 
-class MainWindow(ExportMixin, QMainWindow):
-    def __init__(self, controller: Optional[StudioController] = None, function: Optional[str] = None):
+class MainWindow(QMainWindow):
+    """``MainWindow(function=None, restore_layout=False)``: ``function`` is a preset name or
+    an expression; ``restore_layout`` brings back the geometry and dock layout the window had
+    when it was last closed (the application does; tests start from the default layout)."""
+
+    def __init__(self, controller: Optional[StudioController] = None, function: Optional[str] = None,
+                 restore_layout: bool = False):
         super().__init__()
         self.setWindowTitle("Gradient Descent Studio")
-        self.c = controller or StudioController(self)
+        self.jobs = JobPool(self)  # every background job of the window (worker/jobs.py)
+        self.c = controller or StudioController(self, jobs=self.jobs)
         c = self.c
+        self.view_menu = None
         # -- views
         self.surface, self.surface_error = make_surface_view()
         self.surface.setObjectName("surfaceView")
@@ -76,27 +97,11 @@ class MainWindow(ExportMixin, QMainWindow):
         lay.addLayout(self._controls_row())
         lay.addWidget(self.views, 1)
         self.setCentralWidget(central)
-        # -- panels (left dock)
+        # -- panels
         self.editor = EditorPanel()
         self.params = ParamsPanel(c.settings)
         self.starts_panel = StartsPanel()
         self.compare = ComparePanel()
-        side = QWidget()
-        sl = QVBoxLayout(side)
-        sl.setContentsMargins(4, 4, 4, 4)
-        for w in (self.editor, self.params, self.starts_panel, self.compare):
-            sl.addWidget(w)
-        sl.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(side)
-        scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(330)
-        self.panel_dock = QDockWidget("Setup", self)
-        self.panel_dock.setObjectName("setupDock")
-        self.panel_dock.setWidget(scroll)
-        self.panel_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                                    | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.panel_dock)
         self._hover_timer = QTimer(self)
         self._hover_timer.setSingleShot(True)
         self._hover_timer.setInterval(1500)  # then the inspector returns to the selected run
@@ -108,16 +113,18 @@ class MainWindow(ExportMixin, QMainWindow):
             t.timeout.connect(slot)
             self._stage_timers.append(t)
         self._status_bar()
+        self.exports = Exports(self, c, self.jobs, self.views, self.show_message, self.cancel_export)
+        # the "Data & model" panels: line fit on housing data, your model, networks, brute force
+        self.models = ModelFeatures(c, self.jobs, self.contour, self.surface, self.editor, self.show_message, self)
+        self._docks()
         self._menus()
         self._wire()
-        self._start(function)
-        # the "Data & model" panels: line fit on housing data, your model, networks,
-        # brute force; part of the window, so MainWindow() is the whole studio
-        from .model_features import install
-
-        self.models = install(self)
-        apply_tooltips(self)
         fit_to_screen(self)
+        self._default_layout = self.saveState(LAYOUT_VERSION)
+        if restore_layout:
+            self._restore_layout()
+        self._start(function)
+        apply_tooltips(self)
 
     # -- composition ---------------------------------------------------------------------
     def _controls_row(self):
@@ -162,33 +169,73 @@ class MainWindow(ExportMixin, QMainWindow):
         sb.addWidget(self.message, 1)
         self.cancel_export = QPushButton("Cancel export")
         self.cancel_export.setObjectName("cancelExportButton")
-        self.cancel_export.clicked.connect(lambda: self._export_task is not None and self._export_task.cancel())
-        self.cancel_export.hide()
         sb.addWidget(self.cancel_export)
-        self._export_task = None
         self._message_timer = QTimer(self)
         self._message_timer.setSingleShot(True)
         self._message_timer.timeout.connect(lambda: self.message.setText(""))
 
+    def _docks(self):
+        """Every dock of the window, in one place: Setup and Data & model as tabs on the left,
+        Data and Brute force as tabs on the right. A new dock is added here (and appears in
+        the View menu by itself)."""
+        side = QWidget()
+        sl = QVBoxLayout(side)
+        sl.setContentsMargins(4, 4, 4, 4)
+        for w in (self.editor, self.params, self.starts_panel, self.compare):
+            sl.addWidget(w)
+        sl.addStretch(1)
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        self.panel_dock = self.add_panel(self._scroll(side, "setupScroll"), "Setup", left, "setupDock")
+        m = self.models
+        self.model_dock = self.add_panel(self._scroll(m.panel, "modelPanelScroll"), "Data && model", left, "modelDock")
+        self.data_dock = self.add_panel(m.data_view, "Data", right, "dataDock")
+        self.brute_dock = self.add_panel(m.bruteforce, "Brute force vs gradient", right, "bruteForceDock")
+        self.tabifyDockWidget(self.panel_dock, self.model_dock)
+        self.panel_dock.raise_()
+        self.tabifyDockWidget(self.data_dock, self.brute_dock)
+        self.brute_dock.raise_()  # a typed function has no data: the comparison is what applies
+        self.resizeDocks([self.data_dock], [360], Qt.Orientation.Horizontal)
+
+    @staticmethod
+    def _scroll(widget: QWidget, name: str) -> QScrollArea:
+        scroll = QScrollArea()
+        scroll.setObjectName(name)
+        scroll.setWidget(widget)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(330)
+        return scroll
+
+    def _action(self, menu, text, slot, name, shortcut=None) -> QAction:
+        a = QAction(text, self)
+        a.setObjectName(name)
+        if shortcut is not None:
+            a.setShortcut(QKeySequence(shortcut))
+        a.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(a)
+        return a
+
     def _menus(self):
         mb = self.menuBar()
         file = mb.addMenu("&File")
-        self.action_export = QAction("Export trajectories…", self)
-        self.action_export.setObjectName("actionExportTrajectories")
-        self.action_export.triggered.connect(lambda: self._export_dialog(selected=False))
-        self.action_export_selected = QAction("Export selected trajectories…", self)
-        self.action_export_selected.setObjectName("actionExportSelected")
-        self.action_export_selected.triggered.connect(lambda: self._export_dialog(selected=True))
-        self.action_image = QAction("Export image…", self)
-        self.action_image.setObjectName("actionExportImage")
-        self.action_image.triggered.connect(self._image_dialog)
-        quit_ = QAction("Quit", self)
-        quit_.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_.triggered.connect(self.close)
-        for a in (self.action_export, self.action_export_selected, self.action_image):
-            file.addAction(a)
+        self.action_open_data = self._action(file, "Open data (CSV)…", self.models.panel.open_dialog,
+                                             "actionOpenData", "Ctrl+Shift+O")
         file.addSeparator()
-        file.addAction(quit_)
+        self.action_export = self._action(file, "Export trajectories…", self.exports.trajectories_dialog,
+                                          "actionExportTrajectories", "Ctrl+E")
+        self.action_export_selected = self._action(
+            file, "Export selected trajectories…",
+            lambda: self.exports.trajectories_dialog(self.table.selected_runs(), selected=True),
+            "actionExportSelected", "Ctrl+Shift+E")
+        self.action_image = self._action(file, "Export image…", self.exports.image_dialog, "actionExportImage",
+                                         "Ctrl+Shift+I")
+        file.addSeparator()
+        quit_ = self._action(file, "Quit", self.close, "actionQuit")
+        quit_.setShortcut(QKeySequence.StandardKey.Quit)
+        self.view_menu = mb.addMenu("&View")
+        for dock in self.findChildren(QDockWidget):
+            self.view_menu.addAction(dock.toggleViewAction())
+        self.view_menu.addSeparator()
+        self.action_reset_layout = self._action(self.view_menu, "Reset layout", self.reset_layout, "actionResetLayout")
         run = mb.addMenu("&Run")
         self.action_run = self._key_action("Run / pause", Qt.Key.Key_Space, self.c.toggle_run, "actionRunPause")
         self.action_step = self._key_action("Step", Qt.Key.Key_Right, self.c.step, "actionStep")
@@ -196,10 +243,7 @@ class MainWindow(ExportMixin, QMainWindow):
         for a in (self.action_run, self.action_step, self.action_reset):
             run.addAction(a)
         help_ = mb.addMenu("&Help")
-        about = QAction("About Gradient Descent Studio", self)
-        about.setObjectName("actionAbout")
-        about.triggered.connect(self.show_about)
-        help_.addAction(about)
+        self._action(help_, "About Gradient Descent Studio", self.show_about, "actionAbout")
 
     def _key_action(self, text, key, slot, name) -> QAction:
         """A window-wide shortcut that works when a view has focus but leaves keys to text
@@ -230,13 +274,40 @@ class MainWindow(ExportMixin, QMainWindow):
                 return
         super().keyPressEvent(ev)
 
-    def add_panel(self, widget: QWidget, title: str, area=Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
-        """Add an extra view (e.g. a model-fitting scatter) as a dock."""
+    def add_panel(self, widget: QWidget, title: str, area=Qt.DockWidgetArea.RightDockWidgetArea,
+                  name: Optional[str] = None) -> QDockWidget:
+        """Dock ``widget`` (closable; the View menu brings it back)."""
         dock = QDockWidget(title, self)
-        dock.setObjectName(f"dock_{title}")
+        dock.setObjectName(name or f"dock_{title}")
         dock.setWidget(widget)
+        dock.setFeatures(DOCK_FEATURES)
         self.addDockWidget(area, dock)
+        if self.view_menu is not None:  # a dock added after the menus were built
+            self.view_menu.insertAction(self.view_menu.actions()[-2], dock.toggleViewAction())
         return dock
+
+    # -- layout memory (QSettings) -------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        st = settings_store()
+        geo, state = st.value(GEOMETRY_KEY), st.value(STATE_KEY)
+        if isinstance(geo, QByteArray) and not geo.isEmpty():
+            self.restoreGeometry(geo)
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state, LAYOUT_VERSION)  # a layout of another version is ignored
+
+    def _save_layout(self) -> None:
+        st = settings_store()
+        st.setValue(GEOMETRY_KEY, self.saveGeometry())
+        st.setValue(STATE_KEY, self.saveState(LAYOUT_VERSION))
+        st.sync()
+
+    def reset_layout(self) -> None:
+        """Every dock back where it was when the window first opened, and shown."""
+        self.restoreState(self._default_layout, LAYOUT_VERSION)
+        for dock in self.findChildren(QDockWidget):
+            dock.show()
+        self.panel_dock.raise_()
+        self.brute_dock.raise_()
 
     # -- wiring ------------------------------------------------------------------------------
     def _wire(self):
@@ -249,6 +320,7 @@ class MainWindow(ExportMixin, QMainWindow):
         self.editor.sig_function_changed.connect(self._function_changed)
         self.editor.sig_function_mode.connect(self._back_to_function)
         c.sig_expression_error.connect(self.editor.show_error)
+        c.sig_busy.connect(self.editor.busy.setVisible)
         self.params.sig_settings.connect(self._settings_changed)
         self.compare.sig_settings.connect(self._settings_changed)
         self.starts_panel.sig_random_starts.connect(lambda n, s, seed: c.random_starts(n, s, seed))
@@ -269,36 +341,29 @@ class MainWindow(ExportMixin, QMainWindow):
         c.sig_stats.connect(self._stats)
         c.sig_selection_changed.connect(self._selection_changed)
         c.sig_settings_changed.connect(self.params.settings_changed)
+        self.models.sig_model_shown.connect(self.data_dock.raise_)
+        self.setAcceptDrops(True)  # a dropped CSV opens as data
 
     def _start(self, function):
         text, domain = function, None
         preset = None
         if text is None:
-            from .panels.editor_panel import _presets
-
             if DEFAULT_PRESET in _presets():
                 text = preset = DEFAULT_PRESET
             else:
                 text, domain = DEFAULT_TEXT, DEFAULT_DOMAIN
-        shown = getattr(__import__("gdstudio.gui.panels.editor_panel", fromlist=["_presets"])._presets().get(text),
-                        "formula", text)
+        shown = getattr(_presets().get(text), "formula", text)
         self.editor.set_text(shown, preset or (text if shown != text else None))
-        self._function_changed(text, domain)
+        if self.c.set_function_text(text, domain):  # the first surface at once
+            self.editor.set_domain(self.c.problem.domain)
         self._state_changed(self.c.state)
         # keys work at once (Space runs); a click in the function field starts typing
         self.setFocusProxy(None)
         self.contour.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    _applying_function = False
-
     def _function_changed(self, text, domain):
-        self._applying_function = True
-        try:
-            ok = self.c.set_function_text(text, domain)
-        finally:
-            self._applying_function = False
-        if ok:
-            self.editor.set_domain(self.c.problem.domain)
+        # compiled in the background; _problem_changed shows it (and its domain) when ready
+        self.c.set_function_text(text, domain, background=True)
 
     def _back_to_function(self):
         models = getattr(self, "models", None)
@@ -315,7 +380,7 @@ class MainWindow(ExportMixin, QMainWindow):
         g = problem.grid
         # the Setup panel follows the mode: a typed function or preset, or a model's
         # parameters and their ranges (a model is put in by the model panel, not the editor)
-        if self._applying_function or getattr(self, "models", None) is None:
+        if not self.models.showing(problem):
             self.editor.show_function_mode(problem.names)
         else:
             self.editor.show_model(problem.description, problem.names, problem.domain)
@@ -416,7 +481,7 @@ class MainWindow(ExportMixin, QMainWindow):
         self._message_timer.start(10_000 if level == "error" else 5_000)
 
     def show_about(self) -> QMessageBox:
-        """The About box (non-modal, so tests and automation never block on it)."""
+        """The About box with the version (non-modal, so tests and automation never block on it)."""
         return about_box(self)
 
     _shared = False
@@ -427,9 +492,45 @@ class MainWindow(ExportMixin, QMainWindow):
             self._shared = True
             QTimer.singleShot(0, lambda: share_views(self))
 
-    # -- closing -----------------------------------------------------------------------------
+    # -- public actions ------------------------------------------------------------------------
+    def export_trajectories(self, path, runs=None) -> Optional[int]:
+        """Write the CSV (+ JSON sidecar) of ``runs`` (all by default); the row count, or
+        None after showing the error in the status bar."""
+        return self.exports.trajectories(path, runs)
+
+    def export_in_background(self, path, runs=None):
+        """Export on a background job; returns the :class:`~gdstudio.worker.jobs.Job`."""
+        return self.exports.in_background(path, runs)
+
+    def export_image(self, path) -> bool:
+        """Save the views (3D, contour map, curves, table) as a PNG."""
+        return self.exports.image(path)
+
+    def open_data(self, path) -> None:
+        """Open a CSV as data in the "Data & model" panel (File → Open data…, or a drop)."""
+        self.model_dock.show()
+        self.model_dock.raise_()
+        self.models.panel.open_csv(str(path))
+
+    # -- drops and closing -----------------------------------------------------------------------
+    def dragEnterEvent(self, ev):  # noqa: N802 (Qt's name)
+        if csv_of(ev.mimeData()):
+            ev.acceptProposedAction()
+
+    def dragMoveEvent(self, ev):  # noqa: N802
+        if csv_of(ev.mimeData()):
+            ev.acceptProposedAction()
+
+    def dropEvent(self, ev):  # noqa: N802
+        path = csv_of(ev.mimeData())
+        if path:
+            ev.acceptProposedAction()
+            self.open_data(path)
+
     def closeEvent(self, ev):
-        if self._export_task is not None:
-            self._export_task.cancel_and_clean(3.0)
+        self._save_layout()
+        self.exports.cancel_and_clean(3000)
+        self.models.shutdown()
+        self.jobs.shutdown(500)  # a job still running then is cut loose (worker/jobs.py)
         self.c.shutdown(3000)
         super().closeEvent(ev)

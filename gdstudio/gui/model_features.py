@@ -1,72 +1,67 @@
-"""Models fitted to data, in the window: the entry point.
+"""Models fitted to data, in the window: the coordinator of the model widgets.
 
-``install(window) -> ModelFeatures`` adds to an existing :class:`~.main_window.MainWindow`,
-through its public API only (``add_panel``, the controller, ``show_message``, the views):
+:class:`ModelFeatures` owns the model widgets, which the :class:`~.main_window.MainWindow`
+docks itself:
 
-* the **Data & model** dock (:mod:`.model_panel`, with the network's
-  :mod:`.landscape_panel` inside): choose a line fit on the Ames housing data, a model you
+* ``panel`` -- the **Data & model** panel (:mod:`.panels.model_panel`, with the network's
+  :mod:`.panels.landscape_panel` inside): a line fit on the Ames housing data, a model you
   type on your CSV, or a neural network; the map then shows the cost J over the model's
   parameters and descent runs on it through the controller as for a typed function;
-* the **Data** dock (:mod:`.data_view`): the data and the selected run's current fit, live;
-* the **Brute force vs gradient** dock (:mod:`.bruteforce_panel`);
+* ``data_view`` -- the **Data** view (:mod:`.views.data_view`): the data and the selected
+  run's current fit, live;
+* ``bruteforce`` -- **Brute force vs gradient** (:mod:`.panels.bruteforce_panel`);
 * overlays on the contour map and the 3D view: the least-squares solution (◆), the best
-  grid point (✕) and a network's projected training path;
-* dropping a ``.csv`` file anywhere on the window opens it as data.
+  grid point (✕) and a network's projected training path.
 
-Installing twice returns the first ``ModelFeatures``. Slow work (building models, their
-cost grids, full training, landscapes, grid searches) runs in background threads
-(:class:`~.model_panel.JobPool`); they are cancelled and joined when the window closes.
+It is given what it needs (the controller, the window's job pool, the two maps, the editor and
+a message function) and reaches into nothing else. Slow work (building models, their cost
+grids, full training, landscapes, grid searches) runs on the window's
+:class:`~gdstudio.worker.jobs.JobPool`.
 """
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtWidgets import QScrollArea
+from PySide6.QtCore import QObject, Qt, Signal
 
-from .panels.bruteforce_panel import BruteForcePanel
-from .views.data_view import DataView
 from ..worker.jobs import JobPool
 from .model_views import PrecomputedGrid, Shown
+from .panels.bruteforce_panel import BruteForcePanel
 from .panels.model_panel import ModelPanel
+from .views.data_view import DataView
 
-__all__ = ["ModelFeatures", "install"]
+__all__ = ["ModelFeatures", "csv_of"]
 
 CF_COLOR = (255, 205, 40)
 PATH_COLOR = (255, 150, 40)
 GRID_COLOR = (90, 230, 255)
 
 
-def install(window) -> "ModelFeatures":
-    """Add the model panels to ``window`` (once; a second call returns the same object)."""
-    existing = getattr(window, "model_features", None)
-    if isinstance(existing, ModelFeatures):
-        return existing
-    mf = ModelFeatures(window)
-    window.model_features = mf
-    return mf
-
-
-def _set_starts(controller, P) -> None:
-    """Replace the controller's starts by ``P`` (M, 2), back at step 0."""
-    P = np.asarray(P, float).reshape(-1, 2)
-    if hasattr(controller, "set_starts"):
-        controller.set_starts(P)
-        return
-    controller.basin_mode = False
-    controller.starts = P.copy()
-    controller.reset()
+def csv_of(mime) -> Optional[str]:
+    """The first local .csv (.txt, .tsv) file among dropped ``mime`` data, or None."""
+    if mime is None or not mime.hasUrls():
+        return None
+    for url in mime.urls():
+        if url.isLocalFile() and url.toLocalFile().lower().endswith((".csv", ".txt", ".tsv")):
+            return url.toLocalFile()
+    return None
 
 
 class ModelFeatures(QObject):
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
-        self.controller = getattr(window, "controller", None) or window.c
-        self.jobs = JobPool(self)
+    #: a model's cost surface is on the maps now (the window brings its Data view forward)
+    sig_model_shown = Signal()
+
+    def __init__(self, controller, jobs: JobPool, contour, surface, editor, message: Callable, parent=None):
+        super().__init__(parent)
+        self.controller = controller
+        self.jobs = jobs
+        self.contour = contour
+        self.surface = surface
+        self.editor = editor
+        self._message = message
         self.shown: Optional[Shown] = None
         self._applied = None
         self._gen = 0
@@ -76,51 +71,18 @@ class ModelFeatures(QObject):
         self.data_view = DataView()
         self.panel = ModelPanel(self)
         self.bruteforce = BruteForcePanel(self)
-        scroll = QScrollArea()
-        scroll.setObjectName("modelPanelScroll")
-        scroll.setWidget(self.panel)
-        scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(330)
-        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
-        # the model panel is a tab next to the window's Setup panel; data and brute force are
-        # tabs on the right, so the 3D view and the map keep their room
-        self.model_dock = window.add_panel(scroll, "Data && model", left)
-        self.data_dock = window.add_panel(self.data_view, "Data", right)
-        self.brute_dock = window.add_panel(self.bruteforce, "Brute force vs gradient", right)
-        for dock, name in ((self.model_dock, "modelDock"), (self.data_dock, "dataDock"),
-                           (self.brute_dock, "bruteForceDock")):
-            dock.setObjectName(name)
-        setup = getattr(window, "panel_dock", None)
-        try:
-            if setup is not None:
-                window.tabifyDockWidget(setup, self.model_dock)
-                setup.raise_()
-            window.tabifyDockWidget(self.data_dock, self.brute_dock)
-            # a typed function has no data: the comparison with brute force is what applies
-            self.brute_dock.raise_()
-            window.resizeDocks([self.data_dock], [360], Qt.Orientation.Horizontal)
-        except Exception:  # pragma: no cover - docks stay stacked
-            pass
         self._overlays()
 
         c = self.controller
         c.sig_problem_changed.connect(self._problem_changed)
         c.sig_frame.connect(self._frame)
-        params = getattr(window, "params", None)
-        if params is not None and hasattr(params, "sig_settings"):
-            params.sig_settings.connect(lambda _d: self.panel.update_lr_warning())
-        # settings changed by code (no controller signal for it): a cheap poll
-        self._lr_timer = QTimer(self)
-        self._lr_timer.setInterval(250)
-        self._lr_timer.timeout.connect(self.panel.update_lr_warning)
-        self._lr_timer.start()
-        window.setAcceptDrops(True)
-        window.installEventFilter(self)
+        # the learning-rate warning follows every settings change, from a panel or from code
+        c.sig_settings_changed.connect(lambda _s: self.panel.update_lr_warning())
         self.bruteforce.compute_sweep()
 
     # -- overlays ---------------------------------------------------------------------------
     def _overlays(self) -> None:
-        pi = self.window.contour.getPlotItem()
+        pi = self.contour.getPlotItem()
         self.cf_marker = pg.ScatterPlotItem(symbol="d", size=17, brush=pg.mkBrush(*CF_COLOR),
                                             pen=pg.mkPen((0, 0, 0), width=1.5), pxMode=True)
         self.cf_marker.setZValue(16)
@@ -137,8 +99,7 @@ class ModelFeatures(QObject):
             pi.addItem(it)
         self.cf_text.hide()
         self._gl = {}
-        surf = getattr(self.window, "surface", None)
-        view = getattr(surf, "gl_view", None) if surf is not None else None
+        view = getattr(self.surface, "gl_view", None)  # the null view (no OpenGL) has none
         if view is None:
             return
         try:
@@ -187,7 +148,7 @@ class ModelFeatures(QObject):
     def _update_3d(self) -> None:
         if not self._gl:
             return
-        surf = self.window.surface
+        surf = self.surface
         m = getattr(surf, "mapping", None)
         self._mapping = m
         sh = self.shown
@@ -262,12 +223,12 @@ class ModelFeatures(QObject):
             if isinstance(shown.objective, PrecomputedGrid):
                 shown.objective.release()
         if len(shown.axis_labels) == 2:
-            pi = self.window.contour.getPlotItem()
+            pi = self.contour.getPlotItem()
             pi.setLabel("bottom", shown.axis_labels[0])
             pi.setLabel("left", shown.axis_labels[1])
-        _set_starts(c, shown.starts)
+        c.set_starts(np.asarray(shown.starts, float).reshape(-1, 2))
         self.data_view.set_shown(shown)
-        self.data_dock.raise_()
+        self.sig_model_shown.emit()
         self._update_overlays()
         self._frame(None)
 
@@ -277,9 +238,7 @@ class ModelFeatures(QObject):
         if self._pending is not None:
             self._pending.cancel()
             self._pending = None
-        editor = getattr(self.window, "editor", None)
-        if editor is not None and hasattr(editor, "apply_now"):
-            editor.apply_now()
+        self.editor.apply_now()
 
     def _problem_changed(self, problem) -> None:
         if problem.objective is self._applied:
@@ -295,6 +254,10 @@ class ModelFeatures(QObject):
         self.data_view.clear_model()
         self.panel.clear_model()
         self._update_overlays()
+
+    def showing(self, problem) -> bool:
+        """True when ``problem`` (the controller's) is the model put in by this coordinator."""
+        return problem is not None and self._applied is not None and problem.objective is self._applied
 
     # -- live ------------------------------------------------------------------------------------
     def selected_point(self):
@@ -330,43 +293,13 @@ class ModelFeatures(QObject):
             p = self.selected_point()
         self.data_view.show_point(p)
         self.panel.update_live(p)
-        if self._gl and getattr(self.window.surface, "mapping", None) is not self._mapping:
+        if self._gl and getattr(self.surface, "mapping", None) is not self._mapping:
             self._update_3d()
 
     def message(self, text: str, level: str = "info") -> None:
-        show = getattr(self.window, "show_message", None)
-        if show is not None:
-            show(text, level)
+        self._message(text, level)
 
-    # -- drops and closing ---------------------------------------------------------------------
-    @staticmethod
-    def _csv_of(mime) -> Optional[str]:
-        if mime is None or not mime.hasUrls():
-            return None
-        for url in mime.urls():
-            if url.isLocalFile() and url.toLocalFile().lower().endswith((".csv", ".txt", ".tsv")):
-                return url.toLocalFile()
-        return None
-
-    def eventFilter(self, obj, ev) -> bool:
-        t = ev.type()
-        if t in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
-            if self._csv_of(ev.mimeData()):
-                ev.acceptProposedAction()
-                return True
-        elif t == QEvent.Type.Drop:
-            path = self._csv_of(ev.mimeData())
-            if path:
-                ev.acceptProposedAction()
-                self.model_dock.show()
-                self.model_dock.raise_()
-                self.panel.open_csv(path)
-                return True
-        elif t == QEvent.Type.Close and obj is self.window:
-            self.shutdown()
-        return False
-
-    def shutdown(self, timeout_ms: int = 5000) -> bool:
-        self._lr_timer.stop()
+    # -- closing --------------------------------------------------------------------------------
+    def shutdown(self, timeout_ms: int = 500) -> bool:
         self.panel.network.shutdown()
         return self.jobs.shutdown(timeout_ms)

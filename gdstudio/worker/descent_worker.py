@@ -1,4 +1,4 @@
-"""The descent worker: a QObject living in its own QThread that steps a BatchDescent and
+"""The descent worker: a QObject whose loop runs on a background thread, steps a BatchDescent and
 streams immutable chunks to the GUI.
 
 Public interface
@@ -27,7 +27,8 @@ S/30 steps each. "As fast as possible" (speed ``None``) sizes each chunk so that
 takes about ``CHUNK_SECONDS`` (measured step time, exponentially averaged). After every emit
 the loop calls ``time.sleep(0)`` so the GUI thread gets the GIL (see shared QT-NOTES.md).
 
-``WorkerThread`` owns the QThread and the worker and shuts both down (``stop(timeout_ms)``).
+``WorkerThread`` owns the thread (a :class:`~.jobs.BackgroundThread`) and the worker and shuts
+both down (``stop(timeout_ms)``).
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ import traceback
 from dataclasses import dataclass
 from typing import Optional
 
-from PySide6.QtCore import QAbstractEventDispatcher, QCoreApplication, QObject, QThread, Signal, Slot
+from PySide6.QtCore import QAbstractEventDispatcher, QCoreApplication, QObject, Signal, Slot
+
+from .jobs import BackgroundThread
 
 #: target compute time of one chunk at full speed (seconds)
 CHUNK_SECONDS = 0.02
@@ -301,16 +304,15 @@ class _GuiActivity(QObject):
 
 
 class WorkerThread:
-    """A DescentWorker running its loop in a dedicated QThread."""
+    """A DescentWorker running its loop on a dedicated background thread."""
 
     def __init__(self, parent: Optional[QObject] = None):
         if sys.getswitchinterval() > SWITCH_INTERVAL:
             sys.setswitchinterval(SWITCH_INTERVAL)
-        self.thread = QThread(parent)
-        self.thread.setObjectName("gdstudio-descent-worker")
         self.worker = DescentWorker()
-        self.worker.moveToThread(self.thread)
-        self.thread.started.connect(self.worker.run_loop)
+        # the loop runs on the one background-thread facility (a daemon thread: a loop stuck
+        # in a long step when the window closes is left behind, never destroyed while running)
+        self.thread = BackgroundThread(self.worker.run_loop, "gdstudio-descent-worker")
         # GUI priority: the worker steps only while the GUI thread's event loop sleeps.
         # Any event delivered in the GUI thread marks it busy (an application event
         # filter); the loop's aboutToBlock (it is going to sleep) marks it idle again.
@@ -338,9 +340,8 @@ class WorkerThread:
             self._activity = None
         self.worker.gui_idle.set()
         self.worker.shutdown()
-        self.thread.quit()
-        return bool(self.thread.wait(timeout_ms))
+        return self.thread.wait(timeout_ms)
 
     @property
     def running(self) -> bool:
-        return self.thread.isRunning()
+        return self.thread.running

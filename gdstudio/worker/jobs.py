@@ -1,9 +1,20 @@
-"""Background jobs: one facility for every slow task the window starts (building a model,
-loading a CSV, evaluating a map's grid, a landscape's training).
+"""Background threads: the one facility every slow task of the window goes through (building a
+model, loading a CSV, evaluating a map's grid, a landscape's training, an export, and the
+descent worker's loop).
 
-``JobPool.start(fn, on_result=..., on_failed=..., on_progress=..., on_cancelled=...)`` runs
-``fn(job)`` in its own thread; ``fn`` calls ``job.check()`` (raises :class:`Cancelled` after a
-cancel) and ``job.progress(fraction)``. Exactly one outcome signal arrives, queued to the GUI.
+* :class:`BackgroundThread` runs a function in a Python daemon thread. Unlike a ``QThread``, a
+  daemon thread that is still busy when the window closes is simply left to finish (or dies
+  with the process): nothing can destroy it while it runs, so closing the window during a
+  typed-model build or a stuck CSV read never aborts the process ("QThread: Destroyed while
+  thread is still running").
+* :class:`Job` runs ``fn(job)`` on such a thread; ``fn`` calls ``job.check()`` (raises
+  :class:`Cancelled` after :meth:`Job.cancel`) and ``job.progress(fraction)``. Exactly one of
+  ``sig_result``, ``sig_failed`` or ``sig_cancelled`` arrives, queued to the GUI thread, then
+  ``sig_finished``.
+* :class:`JobPool` starts jobs and keeps them alive until they end; ``shutdown`` cancels them,
+  waits a bounded time, and cuts the ones still running loose (their late results go nowhere).
+
+Signals are emitted from the background thread; Qt queues them to the receivers' thread.
 """
 
 from __future__ import annotations
@@ -13,30 +24,62 @@ import time
 import traceback
 from typing import Callable, Optional
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Signal
+
+#: jobs cut loose by a pool's shutdown while still running: referenced here until they end,
+#: so their Qt object outlives their thread
+_ABANDONED: set = set()
+_ABANDONED_LOCK = threading.Lock()
 
 
 class Cancelled(Exception):
     """Raised inside a job's function when the job was cancelled."""
 
 
-class Job(QThread):
-    """Runs ``fn(job)`` in its own thread. ``fn`` may call ``job.progress(fraction)`` and
-    ``job.check()`` (raises :class:`Cancelled` after :meth:`cancel`). Exactly one of
-    ``sig_result(object)``, ``sig_failed(str, object)`` (one sentence and the exception) or
-    ``sig_cancelled()`` is emitted, queued to the GUI thread."""
+class BackgroundThread:
+    """``fn()`` in a daemon thread named ``name``; ``wait(ms)`` joins with a bound."""
+
+    def __init__(self, fn: Callable[[], None], name: str):
+        self._thread = threading.Thread(target=fn, name=name, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wait(self, timeout_ms: Optional[int] = None) -> bool:
+        """True when the thread has ended (within ``timeout_ms``; None waits for ever)."""
+        if self._thread.ident is None:
+            return True
+        self._thread.join(None if timeout_ms is None else timeout_ms / 1000.0)
+        return not self._thread.is_alive()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    @property
+    def finished(self) -> bool:
+        return self._thread.ident is not None and not self._thread.is_alive()
+
+
+class Job(QObject):
+    """Runs ``fn(job)`` on a :class:`BackgroundThread`. See the module docstring."""
 
     sig_progress = Signal(float)
     sig_result = Signal(object)
     sig_failed = Signal(str, object)
     sig_cancelled = Signal()
+    sig_finished = Signal()
 
-    def __init__(self, fn: Callable, name: str = "gdstudio-model-job"):
+    def __init__(self, fn: Callable, name: str = "gdstudio-job"):
         super().__init__()
         self.setObjectName(name)
         self._fn = fn
         self._cancel = threading.Event()
         self._last_progress = -1.0
+        self._thread = BackgroundThread(self._run, name)
+
+    def start(self) -> None:
+        self._thread.start()
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -55,60 +98,75 @@ class Job(QThread):
             self.sig_progress.emit(f)
             time.sleep(0)  # let the GUI thread take the GIL (QT-NOTES)
 
-    def run(self) -> None:  # the worker thread
+    def isRunning(self) -> bool:  # noqa: N802 (the QThread name the panels use)
+        return self._thread.running
+
+    def wait(self, timeout_ms: Optional[int] = None) -> bool:
+        return self._thread.wait(timeout_ms)
+
+    def _run(self) -> None:  # the background thread
         try:
             out = self._fn(self)
         except Cancelled:
             self.sig_cancelled.emit()
-            return
         except ValueError as err:  # DataError, ExpressionError, bad settings: one sentence
             self.sig_failed.emit(str(err), err)
-            return
         except Exception as err:  # never take the window down
             traceback.print_exc()
             self.sig_failed.emit(f"{type(err).__name__}: {err}", err)
-            return
-        if self._cancel.is_set():
-            self.sig_cancelled.emit()
         else:
-            self.sig_result.emit(out)
+            if self._cancel.is_set():
+                self.sig_cancelled.emit()
+            else:
+                self.sig_result.emit(out)
+        finally:
+            self.sig_finished.emit()
+            with _ABANDONED_LOCK:
+                _ABANDONED.discard(self)
 
 
 class JobPool(QObject):
-    """Keeps running jobs alive until they finish; cancels and joins them on shutdown."""
+    """Keeps running jobs alive until they finish; cancels them on shutdown."""
 
     def __init__(self, parent: Optional[QObject] = None):
         super().__init__(parent)
         self._jobs: set = set()
 
     def start(self, fn: Callable, on_result=None, on_failed=None, on_progress=None,
-              on_cancelled=None, name: str = "gdstudio-model-job") -> Job:
+              on_cancelled=None, name: str = "gdstudio-job") -> Job:
         job = Job(fn, name)
-        if on_result is not None:
-            job.sig_result.connect(on_result)
-        if on_failed is not None:
-            job.sig_failed.connect(on_failed)
-        if on_progress is not None:
-            job.sig_progress.connect(on_progress)
-        if on_cancelled is not None:
-            job.sig_cancelled.connect(on_cancelled)
-        job.finished.connect(lambda j=job: self._done(j))
+        for sig, slot in ((job.sig_result, on_result), (job.sig_failed, on_failed),
+                          (job.sig_progress, on_progress), (job.sig_cancelled, on_cancelled)):
+            if slot is not None:
+                sig.connect(slot)
+        job.sig_finished.connect(lambda j=job: self._jobs.discard(j))
         self._jobs.add(job)
         job.start()
         return job
-
-    def _done(self, job: Job) -> None:
-        job.wait(1000)
-        self._jobs.discard(job)
 
     @property
     def busy(self) -> bool:
         return any(j.isRunning() for j in self._jobs)
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
-        ok = True
-        for j in list(self._jobs):
+        """Cancel every job and wait up to ``timeout_ms`` in all; True when all ended. A job
+        that does not end in time (a compile or a read that cannot be interrupted) is
+        disconnected and left to finish on its own: its result is dropped."""
+        jobs = list(self._jobs)
+        for j in jobs:
             j.cancel()
-        for j in list(self._jobs):
-            ok = bool(j.wait(timeout_ms)) and ok
+        deadline = time.monotonic() + timeout_ms / 1000.0
+        ok = True
+        for j in jobs:
+            if not j.wait(max(0, int(1000 * (deadline - time.monotonic())))):
+                ok = False
+                for sig in (j.sig_result, j.sig_failed, j.sig_progress, j.sig_cancelled):
+                    try:
+                        sig.disconnect()
+                    except (RuntimeError, TypeError):
+                        pass
+                with _ABANDONED_LOCK:
+                    if j.isRunning():
+                        _ABANDONED.add(j)
+        self._jobs.clear()
         return ok

@@ -17,11 +17,10 @@ if QCoreApplication.instance() is None:  # conftest.py normally did this already
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
 
 from PySide6.QtGui import QDragEnterEvent, QDropEvent  # noqa: E402
-from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QLabel, QLineEdit,  # noqa: E402
+from PySide6.QtWidgets import (QApplication, QComboBox, QDockWidget, QFileDialog, QLabel, QLineEdit,  # noqa: E402
                                QProgressBar, QPushButton, QSpinBox, QTableWidget)
 
 from gdstudio.gui.main_window import MainWindow  # noqa: E402
-from gdstudio.gui.model_features import install  # noqa: E402
 
 LEFT = Qt.MouseButton.LeftButton
 HOUSING_N = 1460
@@ -32,12 +31,12 @@ def win(qtbot):
     w = MainWindow(function="x**2 + 3*y**2")
     qtbot.addWidget(w)
     w.resize(1500, 950)
-    mf = install(w)
+    mf = w.models
     w.show()
     qtbot.waitExposed(w)
     w.c.update_settings(speed=None, max_steps=2000)
     w.params.set_speed(None)
-    mf.model_dock.raise_()  # the person clicks the "Data & model" tab
+    w.model_dock.raise_()  # the person clicks the "Data & model" tab
     qtbot.wait(30)
     yield w, mf
     mf.shutdown()
@@ -94,9 +93,10 @@ def drop_file(w, path):
 
 
 # -- installation -----------------------------------------------------------------------------
-def test_install_adds_the_panels_once(win, qtbot):
+def test_the_window_composes_the_model_panels(win, qtbot):
     w, mf = win
-    assert install(w) is mf
+    for dock in ("setupDock", "modelDock", "dataDock", "bruteForceDock"):
+        assert w.findChild(QDockWidget, dock) is not None, dock
     for cls, name in ((QComboBox, "modelCombo"), (QComboBox, "featureCombo"), (QComboBox, "targetCombo"),
                       (QComboBox, "scaleCombo"), (QComboBox, "lossCombo"), (QLineEdit, "modelEdit"),
                       (QPushButton, "openDataButton"), (QLineEdit, "hiddenEdit"),
@@ -167,6 +167,10 @@ def test_learning_rate_warning_above_two_over_lambda_max(win, qtbot):
     click(qtbot, find(w, QPushButton, "useStableLrButton"))
     assert w.c.settings.lr == pytest.approx(0.9 * lim, rel=1e-2)
     qtbot.waitUntil(lambda: not warn.isVisible(), timeout=2000)
+    # a change made by code shows at once (no polling timer)
+    w.c.update_settings(lr=20 * lim)
+    assert warn.isVisibleTo(w)
+    assert w.params.lr_edit.value() == pytest.approx(20 * lim, rel=1e-2)
 
 
 # -- your model, your data ----------------------------------------------------------------------
@@ -308,7 +312,7 @@ def test_network_slice_then_full_training_landscape_and_cancel(win, qtbot):
 # -- brute force ------------------------------------------------------------------------------------
 def test_brute_force_grid_search_and_dimension_sweep(win, qtbot):
     w, mf = win
-    mf.brute_dock.raise_()
+    w.brute_dock.raise_()
     panel = w.findChild(object, "bruteForcePanel")
     table = find(w, QTableWidget, "sweepTable")
     qtbot.waitUntil(lambda: table.rowCount() == 8, timeout=10_000)

@@ -261,7 +261,7 @@ def test_close_during_a_long_run_stops_the_worker_promptly(qtbot):
     t0 = time.perf_counter()
     w.close()
     assert time.perf_counter() - t0 < 2.0
-    assert thread.isFinished()
+    assert thread.finished
 
 
 def test_worker_error_becomes_a_status_message(qtbot):
@@ -398,7 +398,7 @@ def test_background_export_reports_progress_and_writes_the_file(qtbot, tmp_path)
     p2 = tmp_path / "cancelled.csv"
     task = w.export_in_background(str(p2))
     task.cancel()
-    qtbot.waitUntil(lambda: w._export_task is None, timeout=20_000)
+    qtbot.waitUntil(lambda: w.exports.task is None, timeout=20_000)
     assert not p2.exists() and ("cancelled" in w.message.text() or "Wrote" in w.message.text())
 
 
@@ -442,5 +442,117 @@ def test_choosing_a_preset_sets_function_and_domain(qtbot):
     name = next(iter(presets.PRESETS))
     combo.setCurrentIndex(combo.findData(name))
     p = presets.PRESETS[name]
-    assert w.c.problem.domain == tuple(tuple(map(float, r)) for r in p.domain)
+    qtbot.waitUntil(lambda: w.c.problem.domain == tuple(tuple(map(float, r)) for r in p.domain), timeout=5000)
     assert w.findChild(QLineEdit, "functionEdit").text() == p.formula
+
+
+def test_a_click_with_ten_million_max_steps_is_bounded_and_continues_in_the_worker(qtbot):
+    """abs(x)+abs(y) never converges (the gradient never vanishes): a click used to compute all
+    10,000,000 steps on the GUI thread (35 s, 3.8 GB). Now the click draws INSTANT_STEPS at
+    once and the worker continues."""
+    from gdstudio.gui.controller import INSTANT_STEPS
+
+    w = make_window(qtbot, function="abs(x) + abs(y)", speed=1000, max_steps=10_000_000, tol=0.0, lr=1e-3)
+    w.c.clear_starts()
+    t0 = time.perf_counter()
+    w.c.add_start(1.3, -0.7)
+    took = time.perf_counter() - t0
+    assert took < 5.0  # ~40 ms on an idle machine; the bound is what matters
+    assert f"first {INSTANT_STEPS:,} steps" in w.message.text()
+    qtbot.waitUntil(lambda: w.c.state == "running", timeout=5000)
+    assert "continue" in w.message.text()
+    w.c.pause()
+
+
+def test_a_slow_compile_runs_in_the_background_and_a_newer_edit_supersedes_it(qtbot, monkeypatch):
+    """The compile runs on a job: the window stays responsive with a busy indicator, the last
+    valid surface stays, and an edit made meanwhile wins over the slow one."""
+    import threading
+
+    import gdstudio.gui.controller as controller
+
+    w = make_window(qtbot)
+    before = w.c.problem
+    release = threading.Event()
+    real = controller.resolve_function
+
+    def slow(text):
+        if text == "x**2 + y**4":
+            release.wait(10)  # a compile that takes long
+        return real(text)
+
+    monkeypatch.setattr(controller, "resolve_function", slow)
+    edit = w.findChild(QLineEdit, "functionEdit")
+    edit.setText("x**2 + y**4")
+    edit.returnPressed.emit()
+    qtbot.waitUntil(lambda: w.editor.busy.isVisibleTo(w), timeout=2000)
+    assert w.c.problem is before  # the last valid surface stays while it compiles
+    qtbot.wait(100)  # the GUI thread is free meanwhile: timers and events run
+    edit.setText("(x - 1)**2 + y**2")
+    edit.returnPressed.emit()
+    qtbot.waitUntil(lambda: w.c.problem.objective.label.replace(" ", "") == "(x-1)**2+y**2", timeout=5000)
+    release.set()  # the slow compile ends now: its result must not replace the newer one
+    qtbot.wait(300)
+    assert w.c.problem.objective.label.replace(" ", "") == "(x-1)**2+y**2"
+    assert not w.editor.busy.isVisibleTo(w)
+
+
+def test_a_staged_frame_is_a_snapshot_clearing_the_starts_meanwhile_is_harmless(qtbot):
+    w = make_window(qtbot, max_steps=200)
+    w.c.random_starts(300, "sobol", 0)
+    wait_done(qtbot, w)
+    qtbot.waitUntil(lambda: getattr(w, "_latest", None) is not None, timeout=2000)
+    staged = w._latest
+    paths = [p.copy() for p in staged.paths]
+    w.c.clear_starts()  # the store now holds one run; the staged frame still 300
+    for stage in (w._stage_map, w._stage_surface, w._stage_curves, w._stage_table):
+        stage()  # draws the staged frame: must not raise
+    assert staged.n_runs == 300 and len(staged.paths) == len(paths)
+    assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(paths, staged.paths))
+
+
+def test_text_set_by_code_is_what_return_applies_not_the_preset(qtbot):
+    from PySide6.QtWidgets import QComboBox
+
+    w = make_window(qtbot)
+    combo = w.findChild(QComboBox, "presetCombo")
+    combo.setCurrentIndex(combo.findData("rosenbrock"))
+    qtbot.waitUntil(lambda: "rosenbrock" in w.c.problem.objective.label.lower()
+                    or "100" in w.c.problem.objective.label, timeout=5000)
+    edit = w.findChild(QLineEdit, "functionEdit")
+    edit.setText("x**2 + 5*y**2")  # by code: no keystroke
+    edit.returnPressed.emit()
+    qtbot.waitUntil(lambda: w.c.problem.objective.label.replace(" ", "") == "x**2+5*y**2", timeout=5000)
+    assert combo.currentData() is None  # "Custom": the field and the preset agree
+
+
+def test_the_export_sidecar_records_the_settings_the_runs_used(qtbot, tmp_path):
+    """A learning rate and an optimizer chosen before the first run, and a live learning-rate
+    change during it, are what the sidecar records; replaying the sidecar gives the CSV."""
+    import json
+
+    from gdstudio.io.trajectories import read_trajectories_csv
+
+    w = make_window(qtbot, function="x**2 + 3*y**2", speed=2000.0, max_steps=1_000_000, tol=0.0, lr=0.01)
+    w.c.update_settings(lr=0.05)  # before the first run
+    w.c.update_settings(optimizer="momentum")
+    w.c.run()
+    qtbot.waitUntil(lambda: w.c.store.batch_step > 200, timeout=10_000)
+    w.c.update_settings(lr=0.02)  # live
+    at = w.c.store.batch_step
+    qtbot.waitUntil(lambda: w.c.store.batch_step > at + 50, timeout=10_000)
+    w.c.pause()
+    path = tmp_path / "runs.csv"
+    assert w.export_trajectories(str(path))
+    meta = json.loads(path.with_suffix(".json").read_text())
+    assert {r["lr"] for r in meta["runs"]} == {0.05} and {r["optimizer"] for r in meta["runs"]} == {"momentum"}
+    live = [c for c in meta["live_changes"] if c["name"] == "lr"]
+    assert len(live) == 1 and live[0]["value"] == 0.02 and live[0]["step"] >= at
+    # the first step of the CSV is a momentum step at lr 0.05 from the start
+    assert read_trajectories_csv(str(path)) is not None
+    x0, y0 = w.c.starts[0]
+    g = np.array([2 * x0, 6 * y0])
+    expected = np.array([x0, y0]) - 0.05 * g  # momentum's first step equals gd's (v = g)
+    rows = [ln.split(",") for ln in path.read_text().splitlines()[1:3]]
+    assert int(rows[1][1]) == 1
+    assert np.allclose([float(rows[1][2]), float(rows[1][3])], expected, rtol=1e-9, atol=1e-12)

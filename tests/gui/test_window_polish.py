@@ -292,7 +292,7 @@ def _models_window(qtbot):
     w.resize(1500, 950)
     w.show()
     qtbot.waitExposed(w)
-    w.models.model_dock.raise_()
+    w.model_dock.raise_()  # the window owns its docks
     return w, w.models
 
 

@@ -129,3 +129,52 @@ def test_stop_is_prompt_during_a_long_run(qtbot, wt):
     assert wt.stop(3000)
     assert time.perf_counter() - t0 < 1.0
     assert not wt.running
+
+
+def test_a_job_that_cannot_be_cancelled_outlives_its_pool_without_aborting(qtbot):
+    """A stuck read or a long compile ignores cancel: shutdown gives up after its bound, the
+    pool and its owner go away, and the job finishes later without a crash or a late result."""
+    import gc
+    import threading
+
+    from PySide6.QtCore import QObject
+
+    from gdstudio.worker.jobs import JobPool
+
+    release = threading.Event()
+    results = []
+    owner = QObject()
+    pool = JobPool(owner)
+    job = pool.start(lambda j: release.wait(10) and "late", on_result=results.append)
+    qtbot.waitUntil(job.isRunning, timeout=2000)
+    t0 = time.perf_counter()
+    assert pool.shutdown(100) is False  # it did not end in time
+    assert time.perf_counter() - t0 < 1.0
+    del pool, owner
+    gc.collect()
+    qtbot.wait(50)
+    release.set()
+    assert job.wait(3000)
+    qtbot.wait(100)
+    assert results == []  # cut loose: the result goes nowhere
+
+
+def test_closing_the_window_during_a_stuck_job_does_not_abort(qtbot):
+    import gc
+    import threading
+
+    from gdstudio.gui import MainWindow
+
+    release = threading.Event()
+    w = MainWindow()
+    job = w.jobs.start(lambda j: release.wait(10), name="gdstudio-stuck-read")
+    qtbot.waitUntil(job.isRunning, timeout=2000)
+    t0 = time.perf_counter()
+    w.close()
+    assert time.perf_counter() - t0 < 2.0  # the window does not wait for the stuck job
+    w.deleteLater()
+    qtbot.wait(50)
+    del w
+    gc.collect()
+    release.set()
+    assert job.wait(3000)

@@ -119,6 +119,12 @@ class EditorPanel(QGroupBox):
         self.help_button.setCheckable(True)
         help_row.addWidget(self.help_button)
         help_row.addStretch(1)
+        self.busy = QLabel("compiling…")
+        self.busy.setObjectName("functionBusy")
+        self.busy.setStyleSheet("color: #a8a8b3;")
+        self.busy.setToolTip("The function is being compiled in the background; the last valid surface stays")
+        self.busy.setVisible(False)
+        help_row.addWidget(self.busy)
         lay.addLayout(help_row)
         self.help = QLabel(HELP)
         self.help.setWordWrap(True)
@@ -145,10 +151,23 @@ class EditorPanel(QGroupBox):
                 self.preset.setCurrentIndex(0)
         self._debounce.start()
 
+    def _applied_text(self) -> str:
+        """What applying means now: the preset while the field shows its formula, else the
+        field's text (a text set by code, without a keystroke, must not apply the preset)."""
+        name = self._preset_name
+        if name is not None:
+            p = _presets().get(name)
+            if p is not None and self.edit.text().strip() == getattr(p, "formula", name).strip():
+                return name
+            self._preset_name = None
+            with QSignalBlocker(self.preset):
+                self.preset.setCurrentIndex(0)
+        return self.edit.text()
+
     def apply_now(self) -> None:
         """Validate and apply the text now (also on Return)."""
         self._debounce.stop()
-        text = self._preset_name or self.edit.text()
+        text = self._applied_text()
         if text.strip():
             self.sig_function_changed.emit(text, None)
         else:  # an empty field is no error: the old message would describe text that is gone
@@ -172,7 +191,7 @@ class EditorPanel(QGroupBox):
         dom = self.domain()
         if dom is None:
             return
-        text = self._preset_name or self.edit.text()
+        text = self._applied_text()
         if text.strip():
             self.sig_function_changed.emit(text, dom)
 

@@ -554,11 +554,7 @@ class ModelPanel(QWidget):
         if self._linreg is None:
             return
         lr = float(f"{0.9 * self._linreg.max_stable_lr():.3g}")
-        params = getattr(self.f.window, "params", None)
-        if params is not None and hasattr(params, "set_lr"):
-            params.set_lr(lr)
-        else:
-            self.f.controller.update_settings(lr=lr)
+        self.f.controller.update_settings(lr=lr)  # the Descent panel follows the controller
         self.update_lr_warning()
 
     def update_live(self, point) -> None:
