@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import threading
 import time
+import warnings
 import traceback
 from typing import Callable, Optional
 
@@ -160,11 +161,14 @@ class JobPool(QObject):
         for j in jobs:
             if not j.wait(max(0, int(1000 * (deadline - time.monotonic())))):
                 ok = False
-                for sig in (j.sig_result, j.sig_failed, j.sig_progress, j.sig_cancelled):
-                    try:
-                        sig.disconnect()
-                    except (RuntimeError, TypeError):
-                        pass
+                with warnings.catch_warnings():
+                    # PySide warns (and does not raise) for a signal with nothing connected
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    for sig in (j.sig_result, j.sig_failed, j.sig_progress, j.sig_cancelled):
+                        try:
+                            sig.disconnect()
+                        except (RuntimeError, TypeError):
+                            pass
                 with _ABANDONED_LOCK:
                     if j.isRunning():
                         _ABANDONED.add(j)

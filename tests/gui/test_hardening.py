@@ -18,7 +18,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QLineEdit, QPushButton, QSpinBox
 
 from gdstudio.gui.main_window import MainWindow
-from gdstudio.gui.model_features import install
 
 from .helpers import click, make_window, map_point, wait_done
 
@@ -108,12 +107,12 @@ def win(qtbot):
     w = MainWindow(function="x**2 + 3*y**2")
     qtbot.addWidget(w)
     w.resize(1500, 950)
-    mf = install(w)
+    mf = w.models
     w.show()
     qtbot.waitExposed(w)
     w.c.update_settings(speed=None, max_steps=300)
     w.params.set_speed(None)
-    mf.model_dock.raise_()
+    w.model_dock.raise_()
     qtbot.wait(30)
     yield w, mf
     mf.shutdown()
