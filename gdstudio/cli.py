@@ -108,7 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="gdstudio", description="Gradient Descent Studio: watch gradient descent work.")
     p.add_argument("--version", action="version", version=f"gdstudio {__version__}")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
-    sub.add_parser("gui", help="open the studio window (the default)")
+    g = sub.add_parser("gui", help="open the studio window (the default)",
+                       description="Open the studio window, optionally on a session file, a CSV file to fit, "
+                       "a preset name or a function of x and y. 'gdstudio TARGET' does the same.")
+    g.add_argument("target", nargs="?", default=None,
+                   help="a session file (saved by the window), a CSV file (opened as data to fit), "
+                   "a preset name (see 'gdstudio presets') or a function such as \"x**2 + 3*y**2\"")
     sub.add_parser("presets", help="list the built-in functions")
     sub.add_parser("lessons", help="list the lessons (name and title)")
     r = sub.add_parser(
@@ -576,6 +581,7 @@ def _missing_gui_packages() -> list[str]:
 
 
 def cmd_gui(argv: Sequence[str]) -> int:
+    """Open the window; ``argv`` is empty or holds one target (see ``gdstudio gui --help``)."""
     missing = _missing_gui_packages()
     if missing:
         print(f"gdstudio: the studio window needs {', '.join(missing)}, which "
@@ -596,14 +602,26 @@ def cmd_gui(argv: Sequence[str]) -> int:
     return gui_main(list(argv))
 
 
+def _subcommands(parser) -> set:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return set(action.choices)
+    return set()
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     make_streams_safe()
-    if not argv or argv[0] == "gui":
-        return cmd_gui(argv[1:])
+    if not argv:
+        return cmd_gui([])
     parser = build_parser()
+    if not argv[0].startswith("-") and argv[0] not in _subcommands(parser):
+        # 'gdstudio FILE' (a session, a CSV) or 'gdstudio "x**2 + y**2"': the window on it
+        argv = ["gui", *argv]
     try:
-        args = parser.parse_args(_join_negative_values(argv))
+        args = parser.parse_args(_join_negative_values(argv) if argv[0] != "gui" else argv)
+        if args.command == "gui":
+            return cmd_gui([args.target] if args.target is not None else [])
         if args.command == "presets":
             return cmd_presets(args)
         if args.command == "lessons":
@@ -611,7 +629,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.command == "run":
             _install_signal_handlers()
             return cmd_run(args)
-        if args.command == "gui" or args.command is None:
+        if args.command is None:
             return cmd_gui([])
     except UsageError as err:
         print(f"gdstudio: error: {err}", file=sys.stderr)

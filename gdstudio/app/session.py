@@ -443,15 +443,18 @@ class Session:
             self.sig_runs_changed.emit(self.run_specs())
 
     # -- intents: the problem ------------------------------------------------------------------
-    def set_function(self, text: str, domain=None, label: str = "Function") -> None:
+    def set_function(self, text: str, domain=None, label: str = "Function",
+                     view: Optional[ProblemView] = None) -> None:
         """Descend on a typed function or a preset. The domain becomes ``domain``, else the
         preset's, else the domain shown now (typing a new function keeps the view), else
         (-3, 3)². Raises ``ExpressionError`` (with ``.column``) for text that does not parse;
-        the session is then unchanged."""
+        the session is then unchanged. ``view``: the problem view built already (the window
+        compiles in a background job so a slow compile never blocks it); built now otherwise."""
         spec = FunctionSpec(str(text).strip())
         if domain is None and spec.preset is None and isinstance(self.problem, FunctionSpec):
             domain = self.domain
-        view = build_view(spec, domain)
+        if view is None:
+            view = build_view(spec, domain)
         self._edit(label, self._with_problem(spec, None if domain is None else view.domain, view), view)
 
     def set_preset(self, name: str) -> None:
@@ -665,20 +668,31 @@ class Session:
         s.path = Path(path)
         return s
 
+    def new(self, state: Optional[SessionState] = None) -> None:
+        """Replace the document by ``state`` (default: a new one), with no file (File → New).
+        Not an undo step: the undo history starts afresh."""
+        state = state or SessionState()
+        view = build_view(state.problem, state.domain)
+        fresh = Session(state, view)  # fills in the default start the way a new session does
+        self._restart_history(fresh.state, view, None)
+
+    def _restart_history(self, state: SessionState, view: ProblemView, path) -> None:
+        self._undo.clear()
+        self._redo.clear()
+        self._gesture = None
+        self._apply(state, view)
+        self._saved_state = self._state
+        self.path = None if path is None else Path(path)
+        self.sig_undo_changed.emit()
+        self.sig_path_changed.emit(self.path)
+
     def open(self, path) -> None:
         """Replace this session by the file's (the window's File → Open). On any error the
         session is untouched. Not an undo step: the undo history starts afresh."""
         from .session_files import load_state
 
         state, view = load_state(path)
-        self._undo.clear()
-        self._redo.clear()
-        self._gesture = None
-        self._apply(state, view)
-        self._saved_state = state
-        self.path = Path(path)
-        self.sig_undo_changed.emit()
-        self.sig_path_changed.emit(self.path)
+        self._restart_history(state, view, path)
 
     def save(self, path=None) -> Path:
         """Save atomically to ``path`` (default: where it was opened or last saved). A failed

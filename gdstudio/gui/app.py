@@ -1,14 +1,48 @@
-"""Start the studio: ``gdstudio`` (no arguments) or ``python -m gdstudio.gui.app``.
+"""Start the studio: ``gdstudio`` (no arguments), ``gdstudio TARGET``, ``gdstudio gui TARGET``
+or ``python -m gdstudio.gui.app [TARGET]``.
 
 ``main(argv) -> int`` sets ``Qt.AA_ShareOpenGLContexts`` before the QApplication exists
-(pyqtgraph's 3D items share shader programs between GL contexts), builds the MainWindow,
-shows it and runs the event loop. ``argv`` may hold a function (preset name or expression).
+(pyqtgraph's 3D items share shader programs between GL contexts), builds the MainWindow
+(with the layout remembered from the last launch), opens the target, shows the window and
+runs the event loop. The target (see :func:`classify_target`) is a session file, a CSV file to
+fit, a preset name or a function of x and y.
 """
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 from typing import Optional, Sequence
+
+DATA_SUFFIXES = (".csv", ".tsv", ".txt")
+
+
+def classify_target(target: str) -> tuple[str, str]:
+    """``("session" | "data" | "function", value)`` for a command-line target: an existing
+    file is a session when it is JSON with ``"format": "gdstudio-session"`` (or ends in
+    ``.json``: opening it then says what is wrong), a CSV otherwise; anything else is a
+    preset name or function text."""
+    path = Path(target)
+    try:
+        is_file = path.is_file()
+    except OSError:  # a long expression is no file name
+        is_file = False
+    if not is_file:
+        return "function", target
+    if path.suffix.lower() == ".json":
+        return "session", str(path)
+    if path.suffix.lower() in DATA_SUFFIXES:
+        return "data", str(path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096).decode("utf-8", "replace")
+        if head.lstrip().startswith("{") and "gdstudio-session" in head:
+            json.loads(path.read_text(encoding="utf-8"))
+            return "session", str(path)
+    except (OSError, ValueError):
+        pass
+    return "data", str(path)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -24,8 +58,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     _dark(app)
     from .main_window import MainWindow
 
-    function = next((a for a in argv if not a.startswith("-")), None)
-    window = MainWindow(function=function)
+    target = next((a for a in argv if not a.startswith("-")), None)
+    kind, value = classify_target(target) if target is not None else ("function", None)
+    window = MainWindow(function=value if kind == "function" else None, restore_layout=True)
+    if kind == "data":
+        window.open_data(value)
+    elif kind == "session":
+        window.open_session(value)
     window.show()
     window.raise_()
     window.activateWindow()  # keys work at once, even on a bare X server without a window manager

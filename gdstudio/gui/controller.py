@@ -97,7 +97,7 @@ def _compile(text: str) -> Objective:
     return obj
 
 
-def _check_syntax(text: str) -> None:
+def check_syntax(text: str) -> None:
     """Raise ``ExpressionError`` (with its column) for text that is neither a preset name nor a
     well-formed function of x and y; the parse alone, without compiling."""
     from ..core.expression import parse_expression
@@ -253,15 +253,9 @@ class StudioController(QObject):
     sig_expression_error = Signal(object)
     sig_stats = Signal(dict)
     sig_settings_changed = Signal(object)
-    #: a typed function is being compiled in the background (True) or that ended (False)
-    sig_busy = Signal(bool)
 
-    def __init__(self, parent: Optional[QObject] = None, start_worker: bool = True, jobs=None):
+    def __init__(self, parent: Optional[QObject] = None, start_worker: bool = True):
         super().__init__(parent)
-        #: background jobs (the window's JobPool); None compiles on the calling thread
-        self.jobs = jobs
-        self._compile_job = None
-        self._compile_gen = 0
         self.settings = Settings()
         self.problem: Optional[Problem] = None
         self.store = RunStore()
@@ -321,7 +315,6 @@ class StudioController(QObject):
         if objective.dim != 2:
             raise ValueError("the studio views need an objective of two parameters")
         dom = tuple(tuple(map(float, r)) for r in (domain or objective.domain()))
-        self._supersede_compile()  # whatever was being compiled is not wanted any more
         if grid is None:
             grid = compute_grid(objective, dom)
         self._stop_job()
@@ -332,66 +325,19 @@ class StudioController(QObject):
         self.sig_problem_changed.emit(self.problem)
         self._rebuild_runs()
 
-    def set_function_text(self, text: str, domain=None, background: bool = False) -> bool:
-        """Compile ``text`` (preset name or expression). On an error the previous problem
-        stays and ``sig_expression_error`` carries the error (with its column).
-
-        ``background`` (the editor's edits, with a job pool): the compile and the map's grid
-        run in a job (``sig_busy``), the last valid surface stays meanwhile, and a newer edit
-        supersedes an older one (its result is dropped). Returns False for an error found
-        now, True otherwise."""
+    def set_function_text(self, text: str, domain=None) -> bool:
+        """Compile ``text`` (preset name or expression) now. On an error the previous problem
+        stays and ``sig_expression_error`` carries the error (with its column). (The window
+        compiles in the background through its session: gui/session_link.py.)"""
         dom = domain or preset_domain(text) or (self.problem.domain if self.problem else None)
-        if not background or self.jobs is None:
-            try:
-                obj = _compile(text)
-            except ValueError as err:
-                self.sig_expression_error.emit(err)
-                return False
-            self.sig_expression_error.emit(None)
-            self.set_objective(obj, dom)
-            return True
-        self._supersede_compile()
-        gen = self._compile_gen
-        try:  # a typing mistake shows at once: parsing is quick, differentiating may not be
-            _check_syntax(text)
+        try:
+            obj = _compile(text)
         except ValueError as err:
             self.sig_expression_error.emit(err)
             return False
-
-        def work(job):
-            obj = _compile(text)
-            job.check()
-            d = tuple(tuple(map(float, r)) for r in (dom or obj.domain()))
-            return obj, d, compute_grid(obj, d)
-
-        def done(out):
-            if gen == self._compile_gen:
-                self._compile_job = None
-                self.sig_busy.emit(False)
-                self.sig_expression_error.emit(None)
-                obj, d, grid = out
-                self.set_objective(obj, d, grid=grid)
-
-        def failed(_msg, err):
-            if gen == self._compile_gen:
-                self._compile_job = None
-                self.sig_busy.emit(False)
-                self.sig_expression_error.emit(err)
-
-        self._compile_job = self.jobs.start(work, done, failed, name="gdstudio-compile")
-        self.sig_busy.emit(True)
+        self.sig_expression_error.emit(None)
+        self.set_objective(obj, dom)
         return True
-
-    def _supersede_compile(self) -> None:
-        self._compile_gen += 1
-        if self._compile_job is not None:
-            self._compile_job.cancel()  # sympy cannot stop mid-way: its result is dropped
-            self._compile_job = None
-            self.sig_busy.emit(False)
-
-    @property
-    def compiling(self) -> bool:
-        return self._compile_job is not None
 
     def set_domain(self, domain) -> None:
         if self.problem is not None:

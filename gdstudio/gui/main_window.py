@@ -28,7 +28,10 @@ from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QComboBox, QDockW
 from ..worker.jobs import JobPool
 from .controller import StudioController
 from .dialogs import about_box, settings_store
+from ..app.session import FunctionSpec, Session, SessionState
 from .export_actions import Exports
+from .session_actions import SessionFiles
+from .session_link import SessionLink
 from .model_features import ModelFeatures, csv_of
 from .panels.editor_panel import EditorPanel, _presets
 from .panels.params_panel import ComparePanel, ParamsPanel, StartsPanel
@@ -63,7 +66,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle("Gradient Descent Studio")
         self.jobs = JobPool(self)  # every background job of the window (worker/jobs.py)
-        self.c = controller or StudioController(self, jobs=self.jobs)
+        self.c = controller or StudioController(self)
         c = self.c
         self.view_menu = None
         # -- views
@@ -116,6 +119,11 @@ class MainWindow(QMainWindow):
         self.exports = Exports(self, c, self.jobs, self.views, self.show_message, self.cancel_export)
         # the "Data & model" panels: line fit on housing data, your model, networks, brute force
         self.models = ModelFeatures(c, self.jobs, self.contour, self.surface, self.editor, self.show_message, self)
+        # the document: an app.Session; the link sends edits to it and its changes to the controller
+        self._first_error = None
+        self.session = self._first_session(function)
+        self.link = SessionLink(self.session, c, self.editor, self.jobs, self.show_message, self)
+        self.files = SessionFiles(self, self.session, self.show_message)
         self._docks()
         self._menus()
         self._wire()
@@ -123,7 +131,7 @@ class MainWindow(QMainWindow):
         self._default_layout = self.saveState(LAYOUT_VERSION)
         if restore_layout:
             self._restore_layout()
-        self._start(function)
+        self._start()
         apply_tooltips(self)
 
     # -- composition ---------------------------------------------------------------------
@@ -217,6 +225,15 @@ class MainWindow(QMainWindow):
     def _menus(self):
         mb = self.menuBar()
         file = mb.addMenu("&File")
+        f = self.files
+        self.action_new = self._action(file, "New", f.new, "actionNewSession", QKeySequence.StandardKey.New)
+        self.action_open = self._action(file, "Open…", f.open_dialog, "actionOpenSession", "Ctrl+O")
+        f.recent_menu = file.addMenu("Open recent")
+        f.recent_menu.setObjectName("menuOpenRecent")
+        f.fill_recent()
+        self.action_save = self._action(file, "Save", f.save, "actionSaveSession", "Ctrl+S")
+        self.action_save_as = self._action(file, "Save as…", f.save_as, "actionSaveSessionAs", "Ctrl+Shift+S")
+        file.addSeparator()
         self.action_open_data = self._action(file, "Open data (CSV)…", self.models.panel.open_dialog,
                                              "actionOpenData", "Ctrl+Shift+O")
         file.addSeparator()
@@ -231,6 +248,9 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         quit_ = self._action(file, "Quit", self.close, "actionQuit")
         quit_.setShortcut(QKeySequence.StandardKey.Quit)
+        edit = mb.addMenu("&Edit")
+        self.action_undo = self._action(edit, "Undo", self.session.undo, "actionUndo", "Ctrl+Z")
+        self.action_redo = self._action(edit, "Redo", self.session.redo, "actionRedo", "Ctrl+Shift+Z")
         self.view_menu = mb.addMenu("&View")
         for dock in self.findChildren(QDockWidget):
             self.view_menu.addAction(dock.toggleViewAction())
@@ -317,23 +337,28 @@ class MainWindow(QMainWindow):
         b["pause"].clicked.connect(c.pause)
         b["step"].clicked.connect(lambda: c.step())
         b["reset"].clicked.connect(c.reset)
-        self.editor.sig_function_changed.connect(self._function_changed)
+        link = self.link  # edits of the document go to the session (undo steps, saved)
+        self.editor.sig_function_changed.connect(link.function)
         self.editor.sig_function_mode.connect(self._back_to_function)
         c.sig_expression_error.connect(self.editor.show_error)
-        c.sig_busy.connect(self.editor.busy.setVisible)
-        self.params.sig_settings.connect(self._settings_changed)
-        self.compare.sig_settings.connect(self._settings_changed)
-        self.starts_panel.sig_random_starts.connect(lambda n, s, seed: c.random_starts(n, s, seed))
-        self.starts_panel.sig_clear.connect(c.clear_starts)
-        self.contour.sig_clicked.connect(c.add_start)
+        link.sig_busy.connect(self.editor.busy.setVisible)
+        self.params.sig_settings.connect(link.settings)
+        self.compare.sig_settings.connect(link.settings)
+        self.starts_panel.sig_random_starts.connect(link.random_starts)
+        self.starts_panel.sig_clear.connect(link.clear_starts)
+        self.contour.sig_clicked.connect(link.add_start)
         self.contour.sig_focus_click.connect(lambda: self.show_message(
             "The map has the keyboard now (Space runs, → steps, R resets); click it again to add a start."))
-        self.contour.sig_start_dragged.connect(c.drag_start)
-        self.contour.sig_start_drag_finished.connect(c.finish_drag)
+        for view in (self.contour, self.surface):
+            view.sig_start_dragged.connect(link.drag)
+            view.sig_start_drag_finished.connect(link.end_drag)
         self.contour.sig_point_hovered.connect(self._hovered)
-        self.surface.sig_start_dragged.connect(c.drag_start)
-        self.surface.sig_start_drag_finished.connect(c.finish_drag)
         self.surface.sig_point_hovered.connect(self._hovered)
+        s = self.session
+        s.sig_undo_changed.connect(self._undo_changed)
+        s.sig_path_changed.connect(lambda _p: self._title())
+        for sig in (s.sig_problem_changed, s.sig_settings_changed, s.sig_starts_changed, s.sig_undo_changed):
+            sig.connect(lambda *_: self._title())
         c.sig_problem_changed.connect(self._problem_changed)
         c.sig_frame.connect(self._frame)
         c.sig_state_changed.connect(self._state_changed)
@@ -344,36 +369,31 @@ class MainWindow(QMainWindow):
         self.models.sig_model_shown.connect(self.data_dock.raise_)
         self.setAcceptDrops(True)  # a dropped CSV opens as data
 
-    def _start(self, function):
+    def _first_session(self, function) -> Session:
+        """The document the window opens on: ``function`` (a preset name or an expression),
+        else the default preset. Text that does not compile shows its error and the default."""
         text, domain = function, None
-        preset = None
         if text is None:
-            if DEFAULT_PRESET in _presets():
-                text = preset = DEFAULT_PRESET
-            else:
-                text, domain = DEFAULT_TEXT, DEFAULT_DOMAIN
-        shown = getattr(_presets().get(text), "formula", text)
-        self.editor.set_text(shown, preset or (text if shown != text else None))
-        if self.c.set_function_text(text, domain):  # the first surface at once
-            self.editor.set_domain(self.c.problem.domain)
+            text, domain = (DEFAULT_PRESET, None) if DEFAULT_PRESET in _presets() else (DEFAULT_TEXT, DEFAULT_DOMAIN)
+        try:
+            return Session(SessionState(problem=FunctionSpec(str(text).strip()), domain=domain))
+        except ValueError as err:
+            self._first_error = err
+            return Session(SessionState(problem=FunctionSpec(DEFAULT_PRESET)))
+
+    def _start(self):
+        self.link.show_document()
+        if self._first_error is not None:
+            self.editor.show_error(self._first_error)
+        self._undo_changed()
+        self._title()
         self._state_changed(self.c.state)
         # keys work at once (Space runs); a click in the function field starts typing
         self.setFocusProxy(None)
         self.contour.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def _function_changed(self, text, domain):
-        # compiled in the background; _problem_changed shows it (and its domain) when ready
-        self.c.set_function_text(text, domain, background=True)
-
     def _back_to_function(self):
-        models = getattr(self, "models", None)
-        if models is not None and hasattr(models, "panel"):
-            models.panel.set_mode("function")
-        else:
-            self.editor.apply_now()
-
-    def _settings_changed(self, changes: dict):
-        self.c.update_settings(**changes)
+        self.models.panel.set_mode("function")
 
     # -- controller -> views --------------------------------------------------------------
     def _problem_changed(self, problem):
@@ -479,6 +499,27 @@ class MainWindow(QMainWindow):
         self.message.setStyleSheet("color: #ff6b6b;" if level == "error" else "")
         self.message.setText(text)
         self._message_timer.start(10_000 if level == "error" else 5_000)
+
+    def _undo_changed(self) -> None:
+        s = self.session
+        self.action_undo.setEnabled(s.can_undo)
+        self.action_redo.setEnabled(s.can_redo)
+        self.action_undo.setText(f"Undo {s.undo_text}".strip())
+        self.action_redo.setText(f"Redo {s.redo_text}".strip())
+
+    def _title(self) -> None:
+        p = self.session.path
+        name = p.name if p is not None else "untitled"
+        self.setWindowTitle(f"{name}{' *' if self.session.modified else ''} — Gradient Descent Studio")
+
+    def open_session(self, path) -> bool:
+        """Open a session file (File → Open…); False after showing why it could not be opened
+        (the current session is then untouched)."""
+        return self.files.open(path)
+
+    def save_session(self, path=None) -> bool:
+        """Save the session (File → Save / Save as…); False after showing why it failed."""
+        return self.files.save(path)
 
     def show_about(self) -> QMessageBox:
         """The About box with the version (non-modal, so tests and automation never block on it)."""

@@ -241,3 +241,29 @@ def test_compared_optimizers_record_each_ones_hyper_parameters_once():
     c = s.run(record=False).config
     assert c.optimizer == ("momentum", "adam")
     assert c.hyper == {"momentum": {"momentum": 0.9}, "adam": {"beta1": 0.8, "beta2": 0.999, "eps": 1e-8}}
+
+
+def test_new_forgets_the_document_its_history_and_its_file(tmp_path):
+    s = Session()
+    s.set_function("x**2 + 3*y**2")
+    s.add_start(1.0, 1.0)
+    s.save(tmp_path / "a.gdsession")
+    paths = []
+    s.sig_path_changed.connect(paths.append)
+    s.new()
+    assert s.path is None and paths == [None]
+    assert not s.can_undo and not s.can_redo and not s.modified
+    fresh = Session()
+    assert s.problem == fresh.problem
+    np.testing.assert_array_equal(s.starts, fresh.starts)
+
+
+def test_a_view_built_elsewhere_is_used_as_given():
+    from gdstudio.app.problem_views import function_view
+
+    s = Session()
+    view = function_view("x**2 + y**2", ((-2, 2), (-1, 1)))
+    s.set_function("x**2 + y**2", ((-2, 2), (-1, 1)), view=view)
+    assert s.view is view and s.can_undo
+    s.undo()
+    assert s.view is not view

@@ -155,6 +155,20 @@ def test_the_window_without_a_display_says_why_instead_of_aborting():
     assert "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1
 
 
+def test_gui_help_prints_help_and_a_target_without_a_display_says_why(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    p = subprocess.run([sys.executable, "-m", "gdstudio", "gui", "--help"], capture_output=True, text=True,
+                       timeout=60, env=env)
+    assert p.returncode == 0 and "usage: gdstudio gui" in p.stdout and "session file" in p.stdout
+    csv = tmp_path / "points.csv"
+    csv.write_text("x,y\n1,2\n")
+    for argv in (["gui", str(csv)], [str(csv)], ["x**2 + 3*y**2"], ["rosenbrock"]):
+        p = subprocess.run([sys.executable, "-m", "gdstudio", *argv], capture_output=True, text=True, timeout=60,
+                           env=env)
+        assert p.returncode == 1, argv
+        assert "no display found" in p.stderr and len(p.stderr.strip().splitlines()) == 1, argv
+
+
 def test_typed_model_on_a_csv_and_a_non_numeric_csv(tmp_path):
     good = tmp_path / "decay.csv"
     t = np.linspace(0, 2, 40)

@@ -19,7 +19,7 @@ def make_window(qtbot, function="x**2 + 3*y**2", speed=None, max_steps=1000, lr=
     w.resize(1400, 900)
     w.show()
     qtbot.waitExposed(w)
-    w.c.update_settings(speed=speed, max_steps=max_steps, lr=lr, **settings)
+    w.link.settings(dict(speed=speed, max_steps=max_steps, lr=lr, **settings))  # the session's document
     w.params.set_speed(speed)
     qtbot.wait(50)  # first layout pass: the map's view box gets its size
     return w

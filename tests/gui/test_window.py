@@ -97,3 +97,21 @@ def test_no_polling_timer_runs_in_the_window(qtbot):
     w = make_window(qtbot)
     repeating = [t for t in w.findChildren(QTimer) if t.isActive() and not t.isSingleShot()]
     assert [t.interval() for t in repeating] == [pytest.approx(w.c.timer.interval())]
+
+
+def test_command_line_targets_are_sessions_data_or_functions(tmp_path):
+    import json
+
+    from gdstudio.gui.app import classify_target
+
+    session = tmp_path / "study.json"
+    session.write_text(json.dumps({"format": "gdstudio-session", "version": 1}))
+    plain = tmp_path / "study.gds"
+    plain.write_text(json.dumps({"format": "gdstudio-session", "version": 1}))
+    data = tmp_path / "houses.csv"
+    data.write_text("x,y\n1,2\n")
+    assert classify_target(str(session)) == ("session", str(session))
+    assert classify_target(str(plain)) == ("session", str(plain))
+    assert classify_target(str(data)) == ("data", str(data))
+    assert classify_target("x**2 + 3*y**2") == ("function", "x**2 + 3*y**2")
+    assert classify_target("rosenbrock") == ("function", "rosenbrock")
