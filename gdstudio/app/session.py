@@ -559,9 +559,8 @@ class Session:
         self._edit("Random starts", replace(self._state, starts=Starts((), sampler, n, seed), basin_mode=True))
 
     def clear_starts(self) -> None:
-        """Back to one default start."""
-        self._edit("Clear starts", replace(self._state, starts=Starts(_points_tuple(self._view.default_starts[:1])),
-                                           basin_mode=False))
+        """No start points at all (Clear starts): the next click on a map places the first."""
+        self._edit("Clear starts", replace(self._state, starts=Starts(()), basin_mode=False))
 
     # -- intents: settings ----------------------------------------------------------------------
     def update_settings(self, label: str = "Settings", **changes) -> None:

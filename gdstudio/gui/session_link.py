@@ -56,14 +56,14 @@ class SessionLink(QObject):
     def _problem_changed(self, view) -> None:
         grid = self._grid[1] if self._grid is not None and self._grid[0] is view else None
         self._grid = None
-        self.c.set_objective(view.objective, view.domain, view.title, grid=grid)
-        self._sync_starts(force=True)
         spec = self.session.problem
         if isinstance(spec, FunctionSpec):
             preset = spec.preset
             shown = view.description.split(": ", 1)[1] if preset and ": " in view.description else spec.text
             self.editor.set_text(shown, preset)
-            self.editor.show_error(None)
+            self.editor.show_error(None)  # before the window's own note on the new surface
+        self.c.set_objective(view.objective, view.domain, view.title, grid=grid)
+        self._sync_starts(force=True)
 
     def _settings_changed(self, s) -> None:
         self.c.update_settings(optimizer=s.optimizer, lr=float(s.lr), hyper={o: s.hyper_for(o) for o in OPTIMIZERS},
@@ -92,6 +92,9 @@ class SessionLink(QObject):
             self.c.add_start(float(P[-1, 0]), float(P[-1, 1]))
             return
         if force and P.shape == old.shape and np.array_equal(P, old) and basins == self.c.basin_mode:
+            return
+        if P.shape[0] == 0:
+            self.c.clear_starts()
             return
         self.c.set_starts(P, basins=basins)
 
@@ -124,8 +127,8 @@ class SessionLink(QObject):
             self.sig_busy.emit(False)
             view, grid = out
             self._grid = (view, grid)
-            self.session.set_function(text, keep, view=view)
             self.editor.show_error(None)
+            self.session.set_function(text, keep, view=view)
 
         def failed(_msg, err):
             if gen != self._gen:

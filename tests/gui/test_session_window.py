@@ -67,7 +67,7 @@ def test_round_trip_window_file_fresh_window_and_command_line(qtbot, tmp_path):
     _type_function(qtbot, w, "(x - 1)**2 + 4*(y + 0.5)**2")
     w.link.clear_starts()
     click(w.contour.viewport(), map_point(w.contour, 2.0, 1.5))  # click a start
-    qtbot.waitUntil(lambda: w.c.starts.shape[0] == 2, timeout=5000)
+    qtbot.waitUntil(lambda: w.c.starts.shape[0] == 1, timeout=5000)
     w.params.set_lr(0.03)  # set a learning rate
     combo = w.findChild(QComboBox, "optimizerCombo")
     combo.setCurrentIndex(combo.findData("momentum"))  # choose an optimizer

@@ -540,6 +540,8 @@ def test_the_export_sidecar_records_the_settings_the_runs_used(qtbot, tmp_path):
     qtbot.waitUntil(lambda: w.c.store.batch_step > 200, timeout=10_000)
     w.link.settings({"lr": 0.02})  # live
     at = w.c.store.batch_step
+    # chunks stepped before the change may still be on their way: wait for the one after it
+    qtbot.waitUntil(lambda: any(name == "lr" for _s, name, _v in w.c._changes), timeout=10_000)
     qtbot.waitUntil(lambda: w.c.store.batch_step > at + 50, timeout=10_000)
     w.c.pause()
     path = tmp_path / "runs.csv"

@@ -242,8 +242,8 @@ def _contrast(a: QColor, b: QColor) -> float:
 
 def test_clear_starts_clears_every_start(qtbot):
     w = make_window(qtbot)
-    w.c.random_starts(30, "sobol", 0, run=False)
-    qtbot.wait(50)
+    w.session.random_starts(30, "sobol", 0)
+    qtbot.waitUntil(lambda: w.c.starts.shape[0] == 30, timeout=2000)
     w.starts_panel.clear.click()
     qtbot.wait(80)
     assert w.c.starts.shape[0] == 0 and w.c.store.n == 0 and w.table.model().rowCount() == 0
@@ -276,8 +276,8 @@ def test_every_syntax_error_shows_its_caret(qtbot, text):
 def test_a_function_nan_everywhere_gets_a_message(qtbot):
     w = make_window(qtbot)
     w.editor.edit.setText("log(-1 - x**2 - y**2)")
-    w.editor.apply_now()
-    qtbot.wait(50)
+    w.editor.apply_now()  # compiled on a background job
+    qtbot.waitUntil(lambda: "not a number anywhere" in w.message.text(), timeout=20_000)
     assert "not a number anywhere" in w.editor.error_text.text()
     assert w.editor.error_text.isVisible()
     assert "not a number anywhere" in w.message.text()
