@@ -580,8 +580,44 @@ def _missing_gui_packages() -> list[str]:
     return missing
 
 
+def _target_problem(target: str) -> Optional[str]:
+    """Why ``target`` (of ``gdstudio TARGET``) cannot be opened, in one sentence, or None: it
+    must be an existing file, a preset name or a function of x and y. Checked before the window
+    starts, so a mistyped command is an error on the terminal, not a window with an error."""
+    from pathlib import Path
+
+    try:
+        if Path(target).exists():
+            return None if Path(target).is_file() else f"{target!r} is not a regular file"
+    except OSError:  # a long expression is no file name
+        pass
+    if Path(target).suffix.lower() in (".json", ".csv", ".tsv", ".txt", ".gdsession"):
+        return f"no such file: {target!r}"
+    from .core.expression import ExpressionError, parse_expression
+    from .core.presets import find_preset
+
+    commands = ", ".join(sorted(_subcommands(build_parser())))
+    if find_preset(target) is not None:
+        return None
+    try:
+        parsed = parse_expression(target)
+    except ExpressionError as err:
+        return (f"invalid choice: {target!r} is not a command ({commands}), "
+                f"a file, a preset or a function of x and y ({err})")
+    extra = sorted(set(map(str, getattr(parsed, "variables", ()))) - {"x", "y"})
+    if extra:
+        return (f"invalid choice: {target!r} is not a command ({commands}), a file, "
+                f"a preset or a function of x and y (it uses {', '.join(extra)})")
+    return None
+
+
 def cmd_gui(argv: Sequence[str]) -> int:
     """Open the window; ``argv`` is empty or holds one target (see ``gdstudio gui --help``)."""
+    if argv:
+        problem = _target_problem(argv[0])
+        if problem:
+            print(f"gdstudio: error: {problem}", file=sys.stderr)
+            return 2
     missing = _missing_gui_packages()
     if missing:
         print(f"gdstudio: the studio window needs {', '.join(missing)}, which "

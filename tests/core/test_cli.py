@@ -103,6 +103,8 @@ def test_linear_regression_on_housing_from_the_command_line(tmp_path):
         (("run", "--model", "linreg", "--x", "Nope"), "Nope"),
         (("run", "--model", "x**2"), "no parameters"),
         (("nonsense",), "invalid choice"),
+        (("x + z",), "not a command (gui, lessons"),
+        (("missing-file.csv",), "no such file"),
     ],
 )
 def test_bad_input_gets_one_clear_line_and_exit_status_2(args, fragment):

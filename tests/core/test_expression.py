@@ -331,7 +331,8 @@ def test_pathological_input_refused_quickly(text, message):
     err = error(text)
     elapsed = time.process_time() - start
     assert message in str(err)
-    assert elapsed < 0.1, f"took {elapsed:.3f} s"
+    # a refusal is a parse's work (a hang would take seconds); 0.1 s failed once at load 3
+    assert elapsed < 0.5, f"took {elapsed:.3f} s"
 
 
 def test_large_but_reasonable_input_is_accepted_quickly():
