@@ -10,7 +10,7 @@ engine.
 
 from ._version import __version__
 
-__all__ = ["descend", "DescentResult", "__version__"]
+__all__ = ["descend", "DescentResult", "sweep", "SweepTable", "__version__"]
 
 
 def __getattr__(name: str):
@@ -18,4 +18,8 @@ def __getattr__(name: str):
         from .core import api
 
         return getattr(api, name)
+    if name in ("sweep", "SweepTable"):  # sweeps (and Dask only when a cluster is asked for)
+        from .app import sweep as _sweep
+
+        return getattr(_sweep, name)
     raise AttributeError(f"module 'gdstudio' has no attribute {name!r}")

@@ -182,6 +182,11 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_animation import add_options
 
     add_options(out)
+    from .cli_landscape import add_parser as add_landscape
+    from .cli_sweep import add_parser as add_sweep
+
+    add_sweep(sub)
+    add_landscape(sub)
     return p
 
 
@@ -662,6 +667,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return cmd_presets(args)
         if args.command == "lessons":
             return cmd_lessons(args)
+        if getattr(args, "handler", None) is not None:  # sweep, landscape
+            return args.handler(args)
         if args.command == "run":
             _install_signal_handlers()
             return cmd_run(args)

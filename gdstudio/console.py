@@ -98,8 +98,9 @@ class ProgressBar:
     DELAY = 1.0
 
     def __init__(self, total: int, stream: Optional[TextIO] = None, delay: Optional[float] = None,
-                 width: int = 30):
+                 width: int = 30, unit: str = "steps"):
         self.total = max(int(total), 1)
+        self.unit = unit
         self.stream = sys.stderr if stream is None else stream
         self.delay = self.DELAY if delay is None else float(delay)
         self.width = width
@@ -122,7 +123,7 @@ class ProgressBar:
         frac = min(max(done / self.total, 0.0), 1.0)
         full = int(round(frac * self.width))
         line = (f"[{'#' * full}{'-' * (self.width - full)}] {frac:4.0%}  "
-                f"{done}/{self.total} steps  {elapsed:.1f} s")
+                f"{done}/{self.total} {self.unit}  {elapsed:.1f} s")
         self.stream.write("\r" + line)
         self.stream.flush()
         self._drawn = True

@@ -38,7 +38,7 @@ FILES = Path(__file__).resolve().parent / "docs_files"
 HEAVY = os.environ.get("GDSTUDIO_DOCS_HEAVY") == "1"
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 # gdstudio commands that do not open the window
-_HEADLESS = {"run", "presets", "--version", "--help", "-h"}
+_HEADLESS = {"run", "presets", "lessons", "sweep", "landscape", "--version", "--help", "-h"}
 
 
 @dataclass

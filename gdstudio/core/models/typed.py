@@ -146,6 +146,16 @@ class TypedModelObjective(FittedData, Objective):
             for k, l in self._pairs
         }
 
+    # pickling (Dask workers, deep copies): the compiled functions are generated code pickle
+    # cannot carry, so a copy is rebuilt from the text and the data, then given the original's
+    # start, fit and domain
+    def __reduce__(self):
+        args = (self.model_text, self.x_raw, self.y_raw, self.loss, self.huber_delta, self.scale,
+                self.x_name, self.y_name, self.x_unit, self.y_unit, self.batch_size, self.seed)
+        kept = {"default_start": self.default_start, "_fit": self._fit,
+                "default_domain": self.default_domain}
+        return _rebuild_typed, (args, kept)
+
     def _draw_batch(self, step) -> None:
         """Mini-batch mode: value_and_grad uses the batch of ``step`` (None: all data)."""
         self._batch = None if step is None else minibatch_indices(self.n, self.batch_size, self.seed, step)
@@ -344,3 +354,9 @@ class TypedModelObjective(FittedData, Objective):
         if self._fit is None:
             return box_domain(self.default_start, pts, min_half=3.0)
         return box_domain(self._fit, pts, min_half=1.0 if self.scale == "standard" else None)
+
+
+def _rebuild_typed(args: tuple, kept: dict) -> TypedModelObjective:
+    obj = TypedModelObjective(*args)
+    obj.__dict__.update(kept)
+    return obj
