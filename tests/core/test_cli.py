@@ -103,7 +103,7 @@ def test_linear_regression_on_housing_from_the_command_line(tmp_path):
         (("run", "--model", "linreg", "--x", "Nope"), "Nope"),
         (("run", "--model", "x**2"), "no parameters"),
         (("nonsense",), "invalid choice"),
-        (("x + z",), "not a command (gui, lessons"),
+        (("x + z",), "is not a command (gui, "),
         (("missing-file.csv",), "no such file"),
     ],
 )
