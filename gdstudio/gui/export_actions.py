@@ -21,6 +21,7 @@ class Exports:
         self.cancel_button = cancel_button
         self.task = None  # the background export in progress, if any
         self._export = None  # its ExportJob (whose writer knows its temporary files)
+        self.animation = None  # the Export animation dialog, once opened
         cancel_button.clicked.connect(self.cancel)
         cancel_button.hide()
 
@@ -90,9 +91,17 @@ class Exports:
         self.task = self._export = None
         self.message(text, level)
 
-    def image(self, path) -> bool:
-        """Save the views (3D, contour map, curves, table) as a PNG."""
-        img = self.views.grab()
+    def image(self, path, area: str = "views") -> bool:
+        """Save a PNG of the whole views area ("views": 3D, contour map, curves, table), the
+        contour map alone ("map") or the 3D view alone ("surface")."""
+        w = self.window
+        widgets = {"views": self.views, "map": w.contour, "surface": w.surface}
+        if area not in widgets:
+            raise ValueError(f"unknown image area {area!r}: choose views, map or surface")
+        if area == "surface" and w.surface_error:
+            self.message(w.surface_error, "error")
+            return False
+        img = widgets[area].grab()
         ok = bool(img.save(str(path), "PNG"))
         self.message(f"Saved {path}" if ok else f"Could not write the image {path}", "info" if ok else "error")
         return ok
@@ -109,7 +118,28 @@ class Exports:
         else:
             self.trajectories(path, runs)
 
-    def image_dialog(self):
-        path = ask_save_path(self.window, "image", "Export image", "gdstudio.png", "PNG images (*.png)")
+    def image_dialog(self, area: str = "views"):
+        name = {"views": "gdstudio.png", "map": "gdstudio-map.png", "surface": "gdstudio-3d.png"}[area]
+        path = ask_save_path(self.window, "image", "Export image", name, "PNG images (*.png)")
         if path:
-            self.image(path)
+            self.image(path, area)
+
+    def animation_dialog(self):
+        """File → Export animation…: the dialog (gui/export_animation.py), one at a time; it
+        renders and writes on the window's job pool."""
+        from .export_animation import ExportAnimationDialog
+
+        if self.animation is None:
+            self.animation = ExportAnimationDialog(self.c, self.jobs, self.window)
+            self.animation.sig_finished.connect(
+                lambda ok, text: self.message(text, "info" if ok or "cancelled" in text else "error"))
+        self.animation.show()
+        self.animation.raise_()
+        return self.animation
+
+    def cancel_animation(self, timeout_ms: int = 3000) -> None:
+        """Cancel a running animation export and wait for it to remove its partial file."""
+        job = getattr(self.animation, "job", None)
+        if job is not None:
+            job.cancel()
+            job.wait(timeout_ms)

@@ -243,8 +243,14 @@ class MainWindow(QMainWindow):
             file, "Export selected trajectories…",
             lambda: self.exports.trajectories_dialog(self.table.selected_runs(), selected=True),
             "actionExportSelected", "Ctrl+Shift+E")
-        self.action_image = self._action(file, "Export image…", self.exports.image_dialog, "actionExportImage",
+        images = file.addMenu("Export image")
+        images.setObjectName("menuExportImage")
+        self._action(images, "Contour map…", lambda: self.exports.image_dialog("map"), "actionExportImageMap")
+        self._action(images, "3D view…", lambda: self.exports.image_dialog("surface"), "actionExportImageSurface")
+        self.action_image = self._action(images, "All views…", self.exports.image_dialog, "actionExportImage",
                                          "Ctrl+Shift+I")
+        self.action_animation = self._action(file, "Export animation…", self.exports.animation_dialog,
+                                             "actionExportAnimation", "Ctrl+Shift+A")
         file.addSeparator()
         quit_ = self._action(file, "Quit", self.close, "actionQuit")
         quit_.setShortcut(QKeySequence.StandardKey.Quit)
@@ -543,9 +549,13 @@ class MainWindow(QMainWindow):
         """Export on a background job; returns the :class:`~gdstudio.worker.jobs.Job`."""
         return self.exports.in_background(path, runs)
 
-    def export_image(self, path) -> bool:
-        """Save the views (3D, contour map, curves, table) as a PNG."""
-        return self.exports.image(path)
+    def export_image(self, path, area: str = "views") -> bool:
+        """Save a PNG: "views" (3D, contour map, curves, table), "map" or "surface"."""
+        return self.exports.image(path, area)
+
+    def export_animation_dialog(self):
+        """File → Export animation…: the dialog (one at a time)."""
+        return self.exports.animation_dialog()
 
     def open_data(self, path) -> None:
         """Open a CSV as data in the "Data & model" panel (File → Open data…, or a drop)."""
@@ -571,6 +581,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, ev):
         self._save_layout()
         self.exports.cancel_and_clean(3000)
+        self.exports.cancel_animation(3000)  # a cancelled export leaves no file behind
         self.models.shutdown()
         self.jobs.shutdown(500)  # a job still running then is cut loose (worker/jobs.py)
         self.c.shutdown(3000)

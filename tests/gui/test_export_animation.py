@@ -98,3 +98,22 @@ def test_bad_choices_are_one_sentence_in_the_dialog(qtbot, tmp_path):
     dlg.duration.setValue(600.0)
     assert not dlg.start_export()
     assert "30000 frames is too many" in dlg.message.text() and not (tmp_path / "runs.gif").exists()
+
+
+def test_file_menu_opens_the_dialog_and_exports_each_image_area(qtbot, tmp_path):
+    from PySide6.QtGui import QAction
+
+    w = _window_with_runs(qtbot)
+    w.findChild(QAction, "actionExportAnimation").trigger()
+    dlg = w.findChild(ExportAnimationDialog, "exportAnimationDialog")
+    assert dlg is not None and dlg.isVisible()
+    for name in ("actionExportImageMap", "actionExportImageSurface", "actionExportImage"):
+        assert w.findChild(QAction, name) is not None, name
+    sizes = {}
+    for area, widget in (("map", w.contour), ("views", w.views)):
+        p = tmp_path / f"{area}.png"
+        assert w.export_image(str(p), area)
+        sizes[area] = Image.open(p).size
+        dpr = Image.open(p).size[0] / widget.width()
+        assert Image.open(p).size == (round(widget.width() * dpr), round(widget.height() * dpr))
+    assert sizes["map"][0] < sizes["views"][0]

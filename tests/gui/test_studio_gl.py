@@ -65,3 +65,19 @@ def test_image_export_contains_the_3d_view(qtbot, tmp_path):
     h, wd = w.surface.height(), w.surface.width()
     region = img[o.y() + 40: o.y() + h - 40, o.x() + 20: o.x() + wd - 20]
     assert len(np.unique(region.reshape(-1, 3), axis=0)) > 100
+
+
+def test_the_3d_view_alone_exports_as_an_image(qtbot, tmp_path):
+    _need_gl()
+    w = make_window(qtbot)
+    w.c.add_start(1.0, 1.0)
+    w.c.run()
+    wait_done(qtbot, w)
+    qtbot.wait(300)
+    p = tmp_path / "surface.png"
+    assert w.export_image(str(p), "surface")
+    img = _pixels(QImage(str(p)))
+    dpr = img.shape[1] / w.surface.width()
+    assert abs(img.shape[0] - w.surface.height() * dpr) <= 1  # the 3D view, not the whole views area
+    inner = img[40:-40, 20:-20]
+    assert len(np.unique(inner.reshape(-1, 3), axis=0)) > 100  # the surface is drawn, not blank
