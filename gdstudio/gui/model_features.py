@@ -86,7 +86,9 @@ class ModelFeatures(QObject):
         self.cf_marker = pg.ScatterPlotItem(symbol="d", size=17, brush=pg.mkBrush(*CF_COLOR),
                                             pen=pg.mkPen((0, 0, 0), width=1.5), pxMode=True)
         self.cf_marker.setZValue(16)
-        self.cf_text = pg.TextItem("least squares", color=CF_COLOR, anchor=(-0.12, 1.1))
+        # up and to the right, clear of the diamond and of the best-minimum star (24 px) that
+        # lands on the same point once a run converges
+        self.cf_text = pg.TextItem("least squares", color=CF_COLOR, anchor=(-0.2, 1.45))
         self.cf_text.setZValue(16)
         self.path_item = pg.PlotDataItem(pen=pg.mkPen(PATH_COLOR, width=2.2, style=Qt.PenStyle.DashLine))
         self.path_item.setZValue(3)

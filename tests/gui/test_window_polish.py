@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox, QDockWidget, QLineEdit,
                                QScrollArea, QSlider)
@@ -339,4 +339,17 @@ def test_your_model_does_not_inherit_the_line_fits_scaling(qtbot):
     qtbot.waitUntil(lambda: not hasattr(w.c.problem.objective, "model_text")
                     and getattr(w.c.problem.objective, "scale", "") == "standard", timeout=15_000)
     assert scale.currentData() == "standard"
+    mf.shutdown()
+
+
+def test_least_squares_label_does_not_cover_the_best_minimum(qtbot):
+    w, mf = _models_window(qtbot)
+    _mode(w, "linreg")
+    qtbot.waitUntil(lambda: tuple(w.c.problem.names) == ("a", "b") and mf.cf_text.isVisible(), timeout=15_000)
+    qtbot.wait(100)
+    text = mf.cf_text.sceneBoundingRect()
+    mx, my = mf.cf_marker.getData()
+    centre = w.contour.getPlotItem().vb.mapViewToScene(QPointF(float(mx[0]), float(my[0])))
+    star = QRectF(centre.x() - 13, centre.y() - 13, 26, 26)  # the 24-px star and its pen
+    assert not text.intersects(star)
     mf.shutdown()
