@@ -68,7 +68,42 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     window.show()
     window.raise_()
     window.activateWindow()  # keys work at once, even on a bare X server without a window manager
-    return int(app.exec())
+    close_on_signals(app, window)
+    code = int(app.exec())
+    return 128 + _signalled[0] if _signalled else code
+
+
+#: the signal that closed the window, if one did (the exit status says so, as a shell expects)
+_signalled: list = []
+
+
+def close_on_signals(app, window) -> None:
+    """SIGTERM, SIGHUP and SIGINT close the window the way its close button does: a running
+    export is cancelled and its partial files removed, the layout is saved, then the process
+    exits with 128 + the signal's number. (By default SIGTERM ends the process at once and
+    leaves an export's hidden ``.part`` file behind.) Python runs signal handlers only
+    between bytecodes, so a short timer lets the interpreter in while Qt's loop waits."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    def handler(signum, _frame):
+        if not _signalled:
+            _signalled.append(int(signum))
+            QTimer.singleShot(0, window.close)
+            QTimer.singleShot(0, app.quit)
+
+    for name in ("SIGTERM", "SIGHUP", "SIGINT"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            try:
+                signal.signal(sig, handler)
+            except (ValueError, OSError):  # not the main thread, or not allowed here
+                pass
+    tick = QTimer(app)
+    tick.setObjectName("signalTick")
+    tick.timeout.connect(lambda: None)
+    tick.start(200)
 
 
 def _dark(app) -> None:

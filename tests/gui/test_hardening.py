@@ -294,3 +294,62 @@ def test_ticks_near_the_largest_float_never_overflow():
         assert len(ticks) >= 2
     ticks = nice_ticks(-1.7e308, 1.7e308, 6)
     assert np.all(np.isfinite(ticks)) and ticks.min() < 0 < ticks.max()
+
+
+# -- SIGTERM mid-export ------------------------------------------------------------------------
+
+_EXPORT_THEN_WAIT = r'''
+import os, sys, time
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from gdstudio.gui import app as studio
+from gdstudio.gui.main_window import MainWindow
+w = MainWindow(function="x**2 + 3*y**2")
+w.show()
+w.link.settings(dict(speed=None, max_steps=1000, tol=0.0, lr=1e-4))
+w.params.set_speed(None)
+w.c.random_starts(500, "sobol", 0)
+deadline = time.monotonic() + 120
+while w.c.state != "done" and time.monotonic() < deadline:
+    app.processEvents()
+    time.sleep(0.01)
+out = sys.argv[1]
+w.export_in_background(out)
+studio.close_on_signals(app, w)
+
+def watch():
+    if any(n.endswith(".part") for n in os.listdir(os.path.dirname(out))):
+        print("PART", flush=True)
+    else:
+        QTimer.singleShot(20, watch)
+
+QTimer.singleShot(0, watch)
+code = app.exec()
+sys.exit(128 + studio._signalled[0] if studio._signalled else code)
+'''
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM"])  # SIGHUP and SIGINT take the same handler
+def test_a_signal_mid_export_closes_the_window_and_leaves_no_part(tmp_path, signame):
+    import signal
+    import subprocess
+    import sys
+
+    out = tmp_path / "big.csv"
+    out.write_text("old csv\n")
+    (tmp_path / "big.json").write_text("{}\n")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    p = subprocess.Popen([sys.executable, "-c", _EXPORT_THEN_WAIT, str(out)], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert p.stdout.readline().strip() == "PART", p.stderr.read()
+        sig = getattr(signal, signame)
+        p.send_signal(sig)
+        p.wait(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 128 + sig, p.stderr.read()
+    assert sorted(os.listdir(tmp_path)) == ["big.csv", "big.json"]
+    assert out.read_text() == "old csv\n"
