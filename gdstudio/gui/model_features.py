@@ -28,7 +28,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal
 
 from ..worker.jobs import JobPool
-from .model_views import PrecomputedGrid, Shown
+from .model_views import Shown
 from .panels.bruteforce_panel import BruteForcePanel
 from .panels.model_panel import ModelPanel
 from .views.data_view import DataView
@@ -217,13 +217,10 @@ class ModelFeatures(QObject):
         self._applied = shown.objective
         self.shown = shown
         try:
-            c.set_objective(shown.objective, shown.domain, shown.title or shown.description)
+            c.set_objective(shown.objective, shown.domain, shown.title or shown.description, grid=shown.grid)
         except ValueError as err:
             self.message(str(err), "error")
             return
-        finally:
-            if isinstance(shown.objective, PrecomputedGrid):
-                shown.objective.release()
         if len(shown.axis_labels) == 2:
             pi = self.contour.getPlotItem()
             pi.setLabel("bottom", shown.axis_labels[0])

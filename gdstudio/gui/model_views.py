@@ -1,15 +1,15 @@
 """What the map shows for a model on data: the core ``Problem`` assembled into a 2-D view
 (:class:`Shown`: a line fit, or a typed model's two-parameter slice), with the map's grid
-evaluated in a background job (:class:`PrecomputedGrid`). No widgets here."""
+evaluated in a background job (:func:`grid_in_job`). No widgets here."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 import numpy as np
 
+from ..app.geometry import GridData
 from ..core.objective import Objective
 from ..worker.jobs import Job
 from .text import with_unit
@@ -18,119 +18,53 @@ from .text import with_unit
 BLOCK_ROWS = 4096
 
 
-class PrecomputedGrid(Objective):
-    """A 2-D objective whose map grid is computed in a background thread.
+class _BlockedValue(Objective):
+    """What the map's grid is evaluated on in a background job: ``value`` is the full-data
+    value (``full_value``) when the objective has one, as in
+    :func:`gdstudio.core.models.landscape.compute_landscape` (the map shows the loss on all
+    the data even when descent uses mini-batches), evaluated in blocks that report progress and
+    honour cancel; ``value_and_grad`` (the arrows) is the objective's own."""
 
-    The controller evaluates a new objective on the map's grid (and its gradient on the arrow
-    grid) in the GUI thread; for a model on data that takes up to a second. So the job first
-    calls the same ``compute_grid`` on this wrapper: every ``value``/``value_and_grad`` call
-    is evaluated (large ones in blocks, reporting progress and honouring cancel) and
-    remembered by the exact bytes of its argument. When the controller then makes the same
-    calls, they are answered from memory; :meth:`release` forgets them afterwards.
-
-    ``value`` is the full-data value (``full_value``) when the objective has one, like
-    :func:`gdstudio.core.models.landscape.compute_landscape`: the map shows the loss on all
-    the data even when descent uses mini-batches. Everything else (the runner's hot path,
-    Hessians, ``on_step``, ``embed``, ``predict``…) goes straight to the wrapped objective."""
-
-    def __init__(self, inner: Objective):
+    def __init__(self, inner: Objective, job: Optional[Job], span=(0.0, 1.0)):
         self.inner = inner
         self.names = tuple(inner.names)
-        self.label = getattr(inner, "label", "")
-        self.source = getattr(inner, "source", "")
-        self.default_domain = getattr(inner, "default_domain", None)
-        self.scalar_value_and_grad = getattr(inner, "scalar_value_and_grad", None)
-        self._cache: dict = {}
-        self._recording = True
-        self._job: Optional[Job] = None
-        self._span = (0.0, 1.0)
+        self._job = job
+        self._span = (float(span[0]), float(span[1]))
 
-    def __getattr__(self, name):
-        inner = self.__dict__.get("inner")
-        if inner is None or name.startswith("__"):
-            raise AttributeError(name)
-        return getattr(inner, name)
-
-    # -- recording ------------------------------------------------------------------------
-    def attach(self, job: Optional[Job], span=(0.0, 1.0)) -> None:
-        self._job, self._span = job, (float(span[0]), float(span[1]))
-
-    def release(self) -> None:
-        """Stop remembering (after the controller has taken the grid)."""
-        self._recording = False
-        self._cache.clear()
-        self._job = None
-
-    @staticmethod
-    def _key(tag: str, P: np.ndarray):
-        return tag, P.shape, hashlib.blake2b(P.tobytes(), digest_size=16).digest()
-
-    def _value_fn(self):
-        fv = getattr(self.inner, "full_value", None)
-        return fv if callable(fv) else self.inner.value
-
-    # -- Objective ------------------------------------------------------------------------
     def value(self, P):
         P = np.ascontiguousarray(np.atleast_2d(np.asarray(P, float)))
-        key = self._key("v", P) if self._recording else None
-        if key is not None and key in self._cache:
-            return self._cache[key].copy()
-        fn = self._value_fn()
+        fv = getattr(self.inner, "full_value", None)
+        fn = fv if callable(fv) else self.inner.value
         n = P.shape[0]
         job = self._job
-        if job is not None and n > BLOCK_ROWS:
-            out = np.empty(n)
-            a, b = self._span
-            block = int(getattr(self.inner, "max_batch_runs", BLOCK_ROWS) or BLOCK_ROWS)
-            block = max(256, min(BLOCK_ROWS, block))
+        if job is None or n <= BLOCK_ROWS:
             with np.errstate(all="ignore"):
-                for i in range(0, n, block):
-                    job.check()
-                    j = min(n, i + block)
-                    out[i:j] = np.asarray(fn(P[i:j]), float)
-                    job.progress(a + (b - a) * j / n)
-        else:
-            with np.errstate(all="ignore"):
-                out = np.asarray(fn(P), float).reshape(n)
-        if key is not None:
-            self._cache[key] = out.copy()
+                return np.asarray(fn(P), float).reshape(n)
+        out = np.empty(n)
+        a, b = self._span
+        block = int(getattr(self.inner, "max_batch_runs", BLOCK_ROWS) or BLOCK_ROWS)
+        block = max(256, min(BLOCK_ROWS, block))
+        with np.errstate(all="ignore"):
+            for i in range(0, n, block):
+                job.check()
+                j = min(n, i + block)
+                out[i:j] = np.asarray(fn(P[i:j]), float)
+                job.progress(a + (b - a) * j / n)
         return out
 
     def value_and_grad(self, P):
-        P = np.ascontiguousarray(np.atleast_2d(np.asarray(P, float)))
-        key = self._key("vg", P) if self._recording else None
-        if key is not None and key in self._cache:
-            f, G = self._cache[key]
-            return f.copy(), G.copy()
         with np.errstate(all="ignore"):
-            f, G = self.inner.value_and_grad(P)
-        f, G = np.asarray(f, float), np.asarray(G, float)
-        if key is not None:
-            self._cache[key] = (f.copy(), G.copy())
-        return f, G
-
-    def grad(self, P):
-        return self.inner.grad(P)
-
-    def value_and_grad_T(self, X):
-        return self.inner.value_and_grad_T(X)
-
-    def hess(self, P):
-        return self.inner.hess(P)
-
-    def domain(self):
-        return self.inner.domain()
+            return self.inner.value_and_grad(P)
 
 
-def precompute_grid(objective: Objective, domain, job: Optional[Job], span=(0.0, 1.0)) -> PrecomputedGrid:
-    """Wrap ``objective`` and evaluate the map's grid on it now (in the calling thread)."""
+def grid_in_job(objective: Objective, domain, job: Optional[Job], span=(0.0, 1.0)) -> GridData:
+    """The map's grid of ``objective`` over ``domain``, evaluated now in the calling thread (a
+    background job: it reports progress within ``span`` and stops when the job is cancelled).
+    The window hands it to the controller with the objective, so nothing is evaluated twice
+    and nothing of it runs on the GUI thread."""
     from ..app.geometry import compute_grid
 
-    w = PrecomputedGrid(objective)
-    w.attach(job, span)
-    compute_grid(w, domain)
-    w.attach(None)
-    return w
+    return compute_grid(_BlockedValue(objective, job, span), domain)
 
 
 # ---------------------------------------------------------------------------------------
@@ -151,7 +85,7 @@ class Shown:
     kind: str  # linreg | typed | mlp-slice | mlp-plane
     problem: object
     objective: Objective
-    inner: Objective
+    grid: GridData  # the map's grid of ``objective``, evaluated in the job
     domain: tuple
     description: str
     starts: np.ndarray
@@ -223,8 +157,7 @@ def build_curve_shown(kind: str, model_text: str, data: str, x: str, y: str, sca
     if kind == "linreg":
         u = obj.param_units()
         title = f"J(a, b): MSE of {prob.y_name} ≈ a·{prob.x_name} + b{std}"
-        wrapped = precompute_grid(obj, dom, job)
-        return Shown("linreg", prob, wrapped, obj, tuple(dom), desc, starts, embed, closed, extra=extra,
+        return Shown("linreg", prob, obj, grid_in_job(obj, dom, job), tuple(dom), desc, starts, embed, closed, extra=extra,
                      title=title, axis_labels=(with_unit("a", u["a"]), with_unit("b", u["b"])))
     lname = {"mse": "MSE", "mae": "MAE", "huber": "Huber loss"}[obj.loss]
     shown_names = inner.names
@@ -232,6 +165,5 @@ def build_curve_shown(kind: str, model_text: str, data: str, x: str, y: str, sca
     if obj.dim > 2:
         title = (f"{lname} of {prob.y_name} ≈ {obj.model_text}{std}; "
                  f"{', '.join(n for n in obj.names if n not in shown_names)} held")
-    wrapped = precompute_grid(inner, dom, job)
-    return Shown("typed", prob, wrapped, inner, tuple(dom), desc, starts, embed, closed, extra=extra,
+    return Shown("typed", prob, inner, grid_in_job(inner, dom, job), tuple(dom), desc, starts, embed, closed, extra=extra,
                  title=title, axis_labels=tuple(shown_names))

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGroup
                                QTableWidget, QTableWidgetItem, QVBoxLayout)
 
 from .. import palette
-from ..model_views import Shown, precompute_grid
+from ..model_views import Shown, grid_in_job
 from ..text import ERROR_STYLE, NOTE_STYLE, fmt, sentence
 
 TOY = ("sine", "xor", "moons", "circles", "spirals")
@@ -113,7 +113,7 @@ def landscape_shown(tr: Training, k: int, method: str, seed: int, job, span=(0.0
     dom = plane_domain(coords, method != "pca")
     names = ("PC1", "PC2") if method == "pca" else ("α", "β")
     plane = PlaneObjective(obj, final, d1, d2, names=names, domain=dom)
-    wrapped = precompute_grid(plane, dom, job, span)
+    grid = grid_in_job(plane, dom, job, span)
     heights = np.asarray(plane.full_value(coords), float)
     path = np.column_stack([coords, heights])
     if method == "pca":
@@ -129,7 +129,7 @@ def landscape_shown(tr: Training, k: int, method: str, seed: int, job, span=(0.0
     arch = "-".join(str(v) for v in obj.sizes)
     plane_name = "PCA plane of" if method == "pca" else "random plane through"
     title = f"{loss[:1].upper() + loss[1:]} on the {plane_name} init {k + 1}'s path ({arch} {obj.activation})"
-    return Shown("mlp-plane", prob, wrapped, plane, dom, desc, coords[:1].copy(), plane.embed,
+    return Shown("mlp-plane", prob, plane, grid, dom, desc, coords[:1].copy(), plane.embed,
                  None, path, extra={"explained": explained, "init": k, "method": method},
                  title=title, axis_labels=names)
 
@@ -406,7 +406,7 @@ class LandscapePanel(QGroupBox):
                 j = (i + 1) % len(names)
             inner = SliceObjective(obj, base, i, j)
             dom = inner.domain()
-            wrapped = precompute_grid(inner, dom, job)
+            grid = grid_in_job(inner, dom, job)
             src = base_from or f"their initial values (seed {s['seed']})"
             batch = (f" Mini-batches of {obj.batch_size}: the gradient of each step uses a different "
                      f"batch, so the path is noisy; the map shows the loss on all the data."
@@ -417,7 +417,7 @@ class LandscapePanel(QGroupBox):
             arch = "-".join(str(v) for v in obj.sizes)
             title = (f"{loss[:1].upper() + loss[1:]} over {names[i]}, {names[j]} "
                      f"({obj.dim - 2} weights frozen; {arch} {obj.activation})")
-            return Shown("mlp-slice", prob, wrapped, inner, tuple(dom), desc,
+            return Shown("mlp-slice", prob, inner, grid, tuple(dom), desc,
                          np.asarray(base, float)[[i, j]][None, :], inner.embed, None,
                          extra={"pair": (i, j), "names": names, "base_from": src},
                          title=title, axis_labels=(names[i], names[j]))

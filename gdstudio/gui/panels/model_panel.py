@@ -12,7 +12,7 @@ objectNames (stable, for tests and automation): ``modelCombo`` (Function / Linea
 
 Numbers come from the core (``gdstudio.core.models``); this module only arranges them.
 Anything slow (building a model, evaluating its cost on the map's grid) runs in a
-background :class:`Job`; see :class:`PrecomputedGrid` for how the map's grid is computed off
+background :class:`Job`; see :func:`~..model_views.grid_in_job` for how the map's grid is computed off
 the GUI thread.
 
 Jobs are :mod:`gdstudio.worker.jobs`; the assembly of what the map shows is
