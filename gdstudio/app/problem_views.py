@@ -366,25 +366,6 @@ def run_training(spec: ModelSpec, progress: Optional[Callable] = None, **kwargs)
     return out
 
 
-def plane_domain(coords: np.ndarray, random: bool) -> Domain:
-    """A box around the projected path (15% margin); random planes also show [-1, 1]²
-    (the filter-normalised scale of Li et al.). The aspect stays within 1:3."""
-    lo = coords.min(axis=0)
-    hi = coords.max(axis=0)
-    span = float(max(np.max(hi - lo), 1e-3))
-    pad = 0.15 * span
-    lo, hi = lo - pad, hi + pad
-    if random:
-        lo, hi = np.minimum(lo, -1.0), np.maximum(hi, 1.0)
-    w = hi - lo
-    need = w.max() / 3.0
-    for k in range(2):
-        if w[k] < need:
-            c = 0.5 * (lo[k] + hi[k])
-            lo[k], hi[k] = c - need / 2, c + need / 2
-    return ((float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1])))
-
-
 def plane_view(tr: Training, k: Optional[int] = None, method: str = "pca", seed: int = 0) -> ProblemView:
     """The plane through init ``k``'s final weights (default: the best init): the PCA plane
     of its path, or two random filter-normalised directions (``method="random"``), with the
@@ -404,6 +385,8 @@ def plane_view(tr: Training, k: Optional[int] = None, method: str = "pca", seed:
         d1, d2 = random_directions(obj, final, seed=seed)
         explained = None
     coords = project(traj, final, d1, d2)
+    from .landscape import plane_domain
+
     dom = plane_domain(coords, method != "pca")
     names = ("PC1", "PC2") if method == "pca" else ("α", "β")
     plane = PlaneObjective(obj, final, d1, d2, names=names, domain=dom)

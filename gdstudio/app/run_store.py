@@ -25,6 +25,8 @@ same starts and settings straight into the streaming CSV writer (see controller)
 
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 
 DRAW_BUDGET = 8 * 1024 * 1024
@@ -34,7 +36,7 @@ MIN_CAP = 64
 #: envelope resolution (rows) in the curves view
 ENVELOPE_ROWS = 256
 
-from ..core.status import RUNNING
+from ..core.status import DIVERGED, RUNNING
 
 
 def _cap_for(n: int, budget: int) -> int:
@@ -359,6 +361,29 @@ class RunStore:
         rows = cache["rows"][:m]
         steps = np.arange(m, dtype=float) * spacing
         return steps, rows[:, 0], rows[:, 1], rows[:, 2], (rows[:, 3], rows[:, 4], rows[:, 5])
+
+    def best(self) -> tuple[float, Optional[tuple]]:
+        """(value, (x, y)) of the lowest current value among runs that have not diverged and
+        are finite; (nan, None) when there is none. A diverged run's huge value is no "best"."""
+        if self.n == 0:
+            return float("nan"), None
+        with np.errstate(all="ignore"):
+            ok = np.isfinite(self.val) & (self.status != DIVERGED) & np.isfinite(self.pos).all(axis=1)
+        if not ok.any():
+            return float("nan"), None
+        k = int(np.flatnonzero(ok)[np.argmin(self.val[ok])])
+        return float(self.val[k]), (float(self.pos[k, 0]), float(self.pos[k, 1]))
+
+    def last_step(self, run: int) -> Optional[tuple[np.ndarray, np.ndarray]]:
+        """Run ``run``'s last step as ((x, y, f) before, (x, y, f) after), or None before its
+        first step or when either end is not finite."""
+        if not 0 <= run < self.n or self.steps[run] < 1:
+            return None
+        a = self.prev[run]
+        b = np.array([*self.pos[run], self.val[run]])
+        if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+            return None
+        return a, b
 
     def nbytes(self) -> int:
         return int(self.samples.nbytes + self.full_bytes)

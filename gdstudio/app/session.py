@@ -63,6 +63,9 @@ class FunctionSpec:
 
 ProblemSpec = Union[FunctionSpec, ModelSpec]
 
+#: problem views a session keeps for undo and redo
+VIEWS_KEPT = 8
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -156,6 +159,21 @@ class RunSpec:
     label: str
 
 
+def expand_runs(settings, starts) -> list[RunSpec]:
+    """The runs of the start indices ``starts``: each once per compared optimizer and
+    learning rate (``settings.compare_*``; else the one optimizer and rate), in that order."""
+    s = settings
+    opts = [o for o in s.compare_optimizers if o in OPTIMIZERS] or [s.optimizer]
+    lrs = [float(v) for v in s.compare_lrs if v and v > 0] or [float(s.lr)]
+    specs = []
+    for i in starts:
+        for o in opts:
+            for lr in lrs:
+                parts = ([o] if len(opts) > 1 else []) + ([f"lr {lr:g}"] if len(lrs) > 1 else [])
+                specs.append(RunSpec(int(i), o, lr, " ".join(parts) or o))
+    return specs
+
+
 @dataclass(frozen=True)
 class Command:
     """One undo step: the document before and after an edit."""
@@ -222,6 +240,9 @@ class Session:
             state = replace(state, starts=Starts(_points_tuple(self._view.default_starts[:1])))
         self._state = state
         self._points = state.starts.resolve(self.domain)
+        #: recently shown problem views by (problem, domain): undo and redo bring a view back
+        #: at once (a model or a compiled function is not rebuilt), with what the window kept
+        self._views: dict = {(state.problem, state.domain): self._view}
         self._undo: list[Command] = []
         self._redo: list[Command] = []
         self._gesture: Optional[tuple[str, SessionState]] = None
@@ -277,16 +298,7 @@ class Session:
 
     def run_specs(self) -> list[RunSpec]:
         """The runs: every start once per compared optimizer and learning rate, in that order."""
-        s = self.settings
-        opts = [o for o in s.compare_optimizers if o in OPTIMIZERS] or [s.optimizer]
-        lrs = [float(v) for v in s.compare_lrs if v and v > 0] or [float(s.lr)]
-        specs = []
-        for i in range(self._points.shape[0]):
-            for o in opts:
-                for lr in lrs:
-                    parts = ([o] if len(opts) > 1 else []) + ([f"lr {lr:g}"] if len(lrs) > 1 else [])
-                    specs.append(RunSpec(i, o, lr, " ".join(parts) or o))
-        return specs
+        return expand_runs(self.settings, range(self._points.shape[0]))
 
     def run_starts(self, specs: Optional[Sequence[RunSpec]] = None) -> np.ndarray:
         specs = self.run_specs() if specs is None else specs
@@ -417,8 +429,13 @@ class Session:
         old = self._state
         problem_changed = view is not None or new.problem != old.problem or new.domain != old.domain
         if problem_changed:
-            if view is None:
-                view = build_view(new.problem, new.domain)
+            key = (new.problem, new.domain)
+            if view is None:  # undo, redo: the view shown before, if it is still known
+                view = self._views.get(key) or build_view(new.problem, new.domain)
+            self._views.pop(key, None)
+            self._views[key] = view
+            while len(self._views) > VIEWS_KEPT:
+                self._views.pop(next(iter(self._views)))
             self._view = view
         self._state = new
         points_before = self._points

@@ -1,246 +1,55 @@
-"""The studio's controller: owns the problem, the settings, the runs and the worker, and
-turns user intents into engine calls. Views never talk to the engine; they listen to the
-controller's signals and call its public methods.
-
-Public interface (``StudioController``)
----------------------------------------
-Problems (a later model-fitting panel plugs in here)::
-
-    controller.set_objective(objective, domain=None, description="")  # any Objective
-    controller.set_function_text(text, domain=None) -> bool          # typed or preset name
-    controller.problem            # Problem(objective, domain, description, grid)
-
-Runs::
-
-    controller.add_start(x, y)            # a click on the map: one more start, computed at once
-    controller.drag_start(i, x, y)        # live: recompute start i's runs (coalesced)
-    controller.finish_drag(i, x, y)
-    controller.random_starts(n, sampler="uniform", seed=0)   # basins
-    controller.set_starts(P) / clear_starts()
-    controller.run() / pause() / toggle_run() / step() / reset()
-    controller.select_run(i)              # -1: none
-    controller.update_settings(**changes) # see Settings; lr, speed, max_steps apply live
-    controller.export_trajectories(path, runs=None) -> int  # rows written
-
-Signals (all emitted in the GUI thread):
-
-* ``sig_problem_changed(Problem)``   new function/domain: views redraw the surface
-* ``sig_frame(Frame)``               at most 30 per second, from a GUI timer, only when
-  something changed; the only redraw trigger for runs (never one per chunk)
-* ``sig_runs_reset()``               the set of runs changed (the table resets its rows)
-* ``sig_state_changed(str)``         "idle" | "running" | "paused" | "done"
-* ``sig_message(str, str)``          text and level ("info" | "error") for the status bar
-* ``sig_selection_changed(int)``     selected run (-1 none)
-* ``sig_expression_error(object)``   an ExpressionError (has ``.column``) or None when valid
-* ``sig_stats(dict)``                step, best value and point, steps per second
-* ``sig_settings_changed(Settings)`` after any settings change (panels, code)
-"""
+"""The window's runtime: the problem on the maps, the runs, the worker that descends, and the
+redraw clock. It turns the window's intents into engine calls and tells the views what to
+draw (an immutable :class:`~gdstudio.app.frames.Frame` at most 30 times a second, never one per
+chunk). The document (what a session file saves, what undo restores) is the
+:class:`~gdstudio.app.session.Session`; gui/session_link.py keeps this runtime in step with it.
+Its public methods and signals are listed in docs/gui.md ("The runtime")."""
 
 from __future__ import annotations
 
 import atexit
 import time
 import weakref
-from dataclasses import dataclass, field, replace
-from functools import cached_property
+from dataclasses import replace
 from typing import Optional, Sequence
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from ..core.objective import Objective
-from ..core.optimizers import HYPER_DEFAULTS, OPTIMIZERS
-from ..core.schedules import Schedule
+from ..core.optimizers import HYPER_DEFAULTS
 from ..worker import WorkerThread
-from . import palette
 from ..app.geometry import GridData, compute_grid, point_report
-from ..core.status import MAX_STEPS, RUNNING, Status
+from ..core.status import RUNNING
+from ..app.frames import build_frame, run_colors
+from ..app.problem_views import default_start
 from ..app.run_store import RunStore
+from .instant_paths import INSTANT_STEPS, instant_run
+from ..app.session import RunSpec, analyse_runs, expand_runs
+from .function_text import _compile, check_syntax, preset_domain, resolve_function  # noqa: F401 (public here too)
+from .runtime_types import Problem, Settings  # noqa: F401 (public here too)
 
-#: drawn trajectories / curves at most (plus the selected run)
-MAX_DRAWN_RUNS = 50
-#: more runs than this are drawn as envelopes in the curves view
-ENVELOPE_ABOVE = 50
 REDRAW_HZ = 30
 #: runs expanded from starts × compared optimizers × learning rates at most
 MAX_RUNS = 20_000
-#: most steps of an instant path (a click or a drag computes its run's whole path on the GUI
-#: thread): about 40 ms on the plain-Python scalar path, whatever Max steps says (10,000,000
-#: steps froze the window for 35 s and took 3.8 GB). A run that needs more continues in the
-#: worker when the click or drag ends.
-INSTANT_STEPS = 2_000
 
 
-def resolve_function(text: str) -> Objective:
-    """A preset name or a typed expression -> Objective (raises ExpressionError)."""
-    try:
-        from ..core.presets import get_objective
-    except ImportError:  # presets not available: typed expressions only
-        from ..core.compiled import compile_function
+class _Runtime:
+    """The controller read as app.frames reads a session (run specs, settings, starts,
+    selection, basin mode) and its critical points as an analysis: one presentation policy
+    (drawn runs, colours, legend) for the window, the exported animation and the tests."""
 
-        return compile_function(text)
-    return get_objective(text)
-
-
-def _compile(text: str) -> Objective:
-    """``resolve_function`` whose every refusal is an ``ExpressionError`` (a ValueError)."""
-    from ..core.expression import ExpressionError
-
-    try:
-        obj = resolve_function(text)
-    except ExpressionError:
-        raise
-    except (ValueError, TypeError, KeyError) as err:
-        raise ExpressionError(str(err)) from None
-    if obj.dim != 2:
-        raise ExpressionError("the function must use the variables x and y")
-    return obj
-
-
-def check_syntax(text: str) -> None:
-    """Raise ``ExpressionError`` (with its column) for text that is neither a preset name nor a
-    well-formed function of x and y; the parse alone, without compiling."""
-    from ..core.expression import parse_expression
-    from ..core.presets import find_preset
-
-    if find_preset(text) is None:
-        parse_expression(text)
-
-
-def preset_domain(text: str):
-    try:
-        from ..core.presets import PRESETS
-    except ImportError:
-        return None
-    p = PRESETS.get(text.strip())
-    return tuple(tuple(map(float, r)) for r in p.domain) if p is not None else None
-
-
-@dataclass(frozen=True)
-class Problem:
-    """What is being descended: any Objective, the domain shown, a one-line description,
-    and the evaluated grid (surface, contours, gradient field)."""
-
-    objective: Objective
-    domain: tuple
-    description: str
-    grid: GridData
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(self.objective.names)
-
-
-@dataclass(frozen=True)
-class Settings:
-    optimizer: str = "gd"
-    lr: float = 0.01
-    #: hyper-parameters per optimizer (only the ones that apply are passed to the engine)
-    hyper: dict = field(default_factory=lambda: {k: dict(v) for k, v in HYPER_DEFAULTS.items()})
-    schedule: Schedule = field(default_factory=Schedule)
-    max_steps: int = 1000
-    tol: float = 1e-6
-    #: steps per second of the animation; None: as fast as possible
-    speed: Optional[float] = 200.0
-    #: compare these optimizers side by side from every start (empty: off)
-    compare_optimizers: tuple = ()
-    #: compare these learning rates side by side (empty: off)
-    compare_lrs: tuple = ()
-
-    def hyper_for(self, name: str) -> dict:
-        allowed = HYPER_DEFAULTS.get(name, {})
-        mine = self.hyper.get(name, {})
-        return {k: float(mine.get(k, v)) for k, v in allowed.items()}
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    start: int  # index of the start marker
-    optimizer: str
-    lr: float
-    label: str
-
-
-class Frame:
-    """A snapshot for the views, built at most 30 times a second: everything a view draws
-    is copied when the frame is built (the drawn paths and curves are at most 51 runs), so
-    a frame staged for a later view pass never reads the live store (clearing the starts
-    meanwhile cannot change or break it). Only the many-runs envelope is computed on first
-    use, from whatever the store holds then."""
-
-    def __init__(self, controller: "StudioController"):
-        c = controller
-        st = c.store
+    def __init__(self, c: "StudioController"):
         self._c = c
-        self.version = st.version
-        self.n_runs = st.n
+        self.settings = c.settings
+        self.basin_mode = c.basin_mode
+        self.starts = c.starts
         self.selected = c.selected
-        drawn = list(c._drawn)
-        if 0 <= c.selected < st.n and c.selected not in drawn:
-            drawn.append(c.selected)
-        self.path_runs = drawn  # run index of each drawn path / curve
-        self.positions = st.pos.copy()  # (N, 2) current points of every run
-        self.values = st.val.copy()  # (N,)
-        self.status = st.status.copy()
-        self.starts = c.starts.copy()  # (M, 2)
-        self.critical = list(c.critical)
-        self.legend = c.legend()  # (label, RGBA) of the run colours
-        self.path_colors = [c.run_color(r) for r in drawn]
-        # Vertex budget: a few runs are drawn wide (≤ 8,000 vertices in all), many with
-        # 1-pixel lines (≤ 20,000): pyqtgraph rebuilds a line's QPainterPath on the repaint
-        # after every setData, so vertices cost time on every frame.
-        k = max(1, len(drawn))
-        per_run = max(64, min(2048, (8_000 if k <= 10 else 20_000) // k))
-        #: (T, 4) arrays x, y, f, |∇f| of the drawn runs
-        self.paths = [st.path(r, per_run) for r in drawn]
-        per_curve = 1024 if k <= 10 else 256
-        #: (steps, values, grad norms) of the drawn runs
-        self.curves = [st.curve(r, per_curve) for r in drawn]
-        self.run_colors = self._run_colors(c, self.n_runs)
-        self._start_key = (c.basin_mode, c.run_critical.tobytes(), len(c.specs), c.settings.compare_optimizers,
-                           c.settings.compare_lrs)
-        self.start_colors = self._start_colors(c, self.starts.shape[0])
-        self.critical_colors = [palette.basin(k) if c.basin_mode else palette.kind_color(cp.kind)
-                                for k, cp in enumerate(self.critical)]
+        self.points = c.critical
+        self.run_point = c.run_critical
 
-    @staticmethod
-    def _run_colors(c, n: int) -> np.ndarray:
-        """(N, 4) RGBA of every run (vectorised: basins by critical point, else per start
-        or per compared optimizer / learning rate)."""
-        if n == 0:
-            return np.zeros((0, 4))
-        s = c.settings
-        if c.basin_mode and not (s.compare_optimizers or s.compare_lrs):
-            table = np.array([palette.basin(k) for k in range(max(1, len(c.critical)))] + [palette.GREY])
-            k = np.asarray(c.run_critical[:n], int)
-            k = np.where(k >= 0, np.minimum(k, table.shape[0] - 2), table.shape[0] - 1)
-            return table[k]
-        return np.array([c.run_color(r) for r in range(n)])
-
-    @property
-    def start_colors_key(self):
-        """Changes whenever the start colours may have changed (cheap to compare)."""
-        return self._start_key
-
-    @staticmethod
-    def _start_colors(c, m: int) -> list:
-        if not c.basin_mode:
-            return [palette.series(i) for i in range(m)]
-        if len(c.specs) == m:
-            return [c.run_color(i) for i in range(m)]
-        out = []
-        for i in range(m):
-            runs = c.runs_of_start(i)
-            out.append(c.run_color(runs[0]) if runs else palette.GREY)
-        return out
-
-    @cached_property
-    def envelope(self):
-        st = self._c.store
-        if self.n_runs > ENVELOPE_ABOVE and st.owned.any():
-            return st.envelopes()
-        return None
-
+    def run_specs(self) -> list:
+        return self._c.specs
 
 
 class StudioController(QObject):
@@ -270,7 +79,6 @@ class StudioController(QObject):
         self._batch_spec: Optional[dict] = None
         self._batch_initial = None
         self._changes: list = []  # (step, name, value) applied to the live batch
-        self._drawn: list[int] = []
         self._frame_version = -1
         self._dirty = True
         self._critical_due = 0.0
@@ -344,22 +152,7 @@ class StudioController(QObject):
             self.set_objective(self.problem.objective, domain, self.problem.description)
 
     def _default_start(self) -> np.ndarray:
-        """A start with an interesting path: among points a quarter of the way in from the
-        edges, the one whose value is nearest the grid's 60th percentile (not a minimum, not
-        a cliff where plain gradient descent would blow up)."""
-        (xa, xb), (ya, yb) = self.problem.domain
-        fr = [(0.22, 0.78), (0.78, 0.78), (0.22, 0.22), (0.78, 0.22), (0.5, 0.82), (0.18, 0.5),
-              (0.82, 0.5), (0.5, 0.18), (0.35, 0.65), (0.65, 0.35)]
-        C = np.array([[xa + a * (xb - xa), ya + b * (yb - ya)] for a, b in fr])
-        Z = self.problem.grid.Z
-        finite = Z[np.isfinite(Z)]
-        with np.errstate(all="ignore"):
-            f = np.asarray(self.problem.objective.value(C), float)
-        if finite.size == 0 or not np.isfinite(f).any():
-            return C[:1]
-        target = np.percentile(finite, 60)
-        k = int(np.nanargmin(np.where(np.isfinite(f), np.abs(f - target), np.nan)))
-        return C[k:k + 1]
+        return default_start(self.problem.objective, self.problem.domain)  # the session's rule
 
     # ------------------------------------------------------------------ settings
     def update_settings(self, **changes) -> None:
@@ -416,20 +209,7 @@ class StudioController(QObject):
 
     # ------------------------------------------------------------------ runs
     def _expand(self) -> list[RunSpec]:
-        s = self.settings
-        opts = [o for o in s.compare_optimizers if o in OPTIMIZERS] or [s.optimizer]
-        lrs = [float(v) for v in s.compare_lrs if v and v > 0] or [float(s.lr)]
-        specs = []
-        for i in range(self.starts.shape[0]):
-            for o in opts:
-                for lr in lrs:
-                    parts = []
-                    if len(opts) > 1:
-                        parts.append(o)
-                    if len(lrs) > 1:
-                        parts.append(f"lr {lr:g}")
-                    specs.append(RunSpec(i, o, lr, " ".join(parts) or o))
-        return specs
+        return expand_runs(self.settings, range(self.starts.shape[0]))
 
     def _batch_lrs(self, n: int):
         s = self.settings
@@ -452,7 +232,6 @@ class StudioController(QObject):
         self.selected = -1 if self.selected >= len(specs) else self.selected
         self.critical = []
         self.run_critical = np.full(len(specs), -1, np.int64)
-        self._choose_drawn()
         self._set_state("idle")
         self.sig_runs_reset.emit()
         if self.selected < 0 and len(specs) == 1:
@@ -474,32 +253,17 @@ class StudioController(QObject):
             f, G = obj.value_and_grad(P)
         return np.asarray(f, float), np.asarray(G, float)
 
-    def _choose_drawn(self) -> None:
-        n = len(self.specs)
-        if n <= MAX_DRAWN_RUNS:
-            self._drawn = list(range(n))
-        else:
-            self._drawn = sorted(set(np.linspace(0, n - 1, MAX_DRAWN_RUNS).astype(int).tolist()))
-
     def add_start(self, x: float, y: float) -> int:
         """One more start (a click on the map); its runs are computed at once. Returns the
         index of the start marker."""
         self.starts = np.vstack([self.starts, [[float(x), float(y)]]])
         i = self.starts.shape[0] - 1
-        s = self.settings
-        opts = [o for o in s.compare_optimizers if o in OPTIMIZERS] or [s.optimizer]
-        lrs = [float(v) for v in s.compare_lrs if v and v > 0] or [float(s.lr)]
-        new = []
-        for o in opts:
-            for lr in lrs:
-                parts = ([o] if len(opts) > 1 else []) + ([f"lr {lr:g}"] if len(lrs) > 1 else [])
-                new.append(RunSpec(i, o, lr, " ".join(parts) or o))
+        new = expand_runs(self.settings, [i])
         P = np.repeat(self.starts[i:i + 1], len(new), axis=0)
         f, G = self._eval(P)
         rows = self.store.add_runs(P, f, G)
         self.specs.extend(new)
         self.run_critical = np.r_[self.run_critical, np.full(len(new), -1, np.int64)]
-        self._choose_drawn()
         truncated = False
         for r in rows:
             truncated |= self._compute_instant(int(r))
@@ -548,25 +312,16 @@ class StudioController(QObject):
         return truncated
 
     def _compute_instant(self, r: int) -> bool:
-        """The trajectory of run ``r`` from its start, now (gdstudio.descend), at most
-        INSTANT_STEPS steps. True when the path was cut there (Max steps is larger and the
-        run had not stopped): the caller then lets the worker continue."""
-        from .. import descend
-
+        """Run ``r``'s path from its start, now, cut at INSTANT_STEPS; True when it was cut
+        there (the caller then lets the worker continue)."""
         sp = self.specs[r]
-        s = self.settings
-        start = self.starts[sp.start]
-        steps = min(int(s.max_steps), INSTANT_STEPS)
         try:
-            res = descend(self.problem.objective, start[None, :], optimizer=sp.optimizer, lr=sp.lr,
-                          steps=steps, tol=s.tol, record=True, schedule=s.schedule,
-                          domain=self.problem.domain, **s.hyper_for(sp.optimizer))
+            res, code, cut = instant_run(self.problem, self.starts[sp.start], sp.optimizer, sp.lr, self.settings)
         except (ValueError, FloatingPointError) as err:
             self.sig_message.emit(str(err), "error")
             return False
-        code = int(Status.from_key(res.status[0]))
         self.store.set_instant(r, res, code)
-        return code == MAX_STEPS and s.max_steps > steps
+        return cut
 
     def _continue_in_worker(self) -> None:
         """Paths cut at INSTANT_STEPS: every run descends in the worker, up to Max steps."""
@@ -694,7 +449,6 @@ class StudioController(QObject):
         self._rate_steps = 0
         self._rate_t0 = time.perf_counter()
         self._steps_per_second = 0.0
-        self._choose_drawn()
         self._dirty = True
         if batch.done:
             self._set_state("done")
@@ -747,23 +501,16 @@ class StudioController(QObject):
 
     # ------------------------------------------------------------------ critical points
     def _update_critical(self) -> None:
-        from ..core.critical import critical_candidates, group_critical_points
-
         st = self.store
         if self.problem is None or st.n == 0:
             self.critical, self.run_critical = [], np.empty(0, np.int64)
             return
-        with np.errstate(all="ignore"):
-            ok = critical_candidates(st.status, np.linalg.norm(st.grad, axis=1))
-        try:
-            groups = group_critical_points(self.problem.objective, st.pos, ok, values=st.val)
+        try:  # the API's rule (app.session.analyse_runs)
+            found = analyse_runs(self.problem.objective, st.status, st.pos, st.grad, st.val)
+            self.critical, self.run_critical = list(found.points), found.run_point
         except Exception as err:  # analysis must never take the window down
             self.sig_message.emit(f"critical-point analysis failed: {err}", "error")
-            groups = []
-        rc = np.full(st.n, -1, np.int64)
-        for k, g in enumerate(groups):
-            rc[g.runs] = k
-        self.critical, self.run_critical = groups, rc
+            self.critical, self.run_critical = [], np.full(st.n, -1, np.int64)
         self._critical_version = st.version
         self._dirty = True
 
@@ -794,38 +541,18 @@ class StudioController(QObject):
             self.sig_stats.emit(self.stats())
 
     def run_color(self, r: int) -> tuple:
-        sp = self.specs[r]
-        s = self.settings
-        if self.basin_mode and not (s.compare_optimizers or s.compare_lrs):
-            k = int(self.run_critical[r]) if r < self.run_critical.size else -1
-            return palette.basin(k)
-        if len([o for o in s.compare_optimizers if o in OPTIMIZERS]) > 1:
-            return palette.optimizer(sp.optimizer)
-        if len(s.compare_lrs) > 1:
-            return palette.series(list(s.compare_lrs).index(sp.lr) if sp.lr in s.compare_lrs else 0)
-        return palette.series(sp.start)
+        """RGBA of run ``r`` (the runs table's swatch), by the frames' rule."""
+        rc = run_colors(self.specs[r:r + 1], self.settings, self.basin_mode, self.run_critical[r:r + 1])
+        return tuple(rc[0])
 
-    def legend(self) -> list:
-        s = self.settings
-        opts = [o for o in s.compare_optimizers if o in OPTIMIZERS]
-        if len(opts) > 1:
-            return [(o, palette.optimizer(o)) for o in opts]
-        if len(s.compare_lrs) > 1:
-            return [(f"lr {v:g}", palette.series(i)) for i, v in enumerate(s.compare_lrs)]
-        return []
-
-    def build_frame(self) -> Frame:
-        return Frame(self)
+    def build_frame(self, parts=("paths", "curves", "envelope")):
+        """An immutable :class:`~gdstudio.app.frames.Frame` of what the views draw now."""
+        rt = _Runtime(self)
+        return build_frame(rt, self.store, rt, parts)
 
     def stats(self) -> dict:
         st = self.store
-        best, where = np.nan, None
-        if st.n:
-            with np.errstate(all="ignore"):
-                v = np.where(np.isfinite(st.val), st.val, np.inf)
-            k = int(np.argmin(v)) if v.size else -1
-            if k >= 0 and np.isfinite(v[k]):
-                best, where = float(v[k]), tuple(float(a) for a in st.pos[k])
+        best, where = st.best()
         return {
             "step": int(st.batch_step if st.owned.any() else (st.steps.max() if st.n else 0)),
             "best": best,
@@ -839,15 +566,7 @@ class StudioController(QObject):
     def step_arrow(self):
         """The selected run's last step ((x, y, f) before, (x, y, f) after) while the
         descent is paused (the 3D view draws it as an arrow), else None."""
-        r = self.selected
-        st = self.store
-        if self.state not in ("paused",) or not 0 <= r < st.n or st.steps[r] < 1:
-            return None
-        a = st.prev[r]
-        b = np.array([*st.pos[r], st.val[r]])
-        if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-            return None
-        return a, b
+        return self.store.last_step(self.selected) if self.state == "paused" else None
 
     def inspect(self, x: float, y: float) -> dict:
         return point_report(self.problem.objective, x, y)

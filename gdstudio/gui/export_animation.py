@@ -45,8 +45,6 @@ class AnimationInput:
 
 def animation_input(controller) -> AnimationInput:
     """A snapshot of the controller's problem and runs (GUI thread; cheap copies)."""
-    from .controller import Frame
-
     c = controller
     problem = c.problem
     st = c.store
@@ -58,7 +56,7 @@ def animation_input(controller) -> AnimationInput:
         steps[-1] = int(st.steps[r])
         runs.append((steps, rows))
     paths = RecordedPaths.from_runs(runs) if runs else None
-    colors = [tuple(col) for col in Frame(c).run_colors] if runs else []
+    colors = [tuple(col) for col in c.build_frame(parts=()).run_colors] if runs else []
     s = c.settings
     title = f"{problem.description} · {s.optimizer}, lr {s.lr:g}"
     if s.compare_optimizers or s.compare_lrs:

@@ -123,6 +123,8 @@ class MainWindow(QMainWindow):
         self._first_error = None
         self.session = self._first_session(function)
         self.link = SessionLink(self.session, c, self.editor, self.jobs, self.show_message, self)
+        self.models.document = self.link  # model choices are edits of the document
+        self.link.present_model = self.models.present
         self.files = SessionFiles(self, self.session, self.show_message)
         self._docks()
         self._menus()

@@ -67,6 +67,9 @@ class ModelFeatures(QObject):
         self._gen = 0
         self._pending = None
         self._mapping = None
+        #: where model choices go as intents (the window's SessionLink); None: straight to
+        #: the controller
+        self.document = None
 
         self.data_view = DataView()
         self.panel = ModelPanel(self)
@@ -211,8 +214,27 @@ class ModelFeatures(QObject):
         return self.jobs.busy
 
     def show(self, shown: Shown) -> None:
-        """Put a model problem in the window: its cost surface in both views, its starts,
-        its data in the data view, its overlays."""
+        """Put a model problem in the window (the panels call this when one is built). With
+        a document (the window's session link) the model becomes the session's problem, one
+        undo step and what a session file saves; the link then has it presented."""
+        if self.document is not None and shown.spec is not None:
+            self.document.model(shown)
+            return
+        self.present(shown)
+        self.controller.set_starts(np.asarray(shown.starts, float).reshape(-1, 2))
+
+    def apply_settings(self, **changes) -> None:
+        """Change run settings from a model panel (e.g. the stable learning rate): through the
+        document when there is one, so it is an undo step and saved."""
+        if self.document is not None:
+            self.document.settings(changes)
+        else:
+            self.controller.update_settings(**changes)
+
+    def present(self, shown: Shown) -> bool:
+        """Show ``shown`` now: its cost surface in both views, its data in the data view, its
+        overlays and the panel's notes. False (after one sentence) when the controller refused
+        it."""
         c = self.controller
         self._applied = shown.objective
         self.shown = shown
@@ -220,16 +242,17 @@ class ModelFeatures(QObject):
             c.set_objective(shown.objective, shown.domain, shown.title or shown.description, grid=shown.grid)
         except ValueError as err:
             self.message(str(err), "error")
-            return
+            return False
         if len(shown.axis_labels) == 2:
             pi = self.contour.getPlotItem()
             pi.setLabel("bottom", shown.axis_labels[0])
             pi.setLabel("left", shown.axis_labels[1])
-        c.set_starts(np.asarray(shown.starts, float).reshape(-1, 2))
         self.data_view.set_shown(shown)
+        self.panel.describe(shown)
         self.sig_model_shown.emit()
         self._update_overlays()
         self._frame(None)
+        return True
 
     def show_function(self) -> None:
         """Back to the typed function of the editor."""

@@ -10,9 +10,10 @@ from typing import Callable, Optional
 import numpy as np
 
 from ..app.geometry import GridData
+from ..app.problem_views import ModelSpec, ProblemView
 from ..core.objective import Objective
 from ..worker.jobs import Job
-from .text import with_unit
+from .text import fmt, with_unit
 
 #: value() calls with more rows than this are evaluated in blocks (progress, cancel)
 BLOCK_ROWS = 4096
@@ -97,10 +98,36 @@ class Shown:
     title: str = ""
     #: axis labels of the map with units, e.g. ("a ($ per sq ft)", "b ($)")
     axis_labels: tuple = ()
+    #: the model as the person chose it (what the session records and a session file saves)
+    spec: Optional[ModelSpec] = None
 
     def theta(self, p2) -> np.ndarray:
         """The full parameter vector (d,) at the 2-D point ``p2``."""
         return np.asarray(self.embed(np.asarray(p2, float).reshape(1, 2)), float)[0]
+
+
+def view_of(shown: Shown) -> ProblemView:
+    """``shown`` as the session's problem view (it keeps ``shown`` in ``extra`` so an undo or
+    redo brings the same picture back without rebuilding it)."""
+    names = tuple(shown.axis_labels) or tuple(shown.objective.names)
+    return ProblemView(shown.kind, shown.objective, tuple(shown.domain), shown.title or shown.description,
+                       shown.description, names, np.asarray(shown.starts, float).reshape(-1, 2),
+                       embed=shown.embed, closed_form=shown.closed_form, problem=shown.problem, path=shown.path,
+                       extra={**shown.extra, "shown": shown})
+
+
+def shown_of(view: ProblemView, spec: Optional[ModelSpec], grid: Optional[GridData] = None) -> Shown:
+    """What the window shows for a session's model view (one opened from a file, or restored
+    by undo): the view's own :class:`Shown` when it came from the window, else one built from
+    it (its grid evaluated here when not given)."""
+    kept = view.extra.get("shown")
+    if isinstance(kept, Shown):
+        return kept
+    kind = "typed" if view.kind == "typed-slice" else view.kind
+    extra = {k: v for k, v in view.extra.items() if k != "shown"}
+    return Shown(kind, view.problem, view.objective, grid if grid is not None else view.grid(), tuple(view.domain),
+                 view.description, np.asarray(view.default_starts, float), view.embed, view.closed_form, view.path,
+                 extra, title=view.title, axis_labels=tuple(view.axis_labels), spec=spec)
 
 
 def slice_domain(full_domain, base, i: int, j: int):
@@ -167,3 +194,74 @@ def build_curve_shown(kind: str, model_text: str, data: str, x: str, y: str, sca
                  f"{', '.join(n for n in obj.names if n not in shown_names)} held")
     return Shown("typed", prob, inner, grid_in_job(inner, dom, job), tuple(dom), desc, starts, embed, closed, extra=extra,
                  title=title, axis_labels=tuple(shown_names))
+
+
+# ---------------------------------------------------------------------------------------
+# a trained network's loss landscape
+# ---------------------------------------------------------------------------------------
+@dataclass
+class Training:
+    """The result of full training: trajectories (T, N, d) (rows after a run stopped repeat
+    its last point), per-step values (T, N), each run's steps, final full-data losses, and
+    the settings it was trained with (``key``)."""
+
+    key: tuple
+    problem: object
+    trajectories: np.ndarray
+    values: np.ndarray
+    steps: np.ndarray
+    final_loss: np.ndarray
+    status: list
+    seeds: list
+    #: step number of each row of ``trajectories`` (long runs keep every s-th step)
+    row_steps: np.ndarray = None
+    #: (N, d) each run's final weights
+    final: np.ndarray = None
+
+    def path(self, k: int) -> np.ndarray:
+        """Run ``k``'s recorded path (T, d), from its start to its final weights."""
+        rows = self.row_steps <= int(self.steps[k])
+        traj = np.asarray(self.trajectories[rows, k, :], float)
+        if self.row_steps[rows][-1] != int(self.steps[k]):
+            traj = np.vstack([traj, self.final[k][None, :]])
+        return traj
+
+
+def landscape_shown(tr: Training, k: int, method: str, seed: int, job, span=(0.0, 1.0)) -> Shown:
+    """The plane through init ``k``'s final weights (PCA of its path, or random
+    filter-normalised directions), its grid evaluated in the job, and the projected path."""
+    from ..app.landscape import plane_domain
+    from ..core.models.landscape import PlaneObjective, pca_directions, project, random_directions
+
+    prob = tr.problem
+    obj = prob.objective
+    traj = tr.path(k)
+    final = traj[-1]
+    if method == "pca":
+        d1, d2, explained = pca_directions(traj)
+    else:
+        d1, d2 = random_directions(obj, final, seed=seed)
+        explained = None
+    coords = project(traj, final, d1, d2)
+    dom = plane_domain(coords, method != "pca")
+    names = ("PC1", "PC2") if method == "pca" else ("α", "β")
+    plane = PlaneObjective(obj, final, d1, d2, names=names, domain=dom)
+    grid = grid_in_job(plane, dom, job, span)
+    heights = np.asarray(plane.full_value(coords), float)
+    path = np.column_stack([coords, heights])
+    if method == "pca":
+        share = float(np.sum(explained))
+        how = (f"the plane of the two principal directions of init {k + 1}'s training path "
+               f"(explains {100 * share:.1f}% of its variance)")
+    else:
+        how = f"a plane of two random filter-normalised directions through init {k + 1}'s final weights"
+    desc = (f"{prob.description} Trained with all {obj.dim} weights free; the map shows the loss on "
+            f"{how}, with the training path projected onto it (orange). The origin is the final "
+            f"weights (loss {fmt(tr.final_loss[k])}).")
+    loss = "cross-entropy" if prob.task == "classification" else "MSE"
+    arch = "-".join(str(v) for v in obj.sizes)
+    plane_name = "PCA plane of" if method == "pca" else "random plane through"
+    title = f"{loss[:1].upper() + loss[1:]} on the {plane_name} init {k + 1}'s path ({arch} {obj.activation})"
+    return Shown("mlp-plane", prob, plane, grid, dom, desc, coords[:1].copy(), plane.embed,
+                 None, path, extra={"explained": explained, "init": k, "method": method},
+                 title=title, axis_labels=names)

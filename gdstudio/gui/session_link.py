@@ -18,10 +18,11 @@ from typing import Callable, Optional
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from ..app.problem_views import function_view
+from ..app.problem_views import ModelSpec, function_view
 from ..app.session import FunctionSpec, Session
 from ..core.optimizers import OPTIMIZERS
-from .controller import check_syntax
+from .function_text import check_syntax
+from .model_views import shown_of, view_of
 
 #: settings of the document (undo steps, saved); everything else (the speed) is the window's
 DOCUMENT_SETTINGS = {"optimizer", "lr", "hyper", "schedule", "max_steps", "tol", "compare_optimizers",
@@ -43,6 +44,8 @@ class SessionLink(QObject):
         self._gen = 0
         self._grid = None  # (view, GridData) computed with the view in the compile job
         self._drag: Optional[int] = None
+        #: shows a model view in the window (ModelFeatures.present); True when it did
+        self.present_model: Optional[Callable] = None
         session.sig_problem_changed.connect(self._problem_changed)
         session.sig_settings_changed.connect(self._settings_changed)
         session.sig_starts_changed.connect(self._starts_changed)
@@ -57,6 +60,12 @@ class SessionLink(QObject):
         grid = self._grid[1] if self._grid is not None and self._grid[0] is view else None
         self._grid = None
         spec = self.session.problem
+        if isinstance(spec, ModelSpec) and self.present_model is not None:
+            # a model (chosen in the panel, or back by undo, redo or File → Open): the model
+            # features show it (data view, overlays, notes) and put it in the controller
+            if self.present_model(shown_of(view, spec, grid)):
+                self._sync_starts(force=True)
+            return
         if isinstance(spec, FunctionSpec):
             preset = spec.preset
             shown = view.description.split(": ", 1)[1] if preset and ": " in view.description else spec.text
@@ -139,6 +148,17 @@ class SessionLink(QObject):
 
         self._compile = self.jobs.start(work, done, failed, name="gdstudio-compile")
         self.sig_busy.emit(True)
+
+    def model(self, shown) -> None:
+        """A model built by the panels (``shown.spec`` says what it is) becomes the session's
+        problem: one undo step, saved in session files."""
+        view = view_of(shown)
+        self._grid = (view, shown.grid)
+        try:
+            self.session.set_model(shown.spec, view=view)
+        except ValueError as err:
+            self._grid = None
+            self.message(str(err), "error")
 
     def settings(self, changes: dict) -> None:
         doc = {k: v for k, v in changes.items() if k in DOCUMENT_SETTINGS}

@@ -16,7 +16,7 @@ from PySide6.QtCore import QCoreApplication, QMimeData, QPointF, Qt, QUrl  # noq
 if QCoreApplication.instance() is None:  # conftest.py normally did this already
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
 
-from PySide6.QtGui import QDragEnterEvent, QDropEvent  # noqa: E402
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent  # noqa: E402
 from PySide6.QtWidgets import (QApplication, QComboBox, QDockWidget, QFileDialog, QLabel, QLineEdit,  # noqa: E402
                                QProgressBar, QPushButton, QSpinBox, QTableWidget)
 
@@ -366,3 +366,54 @@ def test_huber_threshold_is_chosen_in_the_panel(win, qtbot):
     delta.editingFinished.emit()
     qtbot.waitUntil(lambda: getattr(w.c.problem.objective, "huber_delta", None) == 0.25, timeout=15000)
     assert w.c.problem.objective.loss == "huber"
+
+
+# -- models are edits of the session ------------------------------------------------------------
+def test_a_model_is_an_undo_step_and_a_session_file_reopens_it(win, qtbot, tmp_path, monkeypatch):
+    """Choosing a model, its data and its columns is part of the document: undo brings the
+    function back and redo the model (data view and all); a saved session reopens it in a
+    fresh window, and `gdstudio run --session` descends on the same cost."""
+    from gdstudio.app import ModelSpec, Session
+
+    w, mf = win
+    x = np.linspace(0, 4, 30)
+    good = _write(tmp_path / "mine.csv", "t,v\n" + "".join(f"{a:.17g},{2 * a - 1:.17g}\n" for a in x))
+    choose(qtbot, find(w, QComboBox, "modelCombo"), "typed")
+    wait_problem(qtbot, w, lambda o: getattr(o, "model_text", "") == "a*x + b")
+    open_with_dialog(qtbot, w, monkeypatch, good)
+    wait_problem(qtbot, w, lambda o: getattr(o, "x_name", "") == "t")
+    spec = w.session.problem
+    assert isinstance(spec, ModelSpec) and spec.model == "a*x + b" and spec.x == "t" and spec.y == "v"
+    assert spec.sha256 is not None and w.session.can_undo
+    np.testing.assert_allclose(w.c.starts, w.session.starts)
+    path = tmp_path / "fit.gdsession"
+    assert w.save_session(str(path))
+
+    # undo: back to the typed model on the housing data, then to the function; redo forward
+    w.findChild(QAction, "actionUndo").trigger()
+    wait_problem(qtbot, w, lambda o: getattr(o, "x_name", "") != "t")
+    while w.session.can_undo and isinstance(w.session.problem, ModelSpec):
+        w.findChild(QAction, "actionUndo").trigger()
+    assert not isinstance(w.session.problem, ModelSpec) and not mf.showing(w.c.problem)
+    assert mf.data_view.n_points() == 0
+    while w.session.can_redo:
+        w.findChild(QAction, "actionRedo").trigger()
+    wait_problem(qtbot, w, lambda o: getattr(o, "x_name", "") == "t")
+    assert mf.showing(w.c.problem) and mf.data_view.n_points() == 30
+
+    # a fresh window opens the file: the model, its data and its start
+    w2 = MainWindow(function="x**2 + y**2")
+    qtbot.addWidget(w2)
+    w2.show()
+    assert w2.open_session(str(path))
+    wait_problem(qtbot, w2, lambda o: getattr(o, "x_name", "") == "t")
+    assert w2.models.showing(w2.c.problem) and w2.models.data_view.n_points() == 30
+    np.testing.assert_allclose(w2.c.starts, w.session.starts)
+    # the same runs headless
+    headless = Session.load(path)
+    assert headless.problem == spec and getattr(headless.objective, "x_name", "") == "t"
+    res = headless.run()
+    np.testing.assert_allclose(res.starts, w.session.starts)
+    assert np.isfinite(res.values).all()
+    w2.models.shutdown()
+    w2.c.shutdown(3000)

@@ -23,7 +23,6 @@ objectNames: ``datasetCombo``, ``seedSpin``, ``hiddenEdit``, ``activationCombo``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
@@ -34,7 +33,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGroup
                                QTableWidget, QTableWidgetItem, QVBoxLayout)
 
 from .. import palette
-from ..model_views import Shown, grid_in_job
+from ...app.problem_views import ModelSpec
+from ..model_views import Shown, Training, grid_in_job, landscape_shown
 from ..text import ERROR_STYLE, NOTE_STYLE, fmt, sentence
 
 TOY = ("sine", "xor", "moons", "circles", "spirals")
@@ -47,91 +47,11 @@ TRAIN_CHUNK = 20
 MAX_PATH_ROWS = 2000
 
 
-@dataclass
-class Training:
-    """The result of full training: trajectories (T, N, d) (rows after a run stopped repeat
-    its last point), per-step values (T, N), each run's steps, final full-data losses, and
-    the settings it was trained with (``key``)."""
-
-    key: tuple
-    problem: object
-    trajectories: np.ndarray
-    values: np.ndarray
-    steps: np.ndarray
-    final_loss: np.ndarray
-    status: list
-    seeds: list
-    #: step number of each row of ``trajectories`` (long runs keep every s-th step)
-    row_steps: np.ndarray = None
-    #: (N, d) each run's final weights
-    final: np.ndarray = None
-
-    def path(self, k: int) -> np.ndarray:
-        """Run ``k``'s recorded path (T, d), from its start to its final weights."""
-        rows = self.row_steps <= int(self.steps[k])
-        traj = np.asarray(self.trajectories[rows, k, :], float)
-        if self.row_steps[rows][-1] != int(self.steps[k]):
-            traj = np.vstack([traj, self.final[k][None, :]])
-        return traj
-
-
-def plane_domain(coords: np.ndarray, random: bool) -> tuple:
-    """A box around the projected path (15% margin); random planes also show [-1, 1]²
-    (the filter-normalised scale of Li et al.)."""
-    lo = coords.min(axis=0)
-    hi = coords.max(axis=0)
-    span = float(max(np.max(hi - lo), 1e-3))
-    pad = 0.15 * span
-    lo, hi = lo - pad, hi + pad
-    if random:
-        lo, hi = np.minimum(lo, -1.0), np.maximum(hi, 1.0)
-    # keep the aspect within 1:3 so neither axis is a sliver
-    w = hi - lo
-    need = w.max() / 3.0
-    for k in range(2):
-        if w[k] < need:
-            c = 0.5 * (lo[k] + hi[k])
-            lo[k], hi[k] = c - need / 2, c + need / 2
-    return ((float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1])))
-
-
-def landscape_shown(tr: Training, k: int, method: str, seed: int, job, span=(0.0, 1.0)) -> Shown:
-    """The plane through init ``k``'s final weights (PCA of its path, or random
-    filter-normalised directions), its grid evaluated in the job, and the projected path."""
-    from ...core.models.landscape import PlaneObjective, pca_directions, project, random_directions
-
-    prob = tr.problem
-    obj = prob.objective
-    traj = tr.path(k)
-    final = traj[-1]
-    if method == "pca":
-        d1, d2, explained = pca_directions(traj)
-    else:
-        d1, d2 = random_directions(obj, final, seed=seed)
-        explained = None
-    coords = project(traj, final, d1, d2)
-    dom = plane_domain(coords, method != "pca")
-    names = ("PC1", "PC2") if method == "pca" else ("α", "β")
-    plane = PlaneObjective(obj, final, d1, d2, names=names, domain=dom)
-    grid = grid_in_job(plane, dom, job, span)
-    heights = np.asarray(plane.full_value(coords), float)
-    path = np.column_stack([coords, heights])
-    if method == "pca":
-        share = float(np.sum(explained))
-        how = (f"the plane of the two principal directions of init {k + 1}'s training path "
-               f"(explains {100 * share:.1f}% of its variance)")
-    else:
-        how = f"a plane of two random filter-normalised directions through init {k + 1}'s final weights"
-    desc = (f"{prob.description} Trained with all {obj.dim} weights free; the map shows the loss on "
-            f"{how}, with the training path projected onto it (orange). The origin is the final "
-            f"weights (loss {fmt(tr.final_loss[k])}).")
-    loss = "cross-entropy" if prob.task == "classification" else "MSE"
-    arch = "-".join(str(v) for v in obj.sizes)
-    plane_name = "PCA plane of" if method == "pca" else "random plane through"
-    title = f"{loss[:1].upper() + loss[1:]} on the {plane_name} init {k + 1}'s path ({arch} {obj.activation})"
-    return Shown("mlp-plane", prob, plane, grid, dom, desc, coords[:1].copy(), plane.embed,
-                 None, path, extra={"explained": explained, "init": k, "method": method},
-                 title=title, axis_labels=names)
+def network_spec(s: dict, pair=(0, 1)) -> ModelSpec:
+    """The network of the panel's settings ``s`` as the session records it. A trained
+    network's weights are not part of it: a session file reopens the network untrained."""
+    return ModelSpec("mlp", data=s["data"], x=s["x"], y=s["y"], hidden=s["hidden"], activation=s["activation"],
+                     seed=s["seed"], batch_size=s["batch_size"], pair=tuple(int(v) for v in pair))
 
 
 class LandscapePanel(QGroupBox):
@@ -420,7 +340,7 @@ class LandscapePanel(QGroupBox):
             return Shown("mlp-slice", prob, inner, grid, tuple(dom), desc,
                          np.asarray(base, float)[[i, j]][None, :], inner.embed, None,
                          extra={"pair": (i, j), "names": names, "base_from": src},
-                         title=title, axis_labels=(names[i], names[j]))
+                         title=title, axis_labels=(names[i], names[j]), spec=network_spec(s, (i, j)))
 
         self.error.hide()
         self.mp.description.setText("Building the network and the slice…")
@@ -514,6 +434,7 @@ class LandscapePanel(QGroupBox):
             finite = np.where(np.isfinite(final_loss), final_loss, np.inf)
             k = int(np.argmin(finite))
             shown = landscape_shown(tr, k, method, s["seed"], job, (TRAIN_SHARE, 1.0))
+            shown.spec = network_spec(s)
             job.progress(1.0)
             return tr, shown
 
@@ -526,9 +447,11 @@ class LandscapePanel(QGroupBox):
             return
         method = self.directions.currentData()
         seed = int(self.seed.value())
+        spec = network_spec(self.settings())
 
         def work(job):
             shown = landscape_shown(tr, k, method, seed, job, (0.0, 1.0))
+            shown.spec = spec
             job.progress(1.0)
             return tr, shown
 

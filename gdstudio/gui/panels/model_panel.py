@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, Q
                                QDoubleSpinBox, QLineEdit, QPushButton, QSpinBox, QVBoxLayout,
                                QWidget)
 
+from ...app.problem_views import ModelSpec
 from ..model_views import Shown, build_curve_shown
 from ..text import (ERROR_STYLE, NOTE_STYLE, WARN_STYLE, fmt, html_text, plain_text, sentence,
                     with_unit)
@@ -415,7 +416,11 @@ class ModelPanel(QWidget):
         delta = self.huber_delta.value()
 
         def build(job):
-            return build_curve_shown(kind, text, data, x, y, scale, loss, pair, base, job, batch, delta)
+            shown = build_curve_shown(kind, text, data, x, y, scale, loss, pair, base, job, batch, delta)
+            shown.spec = ModelSpec("linreg" if kind == "linreg" else text, data=data, x=x, y=y, scale=scale,
+                                   loss=loss, huber_delta=delta, batch_size=batch,
+                                   pair=tuple(shown.extra.get("pair", (0, 1))))
+            return shown
 
         self.description.setText("Building the model and its cost surface…")
         self.f.request(build, self._built, self._failed, label=kind)
@@ -425,7 +430,7 @@ class ModelPanel(QWidget):
         self.model_error.hide()
         self.caret.hide()
         self.model_edit.setStyleSheet("")
-        self.show_shown(shown)
+        self.f.show(shown)
 
     def _failed(self, message: str, err) -> None:
         col = getattr(err, "column", None)
@@ -460,9 +465,9 @@ class ModelPanel(QWidget):
         self.caret.show()
 
     # -- showing -------------------------------------------------------------------------
-    def show_shown(self, shown: Shown) -> None:
+    def describe(self, shown: Shown) -> None:
+        """The panel's notes on the model now shown (Hessian, least squares, parameters)."""
         self._shown = shown
-        self.f.show(shown)
         self.description.setText(shown.description)
         obj = shown.problem.objective
         if shown.kind == "linreg":
@@ -554,7 +559,7 @@ class ModelPanel(QWidget):
         if self._linreg is None:
             return
         lr = float(f"{0.9 * self._linreg.max_stable_lr():.3g}")
-        self.f.controller.update_settings(lr=lr)  # the Descent panel follows the controller
+        self.f.apply_settings(lr=lr)  # an edit of the document (undo step); the panels follow
         self.update_lr_warning()
 
     def update_live(self, point) -> None:

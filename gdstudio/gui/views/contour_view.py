@@ -300,7 +300,7 @@ class ContourView(pg.PlotWidget):
 
     def _set_starts(self, frame) -> None:
         S = frame.starts
-        key = (S.shape, S.tobytes(), frame.start_colors_key)
+        key = (S.shape, S.tobytes(), frame.start_colors)
         if key == self._starts_key:
             return
         self._starts_key = key
