@@ -10,7 +10,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from ..app.geometry import GridData
-from ..app.problem_views import ModelSpec, ProblemView
+from ..app.problem_views import ModelSpec, ProblemView, slice_domain
 from ..core.objective import Objective
 from ..worker.jobs import Job
 from .text import fmt, with_unit
@@ -128,19 +128,6 @@ def shown_of(view: ProblemView, spec: Optional[ModelSpec], grid: Optional[GridDa
     return Shown(kind, view.problem, view.objective, grid if grid is not None else view.grid(), tuple(view.domain),
                  view.description, np.asarray(view.default_starts, float), view.embed, view.closed_form, view.path,
                  extra, title=view.title, axis_labels=tuple(view.axis_labels), spec=spec)
-
-
-def slice_domain(full_domain, base, i: int, j: int):
-    """The (i, j) rows of a full domain, widened to contain the base point."""
-    out = []
-    for k in (i, j):
-        lo, hi = map(float, full_domain[k])
-        b = float(base[k])
-        if not lo <= b <= hi:
-            w = max(hi - lo, 1e-9)
-            lo, hi = min(lo, b - 0.1 * w), max(hi, b + 0.1 * w)
-        out.append((lo, hi))
-    return tuple(out)
 
 
 def build_curve_shown(kind: str, model_text: str, data: str, x: str, y: str, scale: str,
