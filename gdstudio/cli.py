@@ -58,7 +58,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 # options whose values may start with '-' (negative numbers: --start -1,2)
-_VALUE_OPTIONS = {"--start", "--domain", "--betas", "--lr", "--momentum", "--alpha", "--eps", "--tol", "--damping"}
+_VALUE_OPTIONS = {"--start", "--domain", "--betas", "--lr", "--momentum", "--alpha", "--eps", "--tol", "--damping",
+                  "--beta1", "--beta2"}
 
 
 def _join_negative_values(argv: list[str]) -> list[str]:
@@ -131,14 +132,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a preset name (see 'gdstudio presets') or an expression in x and y; default rosenbrock")
     g.add_argument("--domain", metavar="XMIN,XMAX,YMIN,YMAX", help="the domain (default: the preset's, or -3,3,-3,3)")
     o = r.add_argument_group("optimizer")
-    o.add_argument("--optimizer", choices=OPTIMIZERS,
-                   help="default: a preset's recommended optimizer (see 'gdstudio presets'), else gd")
-    o.add_argument("--lr", metavar="LR", help="learning rate (default: a preset's recommended rate "
+    # comma lists (and ranges A:B:N) run every combination side by side in one batch
+    # (cli_sweep.run_settings)
+    o.add_argument("--optimizer", metavar="NAME[,NAME...]",
+                   help=f"{' | '.join(OPTIMIZERS)}, or a comma list of them; default: a preset's "
+                   "recommended optimizer (see 'gdstudio presets'), else gd")
+    o.add_argument("--lr", metavar="LR[,LR...]", help="learning rate(s) (default: a preset's recommended rate "
                    "when neither --optimizer nor --lr is given, else PyTorch's default for the optimizer)")
-    o.add_argument("--momentum", metavar="MU", help="momentum for momentum/nesterov (default 0.9)")
+    o.add_argument("--momentum", metavar="MU[,MU...]", help="momentum for momentum/nesterov (default 0.9)")
     o.add_argument("--betas", metavar="B1,B2", help="Adam's betas (default 0.9,0.999)")
-    o.add_argument("--alpha", metavar="A", help="RMSprop's smoothing constant (default 0.99)")
-    o.add_argument("--eps", metavar="EPS", help="the epsilon of adagrad/rmsprop/adam")
+    o.add_argument("--beta1", metavar="B1[,B1...]", help="Adam's β₁ (instead of --betas)")
+    o.add_argument("--beta2", metavar="B2[,B2...]", help="Adam's β₂ (instead of --betas)")
+    o.add_argument("--alpha", metavar="A[,A...]", help="RMSprop's smoothing constant (default 0.99)")
+    o.add_argument("--eps", metavar="EPS[,EPS...]", help="the epsilon of adagrad/rmsprop/adam")
     o.add_argument("--coordinates", choices=("cartesian", "polar"),
                    help="descend in Cartesian (x, y) or polar (r, θ) coordinates (default cartesian; "
                    "results stay in x, y)")
@@ -211,7 +217,12 @@ def _hyper(args) -> dict:
     if args.momentum is not None:
         hyper["momentum"] = _number(args.momentum, "--momentum")
     if args.betas is not None:
+        if args.beta1 is not None or args.beta2 is not None:
+            raise UsageError("give either --betas or --beta1/--beta2, not both")
         hyper["betas"] = tuple(_numbers(args.betas, 2, "--betas", "B1,B2"))
+    for k in ("beta1", "beta2"):
+        if getattr(args, k) is not None:
+            hyper[k] = _number(getattr(args, k), f"--{k}")
     if args.alpha is not None:
         hyper["alpha"] = _number(args.alpha, "--alpha")
     if args.eps is not None:
@@ -312,10 +323,15 @@ def _text_report(result, show_all: bool) -> str:
     return out + "\n\n" + summary_text(result, limit=None if show_all else 10)
 
 
-def _json(result, meta) -> str:
+def _json(result, meta, settings=None) -> str:
+    """``settings`` (several settings side by side, setting-major): each run also gets its
+    setting's index, optimizer, rate and hyper-parameters."""
+    per = len(result.status) // len(settings) if settings else 0
     runs = [
         {
             "run": i,
+            **({"setting": i // per, "optimizer": settings[i // per].optimizer,
+                "lr": settings[i // per].lr, **settings[i // per].hyper_dict()} if settings else {}),
             "start": [float(v) for v in result.starts[i]],
             "end": [float(v) for v in result.final_points[i]],
             "value": float(result.values[i]),
@@ -453,6 +469,10 @@ def cmd_run(args) -> int:
     if tol < 0:
         raise UsageError(f"--tol must be ≥ 0, got {args.tol}")
     if args.session:
+        from .cli_sweep import check_one_setting
+
+        check_one_setting(args)
+        settings = None
         objective, config, label = _session_run(args, given)
         try:
             run = config.make_descent(objective)
@@ -462,33 +482,54 @@ def cmd_run(args) -> int:
         meta = {"label": label, **({"lesson": args.lesson} if args.lesson else {"session": str(args.session)}),
                 **config.to_dict()}
     else:
-        lr = _number(args.lr, "--lr") if args.lr is not None else None
-        hyper = _hyper(args)
+        from dataclasses import replace
+
+        from .cli_sweep import per_run_arguments, run_settings
+
         objective, default_starts, model_meta = _problem(args, seed)
         rec = _recommended(args, objective)
+        rec_hyper: dict = {}
         if rec is not None:  # a preset runs at its recommended settings unless told otherwise
             steps = steps if "steps" in given else rec.steps
             tol = tol if "tol" in given else rec.tol
             if not given & {"optimizer", "lr"}:
-                args.optimizer, lr = rec.optimizer, rec.lr
-                hyper = {**dict(rec.hyper), **hyper}
+                args.optimizer, args.lr = rec.optimizer, repr(float(rec.lr))
+                rec_hyper = dict(rec.hyper)
+        # comma lists: every combination side by side (None: one setting, run as it always was)
+        settings = run_settings(args, rec_hyper)
+        if settings is None:
+            optimizer = args.optimizer
+            lr = _number(args.lr, "--lr") if args.lr is not None else None
+            hyper = {**rec_hyper, **_hyper(args)}
         try:
             schedule = parse_schedule(args.schedule, steps)
         except ValueError as err:
             raise UsageError(f"--schedule: {err}") from None
         domain = _domain_arg(args, objective) or objective.domain()
         starts, start_kind = _starts(args, objective, default_starts, domain, seed, rec)
+        if settings is not None:  # setting-major: run i is setting i // starts, start i % starts
+            optimizer, lr, hyper = per_run_arguments(settings, len(starts))
+            if args.damping is not None:  # one value, for the Newton settings
+                hyper["damping"] = _number(args.damping, "--damping")
+                if not any(s.optimizer == "newton" for s in settings):
+                    raise UsageError(f"--damping: none of the optimizers {args.optimizer} takes damping")
+                settings = [replace(s, hyper=s.hyper + (("damping", hyper["damping"]),))
+                            if s.optimizer == "newton" else s for s in settings]
+            starts = np.tile(starts, (len(settings), 1))
         try:
             coordinates, gradient = check_coordinates(args.coordinates, args.gradient, objective.dim)
             if coordinates == "polar":
-                run = PolarDescent(objective, starts, args.optimizer, lr, schedule, steps, tol, domain,
+                run = PolarDescent(objective, starts, optimizer, lr, schedule, steps, tol, domain,
                                    gradient, **hyper)
             else:
-                run = BatchDescent(objective, starts, args.optimizer, lr, schedule, steps, tol, domain, **hyper)
+                run = BatchDescent(objective, starts, optimizer, lr, schedule, steps, tol, domain, **hyper)
         except ValueError as err:
             raise UsageError(str(err)) from None
         config = DescentConfig.from_batch(run, seed=seed, starts_from=start_kind, model=model_meta or None)
         meta = {"label": objective.label, **config.to_dict()}
+        if settings is not None:
+            meta["settings"] = [{"optimizer": s.optimizer, "lr": s.lr, **s.hyper_dict()} for s in settings]
+            meta["runs_per_setting"] = len(starts) // len(settings)
     optimizer_name = meta["optimizer"] if isinstance(meta["optimizer"], str) else "mixed optimizers"
     try:
         animation = cli_animation.request(args, objective, config.domain)  # None without --animate
@@ -521,12 +562,19 @@ def cmd_run(args) -> int:
     if args.quiet:
         return 0
     if args.json:
-        print(_json(result, meta))
+        print(_json(result, meta, settings))
     else:
         where = (f", polar coordinates ({meta['gradient']} gradient)"
                  if meta.get("coordinates") == "polar" else "")
-        print(f"{meta['label'] or meta['function']}  ·  {optimizer_name}, lr {meta['lr']:g}{where}"
-              if np.ndim(run.base_lr) == 0 else (meta["label"] or meta["function"]))
+        name = meta["label"] or meta["function"]
+        if settings is not None:
+            from .cli_sweep import settings_legend
+
+            print(f"{name}  ·  {len(settings)} settings side by side{where}")
+            print(settings_legend(settings, meta["runs_per_setting"]))
+        else:
+            print(f"{name}  ·  {optimizer_name}, lr {meta['lr']:g}{where}"
+                  if np.ndim(run.base_lr) == 0 else name)
         print(_text_report(result, args.all))
         if args.out:
             print(f"\nTrajectories written to {args.out} (settings in {os.path.splitext(args.out)[0]}.json)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Optional
 
 import numpy as np
 
@@ -87,6 +88,9 @@ def _list(text: str, option: str) -> list[str]:
     items = [t.strip() for t in str(text).split(",")]
     if not text.strip() or any(not t for t in items):
         raise UsageError(f"{option}: the list {text!r} has an empty item")
+    for k, t in enumerate(items):
+        if t.lower() in (u.lower() for u in items[:k]):
+            raise UsageError(f"{option}: the list {text!r} gives {t!r} twice")
     return items
 
 
@@ -176,23 +180,50 @@ def _describe(row: dict) -> str:
 
 
 # -- gdstudio run: comma lists --------------------------------------------------------------
-def run_settings(args):
-    """The settings ``gdstudio run`` asked for, from comma lists in --optimizer, --lr,
-    --momentum, --beta1, --beta2, --alpha and --eps (every combination, per optimizer over the
-    hyper-parameters it takes). Returns ``(settings, hyper)``: the list of
-    :class:`~gdstudio.app.sweep.Setting` and, for a single setting, its plain keyword values
-    (so one setting runs exactly as before: scalar rate, fused kernel)."""
-    from .app.sweep import SweepError, build_settings
+#: the options of ``gdstudio run`` that take comma lists
+LIST_OPTIONS = ("optimizer", "lr", "momentum", "beta1", "beta2", "alpha", "eps")
+
+
+def check_one_setting(args) -> None:
+    """--session and --lesson run one setting: a comma list there is refused in a sentence."""
+    for k in LIST_OPTIONS:
+        v = getattr(args, k, None)
+        if v is not None and ("," in str(v) or ":" in str(v)):
+            raise UsageError(f"--{k}: a session or lesson runs one setting, so give one value "
+                             f"(comma lists and ranges are for runs without --session/--lesson)")
+
+
+def run_settings(args, defaults: Optional[dict] = None):
+    """The settings ``gdstudio run`` asked for, from comma lists (or ranges ``A:B:N``) in
+    --optimizer, --lr, --momentum, --beta1, --beta2, --alpha and --eps: every combination, per
+    optimizer over the hyper-parameters it takes, as a list of
+    :class:`~gdstudio.app.sweep.Setting`. ``defaults`` (a preset's recommended
+    hyper-parameters) fill the axes not given. Returns None when every option holds one value:
+    that run is one setting and runs exactly as before (scalar rate, fused kernel)."""
+    from .app.sweep import HYPER_AXES, SweepError, build_settings
 
     optimizers = _list(args.optimizer, "--optimizer")
-    lrs = _range(args.lr, "--lr", "lr") if args.lr is not None else None
-    hyper = {k: (_range(getattr(args, k), f"--{k}", k) if getattr(args, k, None) is not None else None)
-             for k in ("momentum", "beta1", "beta2", "alpha", "eps")}
+    lrs = _range(args.lr, "--lr", "lr")
+    hyper = {k: _range(getattr(args, k, None), f"--{k}", k) for k in HYPER_AXES}
     if args.betas is not None:
         if hyper["beta1"] or hyper["beta2"]:
             raise UsageError("give either --betas or --beta1/--beta2, not both")
         b1, b2 = _numbers(args.betas, 2, "--betas", "B1,B2")
         hyper["beta1"], hyper["beta2"] = [b1], [b2]
+    if len(optimizers) == 1 and all(v is None or len(v) == 1 for v in (lrs, *hyper.values())):
+        # one setting: the plain options, a one-value range written out as its number
+        if lrs is not None:
+            args.lr = repr(lrs[0])
+        for k in ("momentum", "alpha", "eps") + (() if args.betas is not None else ("beta1", "beta2")):
+            if hyper[k] is not None:
+                setattr(args, k, repr(hyper[k][0]))
+        return None
+    for k, v in (defaults or {}).items():
+        if k == "betas":
+            for name, b in zip(("beta1", "beta2"), v):
+                hyper[name] = hyper[name] or [float(b)]
+        elif k in hyper and hyper[k] is None:
+            hyper[k] = [float(v)]
     try:
         return build_settings(1, optimizers, lrs, hyper, [args.schedule or "constant"])
     except SweepError as err:

@@ -87,7 +87,7 @@ def test_linear_regression_on_housing_from_the_command_line(tmp_path):
 @pytest.mark.parametrize(
     "args, fragment",
     [
-        (("run", "--optimizer", "sgdx"), "invalid choice: 'sgdx'"),
+        (("run", "--optimizer", "sgdx"), "unknown optimizer 'sgdx'"),
         (("run", "--lr", "fast"), "--lr: 'fast' is not a number"),
         (("run", "--lr=-1"), "invalid learning rate"),
         (("run", "--start", "1;2"), "--start expects X,Y"),
