@@ -32,6 +32,7 @@ from ..app.session import FunctionSpec, Session, SessionState
 from .export_actions import Exports
 from .session_actions import SessionFiles
 from .session_link import SessionLink
+from .view_settings_link import ViewSettingsLink
 from .model_features import ModelFeatures, csv_of
 from .panels.editor_panel import EditorPanel, _presets
 from .panels.params_panel import ComparePanel, ParamsPanel, StartsPanel
@@ -126,6 +127,8 @@ class MainWindow(QMainWindow):
         self.models.document = self.link  # model choices are edits of the document
         self.link.present_model = self.models.present
         self.files = SessionFiles(self, self.session, self.show_message)
+        self.view_link = ViewSettingsLink(self.session, self.surface, self.params, c, self)
+        self.files.before_save = self.view_link.capture
         self._docks()
         self._menus()
         self._wire()

@@ -28,6 +28,8 @@ class SessionFiles:
         self.session = session
         self.message = message
         self.recent_menu = None  # set by the window; rebuilt whenever the list changes
+        #: called before every save (the window records the camera as it is then)
+        self.before_save = None
 
     # -- actions ---------------------------------------------------------------------------------
     def new(self) -> None:
@@ -53,6 +55,8 @@ class SessionFiles:
 
         if path is None and self.session.path is None:
             return self.save_as()
+        if self.before_save is not None:
+            self.before_save()
         try:
             target = self.session.save(path)
         except (SessionFileError, ValueError, OSError) as err:

@@ -165,6 +165,8 @@ class SessionLink(QObject):
         rest = {k: v for k, v in changes.items() if k not in DOCUMENT_SETTINGS}
         if rest:
             self.c.update_settings(**rest)
+            if "speed" in rest:  # a view setting: saved with the session, not an undo step
+                self.session.set_view(speed=rest["speed"])
         if doc:
             try:
                 self.session.update_settings(_label(doc), **doc)

@@ -81,3 +81,30 @@ def test_the_3d_view_alone_exports_as_an_image(qtbot, tmp_path):
     assert abs(img.shape[0] - w.surface.height() * dpr) <= 1  # the 3D view, not the whole views area
     inner = img[40:-40, 20:-20]
     assert len(np.unique(inner.reshape(-1, 3), axis=0)) > 100  # the surface is drawn, not blank
+
+
+def test_the_view_settings_are_saved_and_restored_with_the_session(qtbot, tmp_path):
+    """Camera (a preset, then turned by hand), arrows, log height and speed go into the
+    session file and come back in a fresh window."""
+    _need_gl()
+    w = make_window(qtbot, function="rosenbrock", speed=50.0)
+    s = w.surface
+    s.action_top.trigger()
+    s.gl_view.setCameraPosition(elevation=61.0, azimuth=-30.0)  # turned by hand
+    s.action_arrows.trigger()  # off
+    if s.action_log.isChecked():
+        s.action_log.trigger()  # Rosenbrock arrives with log height: the person turns it off
+    assert not s.action_arrows.isChecked() and not s.action_log.isChecked()
+    path = tmp_path / "look.gdsession"
+    assert w.save_session(str(path))
+    v = w.session.view_settings
+    assert v.camera == "top" and v.arrows is False and v.log_height is False and v.speed == 50.0
+    assert v.camera_angles[:2] == (61.0, -30.0)
+
+    w2 = make_window(qtbot, function="x**2 + y**2", speed=None)
+    assert w2.open_session(str(path))
+    s2 = w2.surface
+    cam = s2.camera()
+    assert abs(cam["elevation"] - 61.0) < 1e-6 and abs(cam["azimuth"] + 30.0) < 1e-6
+    assert not s2.action_arrows.isChecked() and not s2.action_log.isChecked()
+    assert w2.c.settings.speed == 50.0
