@@ -13,7 +13,7 @@ from ..app.geometry import GridData
 from ..app.problem_views import ModelSpec, ProblemView, slice_domain
 from ..core.objective import Objective
 from ..worker.jobs import Job
-from .text import fmt, with_unit
+from .text import fmt, html_text, with_unit
 
 #: value() calls with more rows than this are evaluated in blocks (progress, cancel)
 BLOCK_ROWS = 4096
@@ -252,3 +252,66 @@ def landscape_shown(tr: Training, k: int, method: str, seed: int, job, span=(0.0
     return Shown("mlp-plane", prob, plane, grid, dom, desc, coords[:1].copy(), plane.embed,
                  None, path, extra={"explained": explained, "init": k, "method": method},
                  title=title, axis_labels=names)
+
+
+# ---------------------------------------------------------------------------------------
+# the model panel's notes
+# ---------------------------------------------------------------------------------------
+def linreg_notes(obj) -> tuple[str, str]:
+    """(Hessian note, least-squares note) of a line fit, as rich text."""
+    lam = obj.hessian_eigenvalues()
+    hessian = (f"Hessian (constant) eigenvalues λ = {fmt(lam[0])}, {fmt(lam[1])}<br>"
+               f"condition number λmax/λmin = {fmt(obj.condition_number())}<br>"
+               f"largest stable rate of plain descent 2/λmax = <b>{obj.max_stable_lr():.3g}</b>")
+    cf = obj.closed_form()
+    a0, b0 = obj.to_original_units(cf[0], cf[1])
+    u = {k: html_text(v) for k, v in obj.param_units(original=True).items()}
+    std = ""
+    if obj.scale == "standard":
+        us = {k: html_text(v) for k, v in obj.param_units().items()}
+        std = (f"<br>in the map's standardised units: a* = {fmt(cf[0])} ({us['a']}), "
+               f"b* = {fmt(cf[1])} ({us['b']})")
+    return hessian, f"Least squares (◆ on the map): a* = {fmt(a0, u['a'])}, b* = {fmt(b0, u['b'])}{std}"
+
+
+def live_fit_text(shown: Optional[Shown], point, value: Optional[float]) -> str:
+    """The selected run's current fit of a line or a two-parameter model (rich text): its
+    parameters, the cost J and the distance to the least-squares solution; empty otherwise."""
+    if shown is None or shown.kind not in ("linreg", "typed"):
+        return ""
+    if point is None or not np.all(np.isfinite(point)):
+        return "Run descent (▶) to watch the fit; the selected run's current point is shown here."
+    a, b = float(point[0]), float(point[1])
+    names = shown.objective.names
+    if shown.kind == "linreg":
+        obj = shown.problem.objective
+        a0, b0 = obj.to_original_units(a, b)
+        u = {k: html_text(v) for k, v in obj.param_units(original=True).items()}
+        parts = [f"Selected run now: a = {fmt(a0, u['a'])}, b = {fmt(b0, u['b'])}"]
+    else:
+        parts = [f"Selected run now: {html_text(names[0])} = {fmt(a)}, {html_text(names[1])} = {fmt(b)}"]
+    if value is not None:
+        parts.append(f"J = {fmt(value)}")
+    if shown.closed_form is not None:
+        d = float(np.hypot(a - shown.closed_form[0], b - shown.closed_form[1]))
+        unit = " (standardised units)" if getattr(shown.problem.objective, "scale", "none") == "standard" else ""
+        parts.append(f"distance to the least-squares solution ◆: <b>{d:.3g}</b>{unit}")
+    return "<br>".join(parts)
+
+
+def load_two_columns(path: str):
+    """A CSV for a model: its table, refused (``DataError``, one sentence) unless it has two
+    numeric columns and the first two are complete. Runs in a job."""
+    from ..io.datasets import DataError, load_csv_columns
+
+    table = load_csv_columns(path)
+    cols = table.numeric_columns
+    if len(cols) < 2:
+        for name in table.non_numeric:  # the core's sentence: "column 'y' is not numeric (row 2 holds 'a')"
+            table.column(name)
+        raise DataError(f"{table.name} needs two numeric columns (x and y); it has "
+                        f"{len(cols)}: {', '.join(cols) or 'none'}")
+    # the columns used first must be complete: refuse before anything changes
+    table.column(cols[0])
+    table.column(cols[1])
+    return table

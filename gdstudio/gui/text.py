@@ -73,3 +73,21 @@ def plain_text(*labels) -> None:
 
     for label in labels:
         label.setTextFormat(Qt.TextFormat.PlainText)
+
+
+def label(name: str, text: str = "", style: str = "", rich: bool = False, wrap: bool = True,
+          hidden: bool = False):
+    """A panel's QLabel with its objectName, word wrap, style and text format set."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel
+
+    w = QLabel(text)
+    w.setObjectName(name)
+    w.setWordWrap(wrap)
+    if style:
+        w.setStyleSheet(style)
+    if rich:
+        w.setTextFormat(Qt.TextFormat.RichText)
+    if hidden:
+        w.hide()
+    return w

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from typing import Optional
 
-import numpy as np
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
@@ -31,8 +30,8 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, Q
                                QWidget)
 
 from ...app.problem_views import ModelSpec
-from ..model_views import Shown, build_curve_shown
-from ..text import (ERROR_STYLE, NOTE_STYLE, WARN_STYLE, fmt, html_text, plain_text, sentence,
+from ..model_views import Shown, build_curve_shown, linreg_notes, live_fit_text, load_two_columns
+from ..text import (ERROR_STYLE, NOTE_STYLE, WARN_STYLE, label, plain_text, sentence,
                     with_unit)
 
 MODES = (("function", "Function"), ("linreg", "Linear regression (housing)"),
@@ -84,9 +83,7 @@ class ModelPanel(QWidget):
         form = QFormLayout(self.data_box)
         form.setVerticalSpacing(4)
         drow = QHBoxLayout()
-        self.data_label = QLabel("Ames housing (1460 sales)")
-        self.data_label.setObjectName("dataLabel")
-        self.data_label.setWordWrap(True)
+        self.data_label = label("dataLabel", "Ames housing (1460 sales)")
         drow.addWidget(self.data_label, 1)
         self.open_button = QPushButton("Open CSV…")
         self.open_button.setObjectName("openDataButton")
@@ -122,11 +119,7 @@ class ModelPanel(QWidget):
                                     "points, reshuffled every epoch (seeded), so the path gets noisy. "
                                     "0: the full batch")
         form.addRow("Mini-batch", self.curve_batch)
-        self.data_error = QLabel("")
-        self.data_error.setObjectName("dataError")
-        self.data_error.setWordWrap(True)
-        self.data_error.setStyleSheet(ERROR_STYLE)
-        self.data_error.hide()
+        self.data_error = label("dataError", style=ERROR_STYLE, hidden=True)
         form.addRow(self.data_error)
         lay.addWidget(self.data_box)
 
@@ -134,28 +127,17 @@ class ModelPanel(QWidget):
         self.line_box = QGroupBox("Straight line ŷ = a·x + b")
         ll = QVBoxLayout(self.line_box)
         ll.setSpacing(4)
-        self.convention = QLabel(f"Cost: {CONVENTION}  (mean squared error, factor 1/n, no ½)")
-        self.convention.setObjectName("conventionLabel")
-        self.convention.setWordWrap(True)
+        self.convention = label("conventionLabel", f"Cost: {CONVENTION}  (mean squared error, factor 1/n, no ½)")
         ll.addWidget(self.convention)
-        self.hessian = QLabel("")
-        self.hessian.setObjectName("hessianLabel")
-        self.hessian.setWordWrap(True)
-        self.hessian.setTextFormat(Qt.TextFormat.RichText)
+        self.hessian = label("hessianLabel", rich=True)
         ll.addWidget(self.hessian)
-        self.warning = QLabel("")
-        self.warning.setObjectName("lrWarning")
-        self.warning.setWordWrap(True)
-        self.warning.setStyleSheet(WARN_STYLE)
-        self.warning.hide()
+        self.warning = label("lrWarning", style=WARN_STYLE, hidden=True)
         ll.addWidget(self.warning)
         self.stable_button = QPushButton("Use a stable rate (0.9 × 2/λmax)")
         self.stable_button.setObjectName("useStableLrButton")
         self.stable_button.hide()
         ll.addWidget(self.stable_button)
-        self.closed = QLabel("")
-        self.closed.setObjectName("closedFormLabel")
-        self.closed.setWordWrap(True)
+        self.closed = label("closedFormLabel")
         ll.addWidget(self.closed)
         lay.addWidget(self.line_box)
 
@@ -177,11 +159,7 @@ class ModelPanel(QWidget):
         self.caret.setStyleSheet(ERROR_STYLE)
         self.caret.hide()
         tl.addWidget(self.caret)
-        self.model_error = QLabel("")
-        self.model_error.setObjectName("modelError")
-        self.model_error.setWordWrap(True)
-        self.model_error.setStyleSheet(ERROR_STYLE)
-        self.model_error.hide()
+        self.model_error = label("modelError", style=ERROR_STYLE, hidden=True)
         tl.addWidget(self.model_error)
         tform = QFormLayout()
         tform.setVerticalSpacing(4)
@@ -213,19 +191,13 @@ class ModelPanel(QWidget):
         self.param_label = QLabel("Show")
         tform.addRow(self.param_label, self.param_row)
         tl.addLayout(tform)
-        self.held = QLabel("")
-        self.held.setObjectName("heldLabel")
-        self.held.setWordWrap(True)
-        self.held.setStyleSheet(NOTE_STYLE)
+        self.held = label("heldLabel", style=NOTE_STYLE)
         tl.addWidget(self.held)
         lay.addWidget(self.typed_box)
         self._show_params(False)
 
         # -- shared live fit -----------------------------------------------------------
-        self.distance = QLabel("")
-        self.distance.setObjectName("distanceLabel")
-        self.distance.setWordWrap(True)
-        self.distance.setTextFormat(Qt.TextFormat.RichText)
+        self.distance = label("distanceLabel", rich=True)
         lay.addWidget(self.distance)
 
         # -- network (landscape panel) ------------------------------------------------------
@@ -472,22 +444,10 @@ class ModelPanel(QWidget):
         obj = shown.problem.objective
         if shown.kind == "linreg":
             self._linreg = obj
-            lam = obj.hessian_eigenvalues()
-            self.hessian.setText(
-                f"Hessian (constant) eigenvalues λ = {fmt(lam[0])}, {fmt(lam[1])}<br>"
-                f"condition number λmax/λmin = {fmt(obj.condition_number())}<br>"
-                f"largest stable rate of plain descent 2/λmax = <b>{obj.max_stable_lr():.3g}</b>")
-            cf = obj.closed_form()
-            a0, b0 = obj.to_original_units(cf[0], cf[1])
-            u = {k: html_text(v) for k, v in obj.param_units(original=True).items()}
-            std = ""
-            if obj.scale == "standard":
-                us = {k: html_text(v) for k, v in obj.param_units().items()}
-                std = (f"<br>in the map's standardised units: a* = {fmt(cf[0])} ({us['a']}), "
-                       f"b* = {fmt(cf[1])} ({us['b']})")
+            hessian, closed = linreg_notes(obj)
+            self.hessian.setText(hessian)
             self.closed.setTextFormat(Qt.TextFormat.RichText)
-            self.closed.setText(f"Least squares (◆ on the map): a* = {fmt(a0, u['a'])}, "
-                                f"b* = {fmt(b0, u['b'])}{std}")
+            self.closed.setText(closed)
             self.update_lr_warning()
         else:
             self._linreg = None
@@ -565,33 +525,7 @@ class ModelPanel(QWidget):
     def update_live(self, point) -> None:
         """The selected run's current 2-D point (or None): current fit and distance to the
         least-squares solution."""
-        sh = self._shown
-        if sh is None or sh.kind not in ("linreg", "typed"):
-            self.distance.setText("")
-            return
-        if point is None or not np.all(np.isfinite(point)):
-            self.distance.setText("Run descent (▶) to watch the fit; the selected run's current point "
-                                  "is shown here.")
-            return
-        a, b = float(point[0]), float(point[1])
-        names = sh.objective.names
-        parts = []
-        if sh.kind == "linreg":
-            obj = sh.problem.objective
-            a0, b0 = obj.to_original_units(a, b)
-            u = {k: html_text(v) for k, v in obj.param_units(original=True).items()}
-            parts.append(f"Selected run now: a = {fmt(a0, u['a'])}, b = {fmt(b0, u['b'])}")
-        else:
-            parts.append(f"Selected run now: {html_text(names[0])} = {fmt(a)}, "
-                         f"{html_text(names[1])} = {fmt(b)}")
-        f = self.f.controller_value()
-        if f is not None:
-            parts.append(f"J = {fmt(f)}")
-        if sh.closed_form is not None:
-            d = float(np.hypot(a - sh.closed_form[0], b - sh.closed_form[1]))
-            unit = " (standardised units)" if getattr(sh.problem.objective, "scale", "none") == "standard" else ""
-            parts.append(f"distance to the least-squares solution ◆: <b>{d:.3g}</b>{unit}")
-        self.distance.setText("<br>".join(parts))
+        self.distance.setText(live_fit_text(self._shown, point, self.f.controller_value()))
 
     # -- data files ------------------------------------------------------------------------
     def open_dialog(self) -> None:
@@ -618,20 +552,7 @@ class ModelPanel(QWidget):
         self.data_error.hide()
         self.data_label.setText(f"Reading {path.rsplit('/', 1)[-1]}…")
 
-        def load(job):
-            from ...io.datasets import DataError, load_csv_columns
-
-            table = load_csv_columns(path)
-            cols = table.numeric_columns
-            if len(cols) < 2:
-                for name in table.non_numeric:   # the core's sentence: "column 'y' is not numeric (row 2 holds 'a')"
-                    table.column(name)
-                raise DataError(f"{table.name} needs two numeric columns (x and y); it has "
-                                f"{len(cols)}: {', '.join(cols) or 'none'}")
-            # the columns used first must be complete: refuse before anything changes
-            table.column(cols[0])
-            table.column(cols[1])
-            return table
+        load = lambda job: load_two_columns(path)  # noqa: E731 (a job: no widgets)
 
         self.f.jobs.start(load, lambda t: self._csv_loaded(t, mode), self._csv_failed,
                           name="gdstudio-csv")
