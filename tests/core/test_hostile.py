@@ -313,3 +313,37 @@ def test_a_tiny_epsilon_and_a_zero_gradient_component_agree_on_every_path(optimi
     np.testing.assert_array_equal(many.final_points, np.repeat(one.final_points, 10, axis=0))
     assert batch._kernel is not None  # the fused path really ran
     np.testing.assert_array_equal(batch.points, np.repeat(one.final_points, 5000, axis=0))
+
+
+def test_a_huge_gradient_prints_no_numpy_warning():
+    """A finite gradient beyond ~1e154 overflowed numpy's norm: 'RuntimeWarning: overflow'
+    went to the console. Its norm is inf (far from critical), silently."""
+    import warnings
+
+    import gdstudio
+
+    for n in (1, 6):  # the scalar and the batch path
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            r = gdstudio.descend("1e200*x + y", [(1.0, 1.0)] * n, lr=1e-3, steps=3)
+        assert list(r.status) == ["diverged"] * n and np.isfinite(r.final_grads).all()
+    env = {**os.environ, "PYTHONWARNINGS": "default"}
+    env.pop("DISPLAY", None)
+    p = subprocess.run([sys.executable, "-m", "gdstudio", "run", "--function", "1e200*x + y",
+                        "--random-starts", "20", "--steps", "50"], capture_output=True, text=True,
+                       timeout=120, env=env)
+    assert p.returncode == 0 and p.stderr == "" and "diverged" in p.stdout
+
+
+def test_descend_takes_a_schedule_as_text_and_refuses_bad_ones_in_a_sentence():
+    import gdstudio
+    from gdstudio.core.schedules import Schedule
+
+    r = gdstudio.descend("x^2 + y^2", [(1.0, 1.0)], lr=0.1, steps=40, schedule="cosine")
+    assert r.settings["schedule"] == Schedule("cosine", t_max=40).describe()
+    same = gdstudio.descend("x^2 + y^2", [(1.0, 1.0)], lr=0.1, steps=40, schedule=Schedule("cosine", t_max=40))
+    np.testing.assert_array_equal(r.trajectories[0], same.trajectories[0])
+    with pytest.raises(ValueError, match="'inf' is not a finite number"):
+        gdstudio.descend("x^2 + y^2", [(1.0, 1.0)], schedule="cosine:inf")
+    with pytest.raises(TypeError, match="schedule must be a Schedule or its text"):
+        gdstudio.descend("x^2 + y^2", [(1.0, 1.0)], schedule=3)
