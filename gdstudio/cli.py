@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="run gradient descent headless and print what each run found",
         description="Run gradient descent without the window. Prints one row per run and the "
-        "distinct critical points found; --out writes every trajectory to CSV.",
+        "distinct critical points found; --out writes every trajectory to CSV (or Parquet).",
     )
     r.add_argument("--session", metavar="FILE",
                    help="run the runs a saved session would run in the window; every other option overrides it")
@@ -178,7 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--activation", choices=("tanh", "sigmoid", "relu"), help="the network's activation (default tanh)")
     m.add_argument("--batch-size", metavar="B", help="mini-batch size (default: full batch)")
     out = r.add_argument_group("output")
-    out.add_argument("--out", metavar="FILE.csv", help="write every trajectory to this CSV (+ FILE.json sidecar)")
+    out.add_argument("--out", metavar="FILE.csv",
+                     help="write every trajectory to this CSV (+ FILE.json sidecar); a name ending in "
+                          ".parquet writes Parquet (needs pip install 'gdstudio[parquet]')")
     shown = out.add_mutually_exclusive_group()
     shown.add_argument("--json", action="store_true", help="print the results as one JSON object")
     shown.add_argument("--all", action="store_true",
@@ -450,10 +452,15 @@ def cmd_run(args) -> int:
     from .core.coordinates import PolarDescent, check_coordinates
     from .core.runner import BatchDescent
     from .core.schedules import parse_schedule
-    from .io.trajectories import ExportError, stream_descent_csv
+    from .io.trajectories import ExportError, check_trajectory_target, sidecar_path, stream_descent_csv
     from . import cli_animation
 
     given = _fill_defaults(args)
+    if args.out:  # a format that cannot be written is said before any work is done
+        try:
+            check_trajectory_target(args.out)
+        except ExportError as err:
+            raise UsageError(str(err)) from None
     if args.lesson:
         if args.session:
             raise UsageError("give either --session or --lesson, not both")
@@ -577,7 +584,7 @@ def cmd_run(args) -> int:
                   if np.ndim(run.base_lr) == 0 else name)
         print(_text_report(result, args.all))
         if args.out:
-            print(f"\nTrajectories written to {args.out} (settings in {os.path.splitext(args.out)[0]}.json)")
+            print(f"\nTrajectories written to {args.out} (settings in {sidecar_path(args.out)})")
         if animation:
             print(("" if args.out else "\n") + animated)
     return 0

@@ -13,6 +13,7 @@ from .critical import (
     classify_hessians,
     critical_candidates,
     end_point_kinds,
+    gradient_norms,
     group_critical_points,
     hessians,
 )
@@ -21,7 +22,7 @@ from .optimizers import DEFAULT_LR, make_optimizer, validate_lr
 from .runner import BatchDescent
 from .report import Summary, batch_message, short_description, summary_text
 from .scalar import scalar_descent
-from .schedules import Schedule
+from .schedules import Schedule, parse_schedule
 from .status import STATUS_KEYS, Status
 from .status_array import StatusArray
 from .stopping import check_stopping, divergence_limits
@@ -216,7 +217,7 @@ def descend(
     steps: int = 1000,
     tol: float = 1e-6,
     record: bool = True,
-    schedule: Schedule | None = None,
+    schedule: Schedule | str | None = None,
     domain: Domain | None = None,
     coordinates: str = "cartesian",
     gradient: str = "metric",
@@ -229,7 +230,9 @@ def descend(
     (N, d) array or a list of pairs. ``optimizer`` is one of gd, momentum, nesterov, adagrad,
     rmsprop, adam (or one name per run); ``lr`` and the hyper-parameters (``momentum``,
     ``betas``, ``alpha``, ``eps``) may be scalars or one value per run. ``steps`` is the most
-    steps per run; ``tol`` the gradient-norm stop (0: never).
+    steps per run; ``tol`` the gradient-norm stop (0: never). ``schedule`` is a
+    :class:`~gdstudio.core.schedules.Schedule` or the command line's text for one
+    (``"cosine"``, ``"step:100:0.5"``, ``"exponential:0.99"``).
 
     ``coordinates="polar"`` descends on f(r·cos θ, r·sin θ) in (r, θ), with the ``naive``
     gradient (partials as if the (r, θ) grid were Euclidean) or the ``metric`` one
@@ -241,7 +244,7 @@ def descend(
     objective = _resolve(function)
     P = as_points(starts, objective.dim)
     coordinates, gradient = check_coordinates(coordinates, gradient, objective.dim)
-    schedule = schedule or Schedule()
+    schedule = _schedule(schedule, steps)
     dom = tuple(domain) if domain is not None else objective.domain()
     n = P.shape[0]
     simple = (
@@ -266,6 +269,15 @@ def descend(
     return result
 
 
+def _schedule(schedule, steps) -> Schedule:
+    if schedule is None or isinstance(schedule, Schedule):
+        return schedule or Schedule()
+    if isinstance(schedule, str):  # its sentences name the schedule: 'bad schedule 'x'; use ...'
+        return parse_schedule(schedule, int(steps))
+    raise TypeError(f"schedule must be a Schedule or its text (\"cosine\", \"step:100:0.5\"), "
+                    f"not {type(schedule).__name__}")
+
+
 def _finish(objective, P, X, f, G, status_codes, steps, trajs, tvals, tgrads, config=None) -> DescentResult:
     status = StatusArray(np.asarray(status_codes, np.int8))
     # A network's exact Hessian costs d gradient evaluations per point: classify a few
@@ -273,7 +285,7 @@ def _finish(objective, P, X, f, G, status_codes, steps, trajs, tvals, tgrads, co
     affordable = objective.dim <= 64 or len(X) <= 8
     with np.errstate(all="ignore"):
         H = hessians(objective, X) if affordable else None
-    gn = np.linalg.norm(G, axis=1)
+    gn = gradient_norms(G)
     if H is None:
         kinds = ["unknown"] * len(status)
     else:

@@ -44,6 +44,14 @@ CRITICAL_GRAD = 1e-5
 NOT_CRITICAL_GRAD = 1e-3
 
 
+def gradient_norms(G) -> np.ndarray:
+    """(N,) Euclidean norms of the rows of ``G``. A gradient beyond about 1e154 overflows
+    its squares: its norm is then inf, which every rule here reads rightly as "far from
+    critical", without numpy's overflow warning on the console."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.linalg.norm(np.asarray(G, float), axis=1)
+
+
 def critical_candidates(status, grad_norms) -> np.ndarray:
     """(N,) bool: the runs whose end points are critical points (see the module docstring).
     ``status`` holds status codes (status.py), ``grad_norms`` the gradient norms there."""
@@ -112,7 +120,7 @@ def classify_points(objective: Objective, P: np.ndarray, grads: np.ndarray | Non
         H = hessians(objective, P)
     if H is None:
         return ["unknown"] * P.shape[0]
-    return classify_hessians(H, np.linalg.norm(G, axis=1))[0]
+    return classify_hessians(H, gradient_norms(G))[0]
 
 
 @dataclass
@@ -273,7 +281,7 @@ def group_critical_points(
     if H is None:
         kinds, eig = ["unknown"] * len(reps), np.full(rep_points.shape, np.nan)
     else:
-        kinds, eig = classify_hessians(H, np.linalg.norm(G, axis=1))
+        kinds, eig = classify_hessians(H, gradient_norms(G))
     points = [
         CriticalPoint(
             tuple(float(v) for v in P[r]),
@@ -285,6 +293,6 @@ def group_critical_points(
         )
         for k, r in enumerate(reps)
     ]
-    mark_best(points, np.linalg.norm(G, axis=1))
+    mark_best(points, gradient_norms(G))
     mark_global(points, objective)
     return points

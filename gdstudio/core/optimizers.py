@@ -53,7 +53,8 @@ __all__ = [
 class HyperParam:
     """A hyper-parameter: its default and the interval it must lie in.
 
-    ``hi_open``: the upper bound itself is refused (momentum < 1)."""
+    ``hi_open``: the upper bound itself is refused (momentum < 1); ``lo_open``: the lower
+    bound is refused too (ε > 0)."""
 
     name: str
     default: float
@@ -61,12 +62,20 @@ class HyperParam:
     hi: float
     hi_open: bool
     label: str
+    lo_open: bool = False
+    #: why the lower bound is excluded, said after the refusal
+    why_lo: str = ""
 
     def check(self, optimizer: str, value) -> None:
         arr = np.asarray(value, dtype=float)
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"invalid {self.label}: {value!r} is not a finite number")
-        bad = (arr < self.lo) | ((arr >= self.hi) if self.hi_open else (arr > self.hi))
+        too_low = (arr <= self.lo) if self.lo_open else (arr < self.lo)
+        if self.lo_open and np.any(too_low):
+            shown = arr[too_low].flat[0]
+            raise ValueError(f"invalid {self.label} for {optimizer}: {shown:g} is not greater than "
+                             f"{self.lo:g}{f' ({self.why_lo})' if self.why_lo else ''}")
+        bad = too_low | ((arr >= self.hi) if self.hi_open else (arr > self.hi))
         if np.any(bad):
             interval = f"[{self.lo:g}, {self.hi:g}{')' if self.hi_open else ']'}"
             shown = arr[bad].flat[0]
@@ -258,7 +267,15 @@ def validate_lr(lr) -> None:
 # handed to other threads in chunks.
 
 _MOMENTUM = HyperParam("momentum", 0.9, 0.0, 1.0, True, "momentum")
-_EPS = "epsilon"
+
+def _eps(default: float) -> HyperParam:
+    """ε of the adaptive rules, which divide by (√s + ε): with ε = 0 a gradient component that
+    is zero from the start makes 0/0, so ε must be positive on every path (the scalar loop
+    raised ZeroDivisionError where numpy and the fused kernel made NaN and reported a
+    divergence)."""
+    return HyperParam("eps", default, 0.0, np.inf, True, "epsilon", lo_open=True,
+                      why_lo="a zero gradient component would make 0/0")
+
 
 
 def gd_update(p, g, lr, _):
@@ -376,17 +393,17 @@ register(OptimizerSpec(
     "nesterov", "Nesterov momentum", 1e-3, (_MOMENTUM,), ("momentum_buffer",), nesterov_update,
     _nesterov_inplace, reference="torch.optim.SGD(momentum=μ, nesterov=True)"))
 register(OptimizerSpec(
-    "adagrad", "Adagrad", 1e-2, (HyperParam("eps", 1e-10, 0.0, np.inf, True, _EPS),), ("sum",),
+    "adagrad", "Adagrad", 1e-2, (_eps(1e-10),), ("sum",),
     adagrad_update, _adagrad_inplace, reference="torch.optim.Adagrad"))
 register(OptimizerSpec(
     "rmsprop", "RMSprop", 1e-2,
-    (HyperParam("alpha", 0.99, 0.0, 1.0, False, "alpha"), HyperParam("eps", 1e-8, 0.0, np.inf, True, _EPS)),
+    (HyperParam("alpha", 0.99, 0.0, 1.0, False, "alpha"), _eps(1e-8)),
     ("square_avg",), rmsprop_update, _rmsprop_inplace, reference="torch.optim.RMSprop"))
 register(OptimizerSpec(
     "adam", "Adam", 1e-3,
     (HyperParam("beta1", 0.9, 0.0, 1.0, True, "beta parameter 1"),
      HyperParam("beta2", 0.999, 0.0, 1.0, True, "beta parameter 2"),
-     HyperParam("eps", 1e-8, 0.0, np.inf, True, _EPS)),
+     _eps(1e-8)),
     ("exp_avg", "exp_avg_sq"), adam_update, _adam_inplace, factors=adam_factors,
     reference="torch.optim.Adam"))
 

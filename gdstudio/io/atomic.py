@@ -222,19 +222,22 @@ class AtomicFiles:
     """Several files written together: ``with AtomicFiles(paths) as files:`` gives one
     :class:`AtomicFile` per path; they all appear when the block ends without an exception
     (:func:`commit_together`), and none does otherwise. Every target is checked before
-    anything is written."""
+    anything is written. ``binary`` is one flag for all files or one per file (a Parquet
+    table and its JSON sidecar)."""
 
-    def __init__(self, paths: Iterable[PathLike], binary: bool = False):
+    def __init__(self, paths: Iterable[PathLike], binary: Union[bool, Sequence[bool]] = False):
         self.paths = [Path(p) for p in paths]
-        self.binary = binary
+        self.binary = [binary] * len(self.paths) if isinstance(binary, bool) else list(binary)
+        if len(self.binary) != len(self.paths):
+            raise ValueError("AtomicFiles: one binary flag per path")
         self.files: list[AtomicFile] = []
 
     def __enter__(self) -> list[AtomicFile]:
         for p in self.paths:
             check_writable_target(p)
         try:
-            for p in self.paths:
-                self.files.append(AtomicFile(p, self.binary))
+            for p, b in zip(self.paths, self.binary):
+                self.files.append(AtomicFile(p, b))
         except BaseException:
             self.abort()
             raise

@@ -1,4 +1,5 @@
-"""Trajectory CSV export: streaming, atomic, exactly re-readable, with a JSON sidecar.
+"""Trajectory export to CSV (or Parquet): streaming, atomic, exactly re-readable, with a JSON
+sidecar.
 
 * Header ``run,step,<p0>,<p1>,...,value,grad_<p0>,grad_<p1>,...`` with the objective's
   parameter names (``x,y`` for a typed function, ``a,b`` for a line fit). A descent in other
@@ -12,6 +13,8 @@
   that exists and is not a regular file (a device, a FIFO) is refused.
 * The sidecar is valid JSON: non-finite numbers are written as ``null``.
 * Only one chunk of rows is ever held in memory.
+* A target named ``*.parquet`` gets the same columns and rows as a Parquet table
+  (:mod:`gdstudio.io.parquet`, needs the optional pyarrow), with the same sidecar.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import numpy as np
 from .._version import __version__
 from .atomic import AtomicFile, AtomicFiles, WriteError, write_files_atomically
 from .jsontext import json_text
+from .parquet import ParquetRows, is_parquet, require_pyarrow
 
 
 #: rows formatted before they are written out (bounds the text held in memory)
@@ -49,8 +53,18 @@ def _csv_line(cells) -> str:
 
 
 def sidecar_path(csv_path: os.PathLike | str) -> Path:
+    """``runs.json`` for ``runs.csv`` or ``runs.parquet``; ``NAME.json`` appended otherwise."""
     p = Path(csv_path)
-    return p.with_suffix(".json") if p.suffix.lower() == ".csv" else p.with_name(p.name + ".json")
+    if p.suffix.lower() in (".csv", ".parquet"):
+        return p.with_suffix(".json")
+    return p.with_name(p.name + ".json")
+
+
+def check_trajectory_target(path) -> None:
+    """Raise :class:`ExportError` (one sentence) if ``path`` names a format that cannot be
+    written here (Parquet without pyarrow), before any work is done."""
+    if is_parquet(path):
+        require_pyarrow()
 
 
 def _describe_os_error(path: Path, err: OSError) -> str:
@@ -70,8 +84,9 @@ def write_text_atomic(path, text: str) -> None:
 
 
 class TrajectoryWriter:
-    """Streams chunks of a descent into a CSV. Use as a context manager: the file appears
-    only if the block finishes without an exception.
+    """Streams chunks of a descent into a CSV, or a Parquet table if ``path`` ends in
+    ``.parquet``. Use as a context manager: the file appears only if the block finishes
+    without an exception.
 
     ``runs`` selects which run indices to write (all by default); their original indices
     are kept in the ``run`` column.
@@ -88,15 +103,24 @@ class TrajectoryWriter:
         self.rows = 0
         #: ``cancel()`` true stops the export between blocks of rows (ExportError)
         self.cancel = cancel
+        self.format = "parquet" if is_parquet(self.path) else "csv"
         self._file = None
+        self._table: Optional[ParquetRows] = None
 
     def __enter__(self):
+        if self.format == "parquet":
+            require_pyarrow()  # before any file is made
         # both targets are checked (and their temporary files made) before any row is
         # written; both are renamed into place only when both are complete
-        self._files = AtomicFiles([self.path, sidecar_path(self.path)])
+        self._files = AtomicFiles([self.path, sidecar_path(self.path)],
+                                  binary=[self.format == "parquet", False])
         self._file, self._side = self._files.__enter__()
+        header = header_for(self.names, self.extra_names)
         try:
-            self._file.write(_csv_line(header_for(self.names, self.extra_names)))
+            if self.format == "parquet":
+                self._table = ParquetRows(self._file.fh, self.path, header)
+            else:
+                self._file.write(_csv_line(header))
         except BaseException:
             self._files.abort()
             raise
@@ -104,15 +128,22 @@ class TrajectoryWriter:
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is not None:
-            self._files.abort()
+            self._abort()
             return False
         try:
+            if self._table is not None:
+                self._table.close()
             self._side.write(self._sidecar_text())
         except BaseException:
-            self._files.abort()
+            self._abort()
             raise
         self._files.__exit__(None, None, None)
         return False
+
+    def _abort(self) -> None:
+        if self._table is not None:
+            self._table.discard()
+        self._files.abort()
 
     def _sidecar_text(self) -> str:
         meta = {
@@ -120,7 +151,7 @@ class TrajectoryWriter:
             "format_version": 1,
             "program": "gdstudio",
             "program_version": __version__,
-            "csv": self.path.name,
+            self.format: self.path.name,
             "columns": header_for(self.names, self.extra_names),
             "rows": self.rows,
             "row_order": "by step, then run",
@@ -139,6 +170,9 @@ class TrajectoryWriter:
         k, n, d = points.shape
         run_ids = np.arange(n) if self.runs is None else self.runs[self.runs < n]
         steps_after = np.asarray(steps_after)
+        if self._table is not None:
+            self._append_table(first_step, run_ids, steps_after, points, values, grads, extra)
+            return
         out, pending = [], 0
         for j in range(k):
             s = first_step + j
@@ -160,6 +194,21 @@ class TrajectoryWriter:
                 out, pending = [], 0
                 self._check_cancel()
         self._file.write("".join(out))
+
+    def _append_table(self, first_step, run_ids, steps_after, points, values, grads, extra) -> None:
+        """The rows of :meth:`write_arrays` as columns, in the same order (step, then run)."""
+        k = points.shape[0]
+        live = steps_after[run_ids][None, :] >= first_step + np.arange(k)[:, None]  # (k, runs)
+        if not live.any():
+            return
+        at = np.nonzero(live)  # row-major: all live runs of step j, then step j + 1
+        rows, cols = at[0], run_ids[at[1]]
+        parts = [points[rows, cols], np.asarray(values)[rows, cols][:, None], np.asarray(grads)[rows, cols]]
+        if self.extra_names:
+            parts.append(np.asarray(extra)[rows, cols])
+        self.rows += rows.size
+        if self._table.append(cols, first_step + rows, np.concatenate(parts, axis=1)):
+            self._check_cancel()
 
     def _check_cancel(self) -> None:
         if self.cancel is not None and self.cancel():

@@ -264,3 +264,86 @@ def test_a_signal_during_an_export_leaves_no_partial_file(tmp_path, sig, code):
     assert sorted(os.listdir(tmp_path)) == ["big.csv", "big.json"]
     assert out.read_text() == "precious\n"
     assert (tmp_path / "big.json").read_text() == "{}\n"
+
+
+# -- ε of the adaptive optimizers --------------------------------------------------------------
+
+@pytest.mark.parametrize("optimizer", ["adagrad", "rmsprop", "adam"])
+def test_a_non_positive_epsilon_is_refused_on_every_path(capsys, optimizer):
+    """ε = 0 made a zero gradient component 0/0: ZeroDivisionError on the scalar path (a few
+    runs, the window's instant path), 'diverged' on the batch path. Refused everywhere, in
+    one sentence naming the optimizer and the value."""
+    import gdstudio
+    from gdstudio.app import Session
+    from gdstudio.core.runner import BatchDescent
+
+    sentence = f"invalid epsilon for {optimizer}: 0 is not greater than 0"
+    for n in (1, 10):  # the scalar path, then numpy's
+        with pytest.raises(ValueError, match=sentence):
+            gdstudio.descend("x^2 + y^4", [(1.0, 0.0)] * n, optimizer=optimizer, eps=0.0)
+    with pytest.raises(ValueError, match=sentence):  # big enough for the fused kernel
+        BatchDescent(compile_function("x^2 + y^2"), np.zeros((5000, 2)), optimizer, eps=0.0)
+    with pytest.raises(ValueError, match=f"invalid epsilon for {optimizer}: -1e-300 is not greater than 0"):
+        gdstudio.descend("x^2 + y^4", [(1.0, 0.0)] * 3, optimizer=optimizer, eps=[1e-8, -1e-300, 1.0])
+    session = Session()  # what the window's fields go through
+    with pytest.raises(ValueError, match=sentence):
+        session.update_settings(optimizer=optimizer, hyper={optimizer: {"eps": 0.0}})
+    assert session.settings.hyper_for(optimizer)["eps"] > 0  # the session is unchanged
+    code, out, err, _ = run_cli(capsys, "run", "--optimizer", optimizer, "--eps", "0",
+                                "--start", "1,0", "--steps", "5")
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert err.strip().splitlines() == [f"gdstudio: error: {sentence} (a zero gradient component would make 0/0)"]
+
+
+@pytest.mark.parametrize("optimizer", ["adagrad", "rmsprop", "adam"])
+def test_a_tiny_epsilon_and_a_zero_gradient_component_agree_on_every_path(optimizer):
+    """The smallest positive ε is accepted, and the scalar, numpy and fused paths give the
+    same finite trajectory where a gradient component stays zero (y = 0 on x² + y⁴)."""
+    import gdstudio
+    from gdstudio.core.runner import BatchDescent
+
+    kw = dict(optimizer=optimizer, lr=0.01, steps=50, tol=0, eps=5e-324)
+    one = gdstudio.descend("x^2 + y^4", [(1.0, 0.0)], **kw)
+    many = gdstudio.descend("x^2 + y^4", [(1.0, 0.0)] * 10, **kw)
+    batch = BatchDescent(compile_function("x^2 + y^4"), np.tile([1.0, 0.0], (5000, 1)), optimizer,
+                         lr=0.01, max_steps=50, tol=0, eps=5e-324)
+    batch.advance(50, record=False)
+    assert list(one.status) == ["max_steps"] and set(many.status) == {"max_steps"}
+    assert one.final_points[0][1] == 0.0 and np.isfinite(one.final_points).all()
+    np.testing.assert_array_equal(many.final_points, np.repeat(one.final_points, 10, axis=0))
+    assert batch._kernel is not None  # the fused path really ran
+    np.testing.assert_array_equal(batch.points, np.repeat(one.final_points, 5000, axis=0))
+
+
+def test_a_huge_gradient_prints_no_numpy_warning():
+    """A finite gradient beyond ~1e154 overflowed numpy's norm: 'RuntimeWarning: overflow'
+    went to the console. Its norm is inf (far from critical), silently."""
+    import warnings
+
+    import gdstudio
+
+    for n in (1, 6):  # the scalar and the batch path
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            r = gdstudio.descend("1e200*x + y", [(1.0, 1.0)] * n, lr=1e-3, steps=3)
+        assert list(r.status) == ["diverged"] * n and np.isfinite(r.final_grads).all()
+    env = {**os.environ, "PYTHONWARNINGS": "default"}
+    env.pop("DISPLAY", None)
+    p = subprocess.run([sys.executable, "-m", "gdstudio", "run", "--function", "1e200*x + y",
+                        "--random-starts", "20", "--steps", "50"], capture_output=True, text=True,
+                       timeout=120, env=env)
+    assert p.returncode == 0 and p.stderr == "" and "diverged" in p.stdout
+
+
+def test_descend_takes_a_schedule_as_text_and_refuses_bad_ones_in_a_sentence():
+    import gdstudio
+    from gdstudio.core.schedules import Schedule
+
+    r = gdstudio.descend("x^2 + y^2", [(1.0, 1.0)], lr=0.1, steps=40, schedule="cosine")
+    assert r.settings["schedule"] == Schedule("cosine", t_max=40).describe()
+    same = gdstudio.descend("x^2 + y^2", [(1.0, 1.0)], lr=0.1, steps=40, schedule=Schedule("cosine", t_max=40))
+    np.testing.assert_array_equal(r.trajectories[0], same.trajectories[0])
+    with pytest.raises(ValueError, match="'inf' is not a finite number"):
+        gdstudio.descend("x^2 + y^2", [(1.0, 1.0)], schedule="cosine:inf")
+    with pytest.raises(TypeError, match="schedule must be a Schedule or its text"):
+        gdstudio.descend("x^2 + y^2", [(1.0, 1.0)], schedule=3)
