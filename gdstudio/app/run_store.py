@@ -153,6 +153,7 @@ class RunStore:
         self.full_complete = True
         self.version += 1
 
+    @np.errstate(over="ignore")  # values beyond float32 are drawn as off the chart (inf)
     def ingest(self, chunk) -> None:
         """Add a chunk of the batch (points (k, m, 2), values (k, m), grads (k, m, 2))."""
         k = chunk.points.shape[0]

@@ -110,7 +110,8 @@ class Exports:
         if selected and not runs:
             self.message("Select runs in the table first", "error")
             return
-        path = ask_save_path(self.window, "export", "Export trajectories", "trajectories.csv", "CSV files (*.csv)")
+        path = ask_save_path(self.window, "export", "Export trajectories", "trajectories.csv",
+                              "CSV files (*.csv);;Parquet tables (*.parquet)")
         if not path:
             return
         if ExportJob(self.c, runs).estimated_rows() > BACKGROUND_ROWS:

@@ -558,3 +558,15 @@ def test_the_export_sidecar_records_the_settings_the_runs_used(qtbot, tmp_path):
     rows = [ln.split(",") for ln in path.read_text().splitlines()[1:3]]
     assert int(rows[1][1]) == 1
     assert np.allclose([float(rows[1][2]), float(rows[1][3])], expected, rtol=1e-9, atol=1e-12)
+
+
+def test_the_window_exports_parquet_with_the_same_rows_as_csv(qtbot, tmp_path):
+    import pyarrow.parquet as pq  # the test extra installs pyarrow
+    w = make_window(qtbot, function="x**2 + 3*y**2", max_steps=200, lr=0.05)
+    w.c.random_starts(5, "sobol", 0)
+    wait_done(qtbot, w)
+    n_csv = w.export_trajectories(str(tmp_path / "runs.csv"))
+    n_pq = w.export_trajectories(str(tmp_path / "runs.parquet"))
+    assert n_csv and n_pq == n_csv
+    table = pq.read_table(tmp_path / "runs.parquet")
+    assert table.num_rows == n_csv and table.column_names[:4] == ["run", "step", "x", "y"]
