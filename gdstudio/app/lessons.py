@@ -29,7 +29,7 @@ from ..io.resources import resource_dirs
 from ..io.session_file import SessionFileError, read_session_data
 
 __all__ = ["Lesson", "TryStep", "ACTIONS", "LessonError", "lesson_names", "load_lesson", "open_lesson",
-           "apply_step", "apply_action", "all_lessons"]
+           "apply_step", "apply_action", "all_lessons", "lesson_in_file"]
 
 FOLDER = "lessons"
 
@@ -111,6 +111,21 @@ def load_lesson(name: str) -> Lesson:
     except SessionFileError as err:
         raise LessonError(str(err)) from None
     return _narrative(data, files[key])
+
+
+def lesson_in_file(path) -> Optional[Lesson]:
+    """The lesson a session file carries (its ``"lesson"`` entry), or None for a plain session
+    or a file that cannot be read (opening it says why)."""
+    try:
+        data = read_session_data(Path(path))
+    except (SessionFileError, OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or "lesson" not in data:
+        return None
+    try:
+        return _narrative(data, Path(path))
+    except LessonError:
+        return None
 
 
 def all_lessons() -> list[Lesson]:

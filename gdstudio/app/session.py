@@ -702,13 +702,16 @@ class Session:
         self.sig_undo_changed.emit()
         self.sig_path_changed.emit(self.path)
 
-    def open(self, path) -> None:
+    def open(self, path, as_new: bool = False) -> None:
         """Replace this session by the file's (the window's File → Open). On any error the
-        session is untouched. Not an undo step: the undo history starts afresh."""
+        session is untouched. Not an undo step: the undo history starts afresh. ``as_new``:
+        the document has no file afterwards (a lesson, a template: Save asks for one, and
+        the file opened is never overwritten)."""
         from .session_files import load_state
 
         state, view = load_state(path)
-        self._restart_history(state, view, path)
+        fresh = Session(state, view)  # a file without start points gets the default one, as load() gives
+        self._restart_history(fresh.state, view, None if as_new else path)
 
     def save(self, path=None) -> Path:
         """Save atomically to ``path`` (default: where it was opened or last saved). A failed

@@ -176,7 +176,8 @@ class StudioController(QObject):
                 self.wt.worker.set_speed(self.settings.speed)
         if set(changes) <= {"speed"}:
             return
-        if {"optimizer", "lr"} & set(changes) and self.state not in ("running", "paused"):
+        # (a new optimizer restarts a paused batch: its runs must say so, or it steps the old one)
+        if ({"optimizer", "lr"} & set(changes) and self.state not in ("running", "paused")) or "optimizer" in changes:
             # every run spec says what it runs with: the next run, the instant paths and an
             # export's sidecar all read them (a rate set before the first run was recorded
             # as the old one). A live change of a running batch is recorded as such instead.
@@ -410,7 +411,7 @@ class StudioController(QObject):
 
     def _start_batch(self, paused: bool, steps: int = 0) -> None:
         """A new descent of every run from its start (new generation)."""
-        from ..core.runner import BatchDescent
+        from ..app.batches import make_batch
 
         self._stop_job()
         if not self.specs:
@@ -435,8 +436,10 @@ class StudioController(QObject):
         # numba's first compile of a fused kernel holds the GIL for about a second, which
         # would freeze the window; the numpy path is fast enough for what the views can show
         spec["use_fused"] = False
+        if s.coordinates == "polar":
+            spec.update(coordinates="polar", gradient=s.gradient)
         try:
-            batch = BatchDescent(**spec)
+            batch = make_batch(spec)
         except ValueError as err:
             self.sig_message.emit(str(err), "error")
             return
@@ -564,9 +567,12 @@ class StudioController(QObject):
         }
 
     def step_arrow(self):
-        """The selected run's last step ((x, y, f) before, (x, y, f) after) while the
-        descent is paused (the 3D view draws it as an arrow), else None."""
-        return self.store.last_step(self.selected) if self.state == "paused" else None
+        """The selected run's last step ((x, y, f) before, after) while paused, or after the runs
+        ended if long enough to see (app/run_summary.visible_step); the 3D view draws it."""
+        from ..app.run_summary import visible_step
+
+        step = self.store.last_step(self.selected) if self.state in ("paused", "done") else None
+        return step if self.state == "paused" else visible_step(step, self.problem.domain)
 
     def inspect(self, x: float, y: float) -> dict:
         return point_report(self.problem.objective, x, y)

@@ -125,9 +125,9 @@ class ExportJob:
         return w.rows
 
     def _replay(self, writer, check) -> None:
-        from ..core.runner import BatchDescent
+        from ..app.batches import make_batch
 
-        batch = BatchDescent(**self.spec)
+        batch = make_batch(self.spec)
         changes = self.changes
         i = 0
         while batch.step < self.upto and not batch.done:

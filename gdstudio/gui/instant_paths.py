@@ -23,6 +23,7 @@ def instant_run(problem, start, optimizer: str, lr: float, settings):
     steps = min(int(settings.max_steps), INSTANT_STEPS)
     res = descend(problem.objective, np.asarray(start, float)[None, :], optimizer=optimizer, lr=lr,
                   steps=steps, tol=settings.tol, record=True, schedule=settings.schedule,
-                  domain=problem.domain, **settings.hyper_for(optimizer))
+                  domain=problem.domain, coordinates=getattr(settings, "coordinates", "cartesian"),
+                  gradient=getattr(settings, "gradient", "metric"), **settings.hyper_for(optimizer))
     code = int(Status.from_key(res.status[0]))
     return res, code, code == MAX_STEPS and settings.max_steps > steps

@@ -28,6 +28,9 @@ from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QComboBox, QDockW
 from ..worker.jobs import JobPool
 from .controller import StudioController
 from .dialogs import about_box, settings_store
+from .divergence import DivergenceNotice
+from .internals_feed import InternalsFeed
+from .lessons_dock import Lessons
 from ..app.session import FunctionSpec, Session, SessionState
 from .export_actions import Exports
 from .session_actions import SessionFiles
@@ -36,13 +39,16 @@ from .view_settings_link import ViewSettingsLink
 from .model_features import ModelFeatures, csv_of
 from .panels.editor_panel import EditorPanel, _presets
 from .panels.params_panel import ComparePanel, ParamsPanel, StartsPanel
+from .panels.coordinates_box import CoordinatesBox
+from .panels.start_list import StartList
 from .surface import make_surface_view
 from .surface.feed import SurfaceFeed
 from .tooltips import apply_tooltips
-from .window_fit import fit_to_screen, share_views
+from .window_fit import clamp_to_screen, fit_to_screen, share_views
 from .views.contour_view import ContourView
 from .views.curves_view import CurvesView
 from .views.inspector import Inspector
+from .views.known_points import show_known_points
 from .views.runs_table import RunsTable
 
 DEFAULT_PRESET = "himmelblau"
@@ -50,7 +56,7 @@ DEFAULT_TEXT = "(x**2 + y - 11)**2 + (x + y**2 - 7)**2"
 DEFAULT_DOMAIN = ((-5.0, 5.0), (-5.0, 5.0))
 #: QSettings keys of the remembered window geometry and dock layout (bump the version when the
 #: set of docks changes, so an old layout is not restored onto a new window)
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 GEOMETRY_KEY = "window/geometry"
 STATE_KEY = "window/state"
 DOCK_FEATURES = (QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
@@ -105,6 +111,8 @@ class MainWindow(QMainWindow):
         self.editor = EditorPanel()
         self.params = ParamsPanel(c.settings)
         self.starts_panel = StartsPanel()
+        self.start_list = StartList()
+        self.coordinates = CoordinatesBox()
         self.compare = ComparePanel()
         self._hover_timer = QTimer(self)
         self._hover_timer.setSingleShot(True)
@@ -129,6 +137,8 @@ class MainWindow(QMainWindow):
         self.files = SessionFiles(self, self.session, self.show_message)
         self.view_link = ViewSettingsLink(self.session, self.surface, self.params, c, self)
         self.files.before_save = self.view_link.capture
+        self.internals = InternalsFeed(c, self.contour, self.inspector)  # inside the optimizer
+        self.divergence = DivergenceNotice(c, self.link, self.state_label, self.statusBar(), self.show_message, self)
         self._docks()
         self._menus()
         self._wire()
@@ -194,7 +204,7 @@ class MainWindow(QMainWindow):
         side = QWidget()
         sl = QVBoxLayout(side)
         sl.setContentsMargins(4, 4, 4, 4)
-        for w in (self.editor, self.params, self.starts_panel, self.compare):
+        for w in (self.editor, self.params, self.coordinates, self.starts_panel, self.start_list, self.compare):
             sl.addWidget(w)
         sl.addStretch(1)
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
@@ -208,6 +218,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.data_dock, self.brute_dock)
         self.brute_dock.raise_()  # a typed function has no data: the comparison is what applies
         self.resizeDocks([self.data_dock], [360], Qt.Orientation.Horizontal)
+        self.lessons = Lessons(self)  # the lesson narrative (lessonDock), shown when a lesson opens
 
     @staticmethod
     def _scroll(widget: QWidget, name: str) -> QScrollArea:
@@ -273,6 +284,7 @@ class MainWindow(QMainWindow):
         self.action_reset = self._key_action("Reset", Qt.Key.Key_R, self.c.reset, "actionReset")
         for a in (self.action_run, self.action_step, self.action_reset):
             run.addAction(a)
+        self.lessons.fill_menu(mb.addMenu("&Lessons"))
         help_ = mb.addMenu("&Help")
         self._action(help_, "About Gradient Descent Studio", self.show_about, "actionAbout")
 
@@ -357,6 +369,18 @@ class MainWindow(QMainWindow):
         self.compare.sig_settings.connect(link.settings)
         self.starts_panel.sig_random_starts.connect(link.random_starts)
         self.starts_panel.sig_clear.connect(link.clear_starts)
+        sl = self.start_list  # typed starts: each edit an undo step
+        sl.sig_move.connect(link.move_start)
+        sl.sig_add.connect(link.add_start)
+        sl.sig_remove.connect(link.remove_starts)
+        sl.sig_error.connect(lambda text: self.show_message(text, "error"))
+        self.session.sig_starts_changed.connect(sl.set_points)
+        self.table.model_.on_start_edited = link.move_start
+        self.table.model_.on_error = lambda text: self.show_message(text, "error")
+        self.coordinates.sig_settings.connect(link.settings)
+        self.session.sig_settings_changed.connect(lambda st: self.coordinates.show_settings(st.coordinates,
+                                                                                            st.gradient))
+        self.session.sig_problem_changed.connect(lambda _v: self._coordinates_apply())
         self.contour.sig_clicked.connect(link.add_start)
         self.contour.sig_focus_click.connect(lambda: self.show_message(
             "The map has the keyboard now (Space runs, → steps, R resets); click it again to add a start."))
@@ -394,6 +418,8 @@ class MainWindow(QMainWindow):
 
     def _start(self):
         self.link.show_document()
+        self.start_list.set_points(self.session.starts)
+        self._coordinates_apply()
         if self._first_error is not None:
             self.editor.show_error(self._first_error)
         self._undo_changed()
@@ -402,6 +428,12 @@ class MainWindow(QMainWindow):
         # keys work at once (Space runs); a click in the function field starts typing
         self.setFocusProxy(None)
         self.contour.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _coordinates_apply(self):
+        """Coordinates apply to a typed function or preset; a model descends in its parameters."""
+        s = self.session
+        self.coordinates.show_settings(s.settings.coordinates, s.settings.gradient)
+        self.coordinates.setEnabled(isinstance(s.problem, FunctionSpec))
 
     def _back_to_function(self):
         self.models.panel.set_mode("function")
@@ -429,6 +461,7 @@ class MainWindow(QMainWindow):
         self.surface.set_surface(g.xs, g.ys, g.Z)
         self.surface.set_gradient_field(g.gxs, g.gys, g.U, g.V)
         self.surface.set_axis_labels(problem.names)
+        self.known = show_known_points(problem, self.contour, self.surface)
         self._inspect_selected()
 
     def _frame(self, frame):
@@ -461,6 +494,7 @@ class MainWindow(QMainWindow):
 
     def _stage_table(self):
         self.table.refresh()
+        self.internals.update()
         if self.c.selected >= 0 and not self._hovering:
             self._inspect_selected()
 
@@ -489,8 +523,7 @@ class MainWindow(QMainWindow):
         self._inspect_selected()
 
     def _state_changed(self, state):
-        self.state_label.setText({"idle": "ready", "running": "running…", "paused": "paused",
-                                  "done": "finished"}.get(state, state))
+        self.divergence.update()  # "finished", or "diverged" / "3 of 10 runs diverged"
         self.buttons["run"].setEnabled(state != "running")
         self.buttons["pause"].setEnabled(state == "running")
 
@@ -503,6 +536,7 @@ class MainWindow(QMainWindow):
         else:
             L["best"].setText("best f = —")
         L["rate"].setText(f"{s['steps_per_second']:,.0f} steps/s" if s["state"] == "running" else "")
+        self.divergence.update()
         L["memory"].setText(f"{s['runs']:,} runs · {s['memory_mb']:.0f} MB")
 
     def show_message(self, text: str, level: str = "info"):
@@ -523,6 +557,11 @@ class MainWindow(QMainWindow):
         name = p.name if p is not None else "untitled"
         self.setWindowTitle(f"{name}{' *' if self.session.modified else ''} — Gradient Descent Studio")
 
+    def open_lesson(self, name: str) -> bool:
+        """Open lesson ``name`` (the Lessons menu): its session, untitled, and its narrative in
+        the lesson dock; False after showing why it could not be opened."""
+        return self.lessons.open(name)
+
     def open_session(self, path) -> bool:
         """Open a session file (File → Open…); False after showing why it could not be opened
         (the current session is then untouched)."""
@@ -542,7 +581,7 @@ class MainWindow(QMainWindow):
         super().showEvent(ev)
         if not self._shared:  # the views share the room once their real sizes are known
             self._shared = True
-            QTimer.singleShot(0, lambda: share_views(self))
+            QTimer.singleShot(0, lambda: (clamp_to_screen(self), share_views(self)))
 
     # -- public actions ------------------------------------------------------------------------
     def export_trajectories(self, path, runs=None) -> Optional[int]:

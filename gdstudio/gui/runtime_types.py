@@ -42,6 +42,10 @@ class Settings:
     compare_optimizers: tuple = ()
     #: compare these learning rates side by side (empty: off)
     compare_lrs: tuple = ()
+    #: descend in "cartesian" or "polar" coordinates (the "metric" or "naive" gradient in polar
+    #: ones; core/coordinates.py); paths are drawn in x, y either way
+    coordinates: str = "cartesian"
+    gradient: str = "metric"
 
     def hyper_for(self, name: str) -> dict:
         allowed = HYPER_DEFAULTS.get(name, {})

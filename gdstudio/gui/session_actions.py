@@ -36,15 +36,18 @@ class SessionFiles:
         self.session.new()
         self.message("New session")
 
-    def open(self, path) -> bool:
-        """Open ``path``; True when it was opened. On any error: one sentence, nothing changed."""
+    def open(self, path, as_new: bool = False) -> bool:
+        """Open ``path``; True when it was opened. On any error: one sentence, nothing changed.
+        ``as_new``: opened as a new untitled document (a lesson), not remembered as recent."""
         from ..io.session_file import SessionFileError
 
         try:
-            self.session.open(path)
+            self.session.open(path, as_new=as_new)
         except (SessionFileError, ValueError, OSError) as err:
             self.message(_sentence(err), "error")
             return False
+        if as_new:
+            return True
         self._remember(path)
         self.message(f"Opened {path}")
         return True

@@ -26,7 +26,7 @@ from .model_views import shown_of, view_of
 
 #: settings of the document (undo steps, saved); everything else (the speed) is the window's
 DOCUMENT_SETTINGS = {"optimizer", "lr", "hyper", "schedule", "max_steps", "tol", "compare_optimizers",
-                     "compare_lrs"}
+                     "compare_lrs", "coordinates", "gradient"}
 
 
 class SessionLink(QObject):
@@ -77,7 +77,8 @@ class SessionLink(QObject):
     def _settings_changed(self, s) -> None:
         self.c.update_settings(optimizer=s.optimizer, lr=float(s.lr), hyper={o: s.hyper_for(o) for o in OPTIMIZERS},
                                schedule=s.schedule, max_steps=int(s.max_steps), tol=float(s.tol),
-                               compare_optimizers=tuple(s.compare_optimizers), compare_lrs=tuple(s.compare_lrs))
+                               compare_optimizers=tuple(s.compare_optimizers), compare_lrs=tuple(s.compare_lrs),
+                               coordinates=s.coordinates, gradient=s.gradient)
 
     def _starts_changed(self, _P) -> None:
         self._sync_starts()
@@ -180,6 +181,24 @@ class SessionLink(QObject):
         except ValueError as err:
             self.message(str(err), "error")
 
+    def move_start(self, i: int, x: float, y: float) -> None:
+        """A typed start (the start list, the runs table): one undo step."""
+        try:
+            self.session.move_start(int(i), float(x), float(y))
+        except (ValueError, IndexError) as err:
+            self.message(str(err), "error")
+
+    def remove_starts(self, indices) -> None:
+        """Remove starts (highest index first), together one undo step."""
+        self.session.begin_gesture("Remove start" if len(indices) == 1 else "Remove starts")
+        try:
+            for i in sorted(set(int(i) for i in indices), reverse=True):
+                self.session.remove_start(i)
+        except (ValueError, IndexError) as err:
+            self.message(str(err), "error")
+        finally:
+            self.session.end_gesture()
+
     def drag(self, i: int, x: float, y: float) -> None:
         if self._drag != i:
             self.session.end_gesture()
@@ -220,5 +239,7 @@ def _is_preset(text: str) -> bool:
 def _label(changes: dict) -> str:
     names = {"optimizer": "Optimizer", "lr": "Learning rate", "hyper": "Hyper-parameters", "schedule": "Schedule",
              "max_steps": "Step limit", "tol": "Tolerance", "compare_optimizers": "Compare",
-             "compare_lrs": "Compare"}
+             "compare_lrs": "Compare", "coordinates": "Coordinates", "gradient": "Coordinates"}
+    if set(changes) <= {"coordinates", "gradient"}:
+        return "Coordinates"
     return names.get(next(iter(changes)), "Settings") if len(changes) == 1 else "Settings"

@@ -57,6 +57,13 @@ TIPS = {
     "directionsCombo": "The two directions the landscape is drawn along",
     "landscapeButton": "Train every weight from each initialisation, then draw the loss along two "
                        "directions through the result",
+    "newStartX": "x of a start point to add (exactly as typed); Enter or Add adds it",
+    "newStartY": "y of a start point to add (exactly as typed); Enter or Add adds it",
+    "addStartButton": "Add a start point at the x and y typed beside it (an undo step)",
+    "removeStartButton": "Remove the start points selected in the list (an undo step)",
+    # lessons
+    "lessonPrevButton": "Open the lesson before this one in the guided path",
+    "lessonNextButton": "Open the next lesson of the guided path",
     "landscapeCancelButton": "Stop the training or landscape that is being computed",
     "gridPointsSpin": "Grid points per axis k of the brute-force search (k × k evaluations)",
     "gridSearchButton": "Evaluate the cost at every point of a k × k grid and mark the best one",

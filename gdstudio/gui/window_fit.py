@@ -57,6 +57,16 @@ def fit_to_screen(window, available: QRect | None = None) -> None:
         window.resizeDocks([right[0]], [RIGHT_DOCK_PX], Qt.Orientation.Horizontal)
 
 
+def clamp_to_screen(window) -> None:
+    """Once shown: no wider or taller than the screen. Before the right-hand docks joined the
+    left one on a narrow screen, the window's minimum (both dock areas and the views) could be
+    more than the screen, and Qt widens the window to that minimum when it is first laid out."""
+    avail = _available(window)
+    w, h = min(window.width(), avail.width()), min(window.height(), avail.height())
+    if (w, h) != (window.width(), window.height()) and window.minimumSizeHint().width() <= w:
+        window.resize(w, h)
+
+
 def _content_width(dock) -> int:
     """Width a dock needs to show its panel without a horizontal scroll bar."""
     inner = dock.widget()

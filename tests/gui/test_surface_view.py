@@ -354,23 +354,30 @@ def test_camera_presets_change_the_image(view):
 
 
 @pytest.mark.gl
-def test_best_minimum_has_a_gold_ring_and_legend_kinds(view):
+def test_known_global_minimum_is_gold_and_the_lowest_found_has_a_white_ring(view):
     setup_himmelblau(view, "top")
-    P = np.array([[3.0, 2.0, 0.0], [-2.805118, 3.131312, 0.0], [-0.270845, -0.923039, 181.6],
-                  [0.086677, 2.884254, 67.0]])
-    view.set_critical_points(P, ["minimum", "minimum", "maximum", "saddle"], 0)
+    view.set_known_points(np.array([[3.0, 2.0, 0.0]]), ["global"])
+    P = np.array([[-2.805118, 3.131312, 0.0], [-0.270845, -0.923039, 181.6], [0.086677, 2.884254, 67.0]])
+    view.set_critical_points(P, ["minimum", "maximum", "saddle"], [0])
     a = as_array(view.grab_image()).astype(int)
-    p = view.screen_position(3.0, 2.0, 0.0)
-    patch = a[int(p.y()) - 14:int(p.y()) + 15, int(p.x()) - 14:int(p.x()) + 15, :3]
-    gold = (patch[..., 0] > 200) & (patch[..., 1] > 150) & (patch[..., 2] < 90)
-    red = (patch[..., 0] > 180) & (patch[..., 1] < 80) & (patch[..., 2] < 80)
-    assert gold.sum() > 30 and red.sum() > 20
-    q = view.screen_position(-2.805118, 3.131312, 0.0)
-    patch2 = a[int(q.y()) - 14:int(q.y()) + 15, int(q.x()) - 14:int(q.x()) + 15, :3]
-    gold2 = (patch2[..., 0] > 200) & (patch2[..., 1] > 150) & (patch2[..., 2] < 90)
-    assert gold2.sum() < 5  # an ordinary minimum has no ring
+
+    def patch(x, y, f):
+        p = view.screen_position(x, y, f)
+        return a[int(p.y()) - 14:int(p.y()) + 15, int(p.x()) - 14:int(p.x()) + 15, :3]
+
+    known = patch(3.0, 2.0, 0.0)
+    gold = (known[..., 0] > 200) & (known[..., 1] > 150) & (known[..., 2] < 90)
+    assert gold.sum() > 30  # the known global minimum: drawn before any run reaches it
+    found = patch(-2.805118, 3.131312, 0.0)
+    white = (found[..., 0] > 220) & (found[..., 1] > 220) & (found[..., 2] > 220)
+    red = (found[..., 0] > 180) & (found[..., 1] < 80) & (found[..., 2] < 80)
+    gold2 = (found[..., 0] > 200) & (found[..., 1] > 150) & (found[..., 2] < 90)
+    assert white.sum() > 20 and red.sum() > 20
+    assert gold2.sum() < 5  # the lowest *found* minimum is never drawn as the global one
     with pytest.raises(ValueError):
         view.set_critical_points(P[:1], ["bowl"], 0)
+    with pytest.raises(ValueError):
+        view.set_known_points(P[:1], [])
 
 
 def _press_move_release(qtbot, w, start: QPointF, end: QPointF, steps=12, mods=None):

@@ -48,18 +48,21 @@ class Camera:
             v.setCameraPosition(pos=pg.Vector(cx, cy, cz), distance=5.0, elevation=8.0, azimuth=azim)
             self.fit()
             if self.layers.step is not None:
-                # look across the step (it runs left to right), centred on it, framed so it
-                # spans about a quarter of the width but the neighbourhood stays in view
+                # look across the step, centred on it and zoomed so it spans about a quarter of
+                # the width, with the neighbourhood in view. The camera stands on the side from
+                # which x (or, for a step along y, y) runs left to right: the line of the step
+                # is taken in the direction of increasing x, whichever way the step goes
                 hhalf = math.radians(fov / 2)
-                d = self.canvas.opts["distance"]
                 a, b = self.layers.step_visual()
                 dx, dy = b[0] - a[0], b[1] - a[1]
+                if dx < -1e-12 or (abs(dx) <= 1e-12 and dy < 0):
+                    dx, dy = -dx, -dy
                 if math.hypot(dx, dy) > 1e-9:
                     azim = math.degrees(math.atan2(dy, dx)) - 90.0
                 cx, cy = 0.5 * (a[0] + b[0]), 0.5 * (a[1] + b[1])
                 cz = 0.5 * (a[2] + b[2])
-                span = min(max(4.0 * math.hypot(dx, dy), 1.2), 3.0)
-                d = min(d, 0.5 * span / math.tan(hhalf) + 1.0)
+                span = min(max(4.0 * math.hypot(dx, dy, b[2] - a[2]), 0.6), 3.0)
+                d = 0.5 * span / math.tan(hhalf)
                 v.setCameraPosition(pos=pg.Vector(cx, cy, cz), distance=d, elevation=8.0, azimuth=azim)
         self.preset = preset
         self._preset_state = self.state()

@@ -24,6 +24,12 @@ class SurfaceFeed:
         if key != self._arrow_key:
             self._arrow_key = key
             s.set_step_arrow(*(step_arrow if step_arrow is not None else (None, None)))
+            from ...app.step_section import step_section
+
+            sec = None if step_arrow is None else step_section(problem.objective, step_arrow[0][:2], step_arrow[1][:2])
+            s.set_step_section(sec)
+            if step_arrow is not None and getattr(s, "camera_preset", None) == "side":
+                s.set_camera("side")  # the side view frames the new step
         s.set_trajectories([p[:, :3] for p in frame.paths], frame.path_colors)
         ok = np.isfinite(frame.positions).all(axis=1) & np.isfinite(frame.values)
         P = np.column_stack([frame.positions, frame.values])[ok]
@@ -43,8 +49,7 @@ class SurfaceFeed:
             self._crit_key = key
             P = np.array([[*cp.point, cp.value] for cp in crit]).reshape(-1, 3)
             kinds = [cp.kind if cp.kind in ("minimum", "saddle", "maximum") else "degenerate" for cp in crit]
-            best = next((k for k, cp in enumerate(crit) if cp.best), -1)
-            s.set_critical_points(P, kinds, best)
+            s.set_critical_points(P, kinds, [k for k, cp in enumerate(crit) if cp.best])
         sel = frame.path_runs.index(frame.selected) if frame.selected in frame.path_runs else -1
         if sel != self._surface_highlight:
             self._surface_highlight = sel

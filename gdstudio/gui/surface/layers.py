@@ -42,7 +42,8 @@ class Layers:
         self.positions = np.zeros((0, 3))
         self.position_colors = np.zeros((0, 4), np.float32)
         self.starts = np.zeros((0, 3))
-        self.crit = (np.zeros((0, 3)), [], -1)
+        self.crit = (np.zeros((0, 3)), [], ())  # found points: (P, kinds, lowest-found indices)
+        self.known = (np.zeros((0, 3)), [])  # a preset's known points: (P, groups), known_points.py
         self.step = None
         self.hot_start = -1  # the start under the mouse or being dragged (drawn larger, gold)
         self.show_contours = True
@@ -101,13 +102,15 @@ class Layers:
         # the side view must not hide it)
         self._step_profile = gl.GLLinePlotItem(mode="line_strip", width=2.0,
                                                glOptions=GL_OVERLAY)
-        self._step_profile.setDepthValue(12)
+        # ... and over the start markers (16, 17): at an ordinary rate the step is short on
+        # screen and the start's disc would cover it
+        self._step_profile.setDepthValue(18)
         self._step_under = gl.GLLinePlotItem(mode="lines", width=6.0, glOptions=GL_OVERLAY)
-        self._step_under.setDepthValue(13)
+        self._step_under.setDepthValue(19)
         self._step_line = gl.GLLinePlotItem(mode="lines", width=3.0, glOptions=GL_OVERLAY)
-        self._step_line.setDepthValue(14)
+        self._step_line.setDepthValue(20)
         self._step_dots = gl.GLScatterPlotItem(pxMode=True, glOptions=GL_OVERLAY)
-        self._step_dots.setDepthValue(15)
+        self._step_dots.setDepthValue(21)
         self._items = [self._surface, self._iso, self._floor, self._floor_iso, self._arrows,
                        self._traj, self._traj_hi_under, self._traj_hi, self._crit_drop,
                        self._crit_floor, self._crit_halo, self._crit_core, self._pos_halo,
@@ -501,21 +504,39 @@ class Layers:
         return out
 
     def draw_critical(self):
-        P, kinds, best = self.crit
+        """The known points of a preset (a gold disc for a global minimum, the others hollow) and the
+        points the runs found (filled; the lowest found and its equals with a white ring)."""
+        Pf, kinds, best = self.crit
+        Pk, groups = self.known
         items = (self._crit_core, self._crit_halo, self._crit_drop, self._crit_floor)
+        P = np.concatenate([np.asarray(Pk, float).reshape(-1, 3), np.asarray(Pf, float).reshape(-1, 3)])
         if not len(P):
             for it in items:
                 it.setVisible(False)
             return
         Pv, ok = self.marker_visual(P, 24.0)
-        n = len(P)
-        cc = np.array([KIND_COLORS[k] for k in kinds], np.float32)
+        n, nk = len(P), len(Pk)
+        kind_of_group = {"global": "minimum", "local": "minimum"}
+        all_kinds = [kind_of_group.get(g, g) for g in groups] + list(kinds)
+        cc = np.array([KIND_COLORS[k] for k in all_kinds], np.float32)
         core = np.where(ok, 10.0, 0.0).astype(np.float32)
         halo = np.where(ok, 14.0, 0.0).astype(np.float32)
         hc = np.tile(np.array((0.05, 0.05, 0.08, 0.95), np.float32), (n, 1))
-        if 0 <= best < n and ok[best]:
-            core[best], halo[best] = 13.0, 24.0
-            hc[best] = BEST_COLOR
+        for k, g in enumerate(groups):
+            if g == "global":  # a solid gold disc in a dark ring: nothing else looks like it
+                cc[k] = BEST_COLOR
+                core[k], halo[k] = 15.0, 20.0
+            else:  # known, not global: a thin ring of the kind's colour round a dark core
+                hc[k] = cc[k]
+                cc[k] = (0.05, 0.05, 0.08, 0.95)
+                core[k], halo[k] = 8.0, 12.0
+        for b in best:
+            k = nk + int(b)
+            if 0 <= k < n:
+                core[k], halo[k] = 12.0, 22.0
+                hc[k] = (1.0, 1.0, 1.0, 1.0)
+        core[~ok] = 0.0
+        halo[~ok] = 0.0
         self._crit_halo.setData(pos=Pv, size=halo, color=hc)
         self._crit_core.setData(pos=Pv, size=core, color=cc)
         P0 = self.map.to_visual(P)  # the drop line and the floor mark stand at the true x, y
@@ -524,12 +545,13 @@ class Layers:
         P0 = P0.astype(np.float32)
         drop = np.repeat(P0, 2, axis=0)
         drop[1::2, 2] = FLOOR_Z + 0.004
-        dc = np.repeat(cc, 2, axis=0)
+        lc = np.array([KIND_COLORS[k] for k in all_kinds], np.float32)
+        dc = np.repeat(lc, 2, axis=0)
         dc[:, 3] = np.repeat(np.where(ok, 0.55, 0.0), 2)
         self._crit_drop.setData(pos=drop, color=dc)
         fl = P0.copy()
         fl[:, 2] = FLOOR_Z + 0.004
-        fc = cc.copy()
+        fc = lc.copy()
         fc[:, 3] = 0.9
         self._crit_floor.setData(pos=fl, size=np.where(ok, 7.0, 0.0).astype(np.float32),
                                  color=fc)

@@ -46,10 +46,16 @@ class NullSurfaceView(QWidget):
     def set_critical_points(self, P, kinds, best_index) -> None:
         pass
 
+    def set_known_points(self, P, groups) -> None:
+        pass
+
     def highlight_run(self, index) -> None:
         pass
 
     def set_step_arrow(self, p0, p1) -> None:
+        pass
+
+    def set_step_section(self, section) -> None:
         pass
 
     def set_camera(self, preset: str) -> None:

@@ -20,7 +20,7 @@ KIND_COLORS = {
     "degenerate": (0.72, 0.72, 0.72, 1.0),
 }
 KIND_COLORS.update({k: tuple(v) for k, v in _SHARED_KIND_COLORS.items() if k in KIND_COLORS})
-BEST_COLOR = (1.00, 0.80, 0.10, 1.0)  # gold ring of the best minimum
+BEST_COLOR = (1.00, 0.80, 0.10, 1.0)  # gold: a known global minimum (never a point merely found)
 START_COLOR = (1.0, 1.0, 1.0, 1.0)
 STEP_COLOR = (1.0, 1.0, 1.0, 1.0)
 ARROW_COLOR = (0.90, 0.92, 0.97)

@@ -35,7 +35,7 @@ import numpy as np
 import pyqtgraph.opengl as gl
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QLabel, QSizePolicy, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolBar, QVBoxLayout, QWidget
 
 from .camera import Camera
 from .layers import Layers
@@ -156,7 +156,18 @@ class SurfaceView(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
         lay.addWidget(tb)
-        lay.addWidget(self._view, 1)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(2)
+        row.addWidget(self._view, 3)
+        # the side view's companion: f along the step's direction (shown with the side camera
+        # while a step is drawn)
+        from .section import StepSectionPlot
+
+        self.section_plot = StepSectionPlot(self)
+        self.section_plot.hide()
+        row.addWidget(self.section_plot, 2)
+        lay.addLayout(row, 1)
         lay.addWidget(self._hint)
         self._update_hint()
         # the toolbar never overflows: the view is at least as wide as its buttons
@@ -256,9 +267,10 @@ class SurfaceView(QWidget):
         self._layers.starts = S
         self._draw_starts()
 
-    def set_critical_points(self, P, kinds: Sequence[str], best_index: int) -> None:
-        """Critical points ``(K, 3)``: minima red, the best minimum with a gold ring, saddles
-        orange, maxima blue, degenerate grey; a thin drop line marks each on the floor."""
+    def set_critical_points(self, P, kinds: Sequence[str], best_index) -> None:
+        """Critical points ``(K, 3)`` the runs found: minima red, saddles amber, maxima violet,
+        degenerate tan; the lowest minimum found and its equals (``best_index``: an index or a
+        sequence of indices, -1 none) with a white ring; a thin drop line marks each on the floor."""
         P = points3(P, "P")
         kinds = list(kinds)
         if len(kinds) != len(P):
@@ -267,7 +279,24 @@ class SurfaceView(QWidget):
             if k not in KIND_COLORS:
                 raise ValueError(f"unknown critical-point kind {k!r}; expected one of "
                                  f"{sorted(KIND_COLORS)}")
-        self._layers.crit = (P, kinds, int(best_index) if best_index is not None else -1)
+        if best_index is None:
+            best = ()
+        elif np.ndim(best_index) == 0:
+            best = (int(best_index),) if int(best_index) >= 0 else ()
+        else:
+            best = tuple(int(b) for b in best_index)
+        self._layers.crit = (P, kinds, best)
+        self._layers.draw_critical()
+
+    def set_known_points(self, P, groups: Sequence[str]) -> None:
+        """A preset's known critical points ``(K, 3)`` (raw x, y, f), drawn before any run with
+        a hollow look: ``groups`` one of global, local, saddle, maximum, degenerate each (a
+        global minimum is a solid gold disc; see app/known_points.py)."""
+        P = points3(P, "P")
+        groups = list(groups)
+        if len(groups) != len(P):
+            raise ValueError(f"{len(groups)} groups for {len(P)} known points")
+        self._layers.known = (P, groups)
         self._layers.draw_critical()
 
     def highlight_run(self, index: int) -> None:
@@ -282,6 +311,24 @@ class SurfaceView(QWidget):
         """``"top"`` (straight down, like a contour map), ``"perspective"`` (default) or
         ``"side"`` (low, horizontal; looks across the step arrow when one is shown)."""
         self._camera.set_preset(preset)
+        self._show_section()
+
+    @property
+    def camera_preset(self):
+        """The camera preset in use while the person has not moved the camera, else None."""
+        cam = self._camera
+        return cam.preset if cam.preset is not None and cam.state() == cam._preset_state else None
+
+    def set_step_section(self, section) -> None:
+        """The cross-section of f along the current step (app/step_section.py), drawn beside
+        the view while the side camera looks at the step; None: no step."""
+        self.section_plot.show_section(section)
+        self._show_section()
+
+    def _show_section(self) -> None:
+        on = self.section_plot.section is not None and self._camera.preset == "side"
+        if on != self.section_plot.isVisible():
+            self.section_plot.setVisible(on)
 
     def _refit_camera(self):
         """After a resize, re-frame the current preset unless the user moved the camera."""

@@ -126,18 +126,21 @@ class ColorBar(QWidget):
 
 
 class Legend(QWidget):
-    """Marker legend: critical-point kinds, best minimum, start points, arrows, step."""
+    """Marker legend: known and found critical points, start points, arrows, step."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self._rows = [
-            ("dot", KIND_COLORS["minimum"], None, "minimum"),
-            ("dot", KIND_COLORS["minimum"], BEST_COLOR, "best minimum"),
-            ("dot", KIND_COLORS["saddle"], None, "saddle"),
-            ("dot", KIND_COLORS["maximum"], None, "maximum"),
-            ("dot", KIND_COLORS["degenerate"], None, "degenerate"),
+            ("dot", BEST_COLOR, None, "global min (known)"),
+            ("dot", (0.05, 0.05, 0.08, 0.95), KIND_COLORS["minimum"], "local min (known)"),
+            ("dot", (0.05, 0.05, 0.08, 0.95), KIND_COLORS["saddle"], "saddle (known)"),
+            ("dot", KIND_COLORS["minimum"], None, "minimum found"),
+            ("dot", KIND_COLORS["minimum"], (1.0, 1.0, 1.0, 1.0), "lowest found"),
+            ("dot", KIND_COLORS["saddle"], None, "saddle found"),
+            ("dot", KIND_COLORS["maximum"], None, "maximum found"),
+            ("dot", KIND_COLORS["degenerate"], None, "degenerate found"),
             ("dot", START_COLOR, None, "start (drag)"),
             ("arrow", ARROW_COLOR + (1.0,), None, "−∇f (downhill)"),
             ("line", STEP_COLOR, None, "one step"),

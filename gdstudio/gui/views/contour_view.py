@@ -5,7 +5,8 @@ points, critical points with a legend, and a colour bar.
 Signals:
 
 * ``sig_clicked(float, float)``              a left click on empty map: add a start there
-* ``sig_start_dragged(int, float, float)``   a start marker is being dragged (every move)
+* ``sig_start_dragged(int, float, float)``   a start marker is being dragged (every move);
+  with Ctrl held it snaps to a known critical point or to round numbers
 * ``sig_start_drag_finished(int, float, float)``
 * ``sig_point_hovered(float, float)``        the mouse is over this data point
 * ``sig_run_picked(int)``                    a click on a run's current/end point
@@ -36,6 +37,8 @@ from .. import palette
 from ...app.geometry import arrow_segments, nan_joined
 from ..geometry import finite_path
 from ..text import html_text
+from .internals_overlay import InternalsOverlay
+from .known_points import KnownPointsLayer
 
 #: how close (pixels) a press must be to a start marker to drag it
 PICK_RADIUS_PX = 10
@@ -68,13 +71,16 @@ class _MapViewBox(pg.ViewBox):
             return
         ev.accept()
         p = self.mapSceneToView(ev.scenePos())
+        x, y = float(p.x()), float(p.y())
+        if ev.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            x, y = self._owner.snap(x, y)  # Ctrl: onto a known point or round numbers
         idx = self._dragging
         if ev.isFinish():
             self._dragging = None
-            self._owner.sig_start_drag_finished.emit(idx, float(p.x()), float(p.y()))
+            self._owner.sig_start_drag_finished.emit(idx, x, y)
         else:
-            self._owner._move_start_marker(idx, p.x(), p.y())
-            self._owner.sig_start_dragged.emit(idx, float(p.x()), float(p.y()))
+            self._owner._move_start_marker(idx, x, y)
+            self._owner.sig_start_dragged.emit(idx, x, y)
 
 
 class ContourView(pg.PlotWidget):
@@ -129,12 +135,16 @@ class ContourView(pg.PlotWidget):
             it.setZValue(14)
             pi.addItem(it)
             self.critical_items[kind] = it
-        self.best = pg.ScatterPlotItem(size=24, symbol="star", pxMode=True,
-                                       pen=pg.mkPen("w", width=1.5), brush=pg.mkBrush(230, 25, 25))
+        # the lowest minimum found (and its equals): a white ring, never the known global
+        # minimum's star (known_points.py)
+        self.best = pg.ScatterPlotItem(size=22, symbol="o", pxMode=True,
+                                       pen=pg.mkPen("w", width=2.5), brush=pg.mkBrush(0, 0, 0, 0))
         self.best.setZValue(15)
         pi.addItem(self.best)
+        self.known = KnownPointsLayer(pi)
+        self.internals = InternalsOverlay(pi)  # inside the optimizer, at the selected run's point
         # the legend sits in a row under the map, never over the data
-        self.legend = pg.LegendItem(offset=None, labelTextColor=(240, 240, 240), colCount=4,
+        self.legend = pg.LegendItem(offset=None, labelTextColor=(240, 240, 240), colCount=2,
                                     labelTextSize="8pt", verSpacing=-6)
         pi.layout.addItem(self.legend, 4, 1)
         self.legend.setVisible(False)
@@ -204,6 +214,30 @@ class ContourView(pg.PlotWidget):
             self.nan_text.setText("f is not a number anywhere on this domain")
             self.nan_text.setPos((xa + xb) / 2, (ya + yb) / 2)
             self.nan_text.show()
+
+    def set_known_points(self, markers) -> None:
+        """A preset's known critical points (app/known_points.py), drawn before any run."""
+        self.known.set_points(markers)
+        self._legend_key = None
+        self._set_legend(getattr(self, "_last_frame", None))
+
+    def show_internals(self, point, carried) -> None:
+        """What the optimizer carries at the selected run's ``point`` (None: nothing)."""
+        if point is None or not carried or getattr(self, "_domain", None) is None:
+            self.internals.clear()
+        else:
+            self.internals.show(point, carried, self._domain)
+        self._set_legend(getattr(self, "_last_frame", None))
+
+    def snap(self, x: float, y: float) -> tuple[float, float]:
+        """Where a start dragged with Ctrl held lands: on a known critical point near it,
+        else on round numbers (app/known_points.py: snap_point)."""
+        from ...app.known_points import snap_point
+
+        dom = getattr(self, "_domain", None)
+        if dom is None:
+            return x, y
+        return snap_point(x, y, dom, self.known.markers)
 
     def set_equal_axes(self, on: bool) -> None:
         """Lock the aspect (one unit of x as long as one unit of y) or free it."""
@@ -296,6 +330,7 @@ class ContourView(pg.PlotWidget):
         self.positions.setData(P[ok, 0], P[ok, 1], size=7 if frame.n_runs <= 200 else 4)
         self._set_starts(frame)
         self._set_critical(frame)
+        self._last_frame = frame
         self._set_legend(frame)
 
     def _set_starts(self, frame) -> None:
@@ -351,23 +386,28 @@ class ContourView(pg.PlotWidget):
         for kind, (xs, ys, br) in by_kind.items():
             pen = pg.mkPen("w", width=1.2) if kind != "saddle" else pg.mkPen(palette.qcolor(palette.kind_color("saddle")), width=3)
             self.critical_items[kind].setData(xs, ys, brush=br or None, pen=pen)
-        self.best.setData([p[0] for p, _ in best], [p[1] for p, _ in best],
-                          brush=[pg.mkBrush(palette.qcolor(col)) for _, col in best] or None)
+        self.best.setData([p[0] for p, _ in best], [p[1] for p, _ in best])
 
     def _set_legend(self, frame) -> None:
-        kinds = sorted({c.kind for c in frame.critical})
-        key = (tuple(kinds), tuple(l for l, _ in frame.legend), any(c.best for c in frame.critical))
+        critical = frame.critical if frame is not None else []
+        kinds = sorted({c.kind for c in critical})
+        key = (tuple(kinds), tuple(l for l, _ in (frame.legend if frame is not None else ())),
+               any(c.best for c in critical), tuple(self.known.groups()), tuple(self.internals.shown))
         if key == self._legend_key:
             return
         self._legend_key = key
         self.legend.clear()
-        for label, color in frame.legend:
+        for label, color in (frame.legend if frame is not None else ()):
             self.legend.addItem(pg.PlotDataItem(pen=pg.mkPen(palette.qcolor(color), width=3)), label)
+        for sample, text in self.known.legend_entries() + self.internals.legend_entries():
+            self.legend.addItem(sample, text)
         if key[2]:
-            self.legend.addItem(pg.ScatterPlotItem(symbol="star", size=14, brush=pg.mkBrush(230, 25, 25),
-                                                   pen=pg.mkPen("w")), "best minimum")
-        names = {"minimum": "minimum", "saddle": "saddle point", "maximum": "maximum",
-                 "degenerate": "degenerate point"}
+            self.legend.addItem(pg.ScatterPlotItem(symbol="o", size=13, brush=pg.mkBrush(0, 0, 0, 0),
+                                                   pen=pg.mkPen("w", width=2)), "lowest found")
+        known = bool(key[3])
+        names = {"minimum": "min found" if known else "minimum", "saddle": "saddle found" if known else "saddle point",
+                 "maximum": "max found" if known else "maximum",
+                 "degenerate": "degenerate found" if known else "degenerate point"}
         for kind in ("minimum", "saddle", "maximum", "degenerate"):
             if kind in kinds:
                 self.legend.addItem(pg.ScatterPlotItem(symbol=palette.KIND_SYMBOLS[kind], size=10,
@@ -376,6 +416,9 @@ class ContourView(pg.PlotWidget):
         shown = bool(self.legend.items)
         self.legend.setVisible(shown)
         self.legend.setMaximumHeight(10_000 if shown else 0)
+        # lay the row out now: a legend rebuilt between frames (the optimizer's arrows came or
+        # went) must not sit at the scene's origin, over the map, until the next layout pass
+        self.getPlotItem().layout.activate()
 
     # -- mouse -----------------------------------------------------------------------
     def data_to_widget(self, x: float, y: float):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QSizePolicy
 
 from ..text import point
@@ -41,6 +42,15 @@ class Inspector(QGroupBox):
             form.addRow(label, w)
             self.fields[key] = w
         self.form = form
+        # inside the optimizer: what the selected run's optimizer carries (internals_feed.py)
+        self.internals = QLabel("")
+        self.internals.setObjectName("optimizerInternals")
+        self.internals.setWordWrap(True)
+        self.internals.setTextFormat(Qt.TextFormat.RichText)
+        self.internals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.internals.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.internals.hide()
+        form.addRow(self.internals)
         self.fields["lr_max"].setToolTip(
             "The largest learning rate for which plain gradient descent does not diverge on the "
             "local quadratic model here (2 / largest Hessian eigenvalue).")
@@ -52,6 +62,19 @@ class Inspector(QGroupBox):
                                                                         "-1.234e+05", "∞ (λmax ≤ 0)"))
         self._span = 1.0
         self.setMinimumWidth(label_w + value_w + max(form.horizontalSpacing(), 6) + 16 + 8)
+
+    def show_internals(self, rows, optimizer: str = "") -> None:
+        """(label, value) rows of what the selected run's optimizer carries; None hides them."""
+        if not rows:
+            self.internals.hide()
+            self.internals.setText("")
+            return
+        import html
+
+        head = f"<b>inside {html.escape(optimizer)}</b>" if optimizer else "<b>inside the optimizer</b>"
+        body = "".join(f"<br>{html.escape(a)}: <tt>{html.escape(b)}</tt>" for a, b in rows)
+        self.internals.setText(head + body)
+        self.internals.show()
 
     def set_problem(self, names, domain) -> None:
         """Axis names (rows ∂f/∂a, ∂f/∂b) and the domain, whose size sets the point's decimals."""

@@ -1,7 +1,8 @@
 """The runs table (objectName ``runsTable``): a QTableView over a QAbstractTableModel that
 reads the controller's arrays lazily, so 10,000 rows cost nothing until they are visible.
 
-Columns: run, status, critical point, value, steps, start, end, optimizer (what matters
+Columns: run, status, critical point, value, steps, start (editable: double-click or F2 and type
+``x, y``), end, optimizer (what matters
 first: the table shows the first seven without scrolling at the window's first size; each
 cell's tooltip holds its full value). Selecting a row
 selects that run in every view; the table follows the selection made elsewhere. Sorting
@@ -39,6 +40,35 @@ class RunsModel(QAbstractTableModel):
         super().__init__(parent)
         self.c = controller
         self._rows = 0
+        #: called with (start index, x, y) when a start cell is edited (the window sends it to
+        #: the session as an undo step); None: the start column is read-only
+        self.on_start_edited = None
+        #: called with a sentence when an edited start cannot be read
+        self.on_error = None
+
+    def flags(self, index):
+        f = super().flags(index)
+        if index.isValid() and index.column() == START and self.on_start_edited is not None:
+            f |= Qt.ItemFlag.ItemIsEditable
+        return f
+
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole):
+        """A typed start: ``x, y``; every run from that start starts there (an undo step)."""
+        from ...app.start_text import parse_point
+
+        if role != Qt.ItemDataRole.EditRole or not index.isValid() or index.column() != START:
+            return False
+        r = index.row()
+        if self.on_start_edited is None or r >= len(self.c.specs):
+            return False
+        try:
+            x, y = parse_point(value)
+        except ValueError as err:
+            if self.on_error is not None:
+                self.on_error(str(err))
+            return False
+        self.on_start_edited(self.c.specs[r].start, x, y)
+        return True
 
     def rowCount(self, parent=QModelIndex()):
         return 0 if parent.isValid() else self._rows
@@ -66,6 +96,10 @@ class RunsModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._full(r, col)
+        if role == Qt.ItemDataRole.EditRole and col == START:
+            from ...app.start_text import format_point
+
+            return format_point(*st.starts[r])
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if col == RUN:
@@ -138,6 +172,8 @@ class RunsTable(QTableView):
         self.setModel(self.proxy)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        # the start cell is typed into (double-click or F2): an exact start point
+        self.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed)
         self.setSortingEnabled(True)
         self.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         self.verticalHeader().setVisible(False)

@@ -1,0 +1,68 @@
+"""The Coordinates choice (in the Setup dock, under Descent): descend in Cartesian (x, y) or
+in polar (r, θ) coordinates with the metric gradient G⁻¹·∂f (G = diag(1, r²)) or the naive one
+(the partial derivatives as if the (r, θ) grid were Euclidean); see core/coordinates.py.
+
+objectName ``coordinatesCombo`` (item data ``cartesian``, ``polar:metric``, ``polar:naive``). The paths are drawn
+on the same (x, y) map and surface whatever the choice. A model on data always descends in
+its own parameters: the box is disabled then. ``sig_settings(dict)`` carries
+``{"coordinates": ..., "gradient": ...}`` (the window sends it to the session: an undo step).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QGroupBox, QLabel, QVBoxLayout
+
+CHOICES = (
+    ("cartesian", "Cartesian (x, y)"),
+    ("polar:metric", "Polar (r, θ), metric gradient"),
+    ("polar:naive", "Polar (r, θ), naive gradient"),
+)
+NOTES = {
+    "cartesian": "p ← p − lr·(∂f/∂x, ∂f/∂y)",
+    "metric": "(r, θ) ← (r, θ) − lr·(∂f/∂r, ∂f/∂θ / r²): the true gradient, G⁻¹·df with G = diag(1, r²)",
+    "naive": "(r, θ) ← (r, θ) − lr·(∂f/∂r, ∂f/∂θ): partials as if the (r, θ) grid were flat",
+}
+
+
+class CoordinatesBox(QGroupBox):
+    sig_settings = Signal(dict)
+
+    def __init__(self, parent=None):
+        super().__init__("Coordinates", parent)
+        lay = QVBoxLayout(self)
+        lay.setSpacing(4)
+        self.combo = QComboBox()
+        self.combo.setObjectName("coordinatesCombo")
+        for data, text in CHOICES:
+            self.combo.addItem(text, data)
+        self.combo.setToolTip("Descend in Cartesian or polar coordinates; in polar ones with the true "
+                              "(metric) gradient or the naive partial derivatives. Paths stay on the "
+                              "same (x, y) map")
+        self.note = QLabel()
+        self.note.setObjectName("coordinatesNote")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: #aaaaaa;")
+        lay.addWidget(self.combo)
+        lay.addWidget(self.note)
+        self._showing = False
+        self.combo.currentIndexChanged.connect(self._changed)
+        self.show_settings("cartesian", "metric")
+
+    def show_settings(self, coordinates: str, gradient: str) -> None:
+        """Show what applies (from the session), without sending anything back."""
+        key = f"polar:{gradient}" if coordinates == "polar" else "cartesian"
+        self._showing = True
+        try:
+            k = next((i for i, (d, _) in enumerate(CHOICES) if d == key), 0)
+            self.combo.setCurrentIndex(k)
+        finally:
+            self._showing = False
+        self.note.setText(NOTES["cartesian" if coordinates != "polar" else gradient])
+
+    def _changed(self, _i) -> None:
+        coordinates, _, gradient = str(self.combo.currentData()).partition(":")
+        gradient = gradient or "metric"
+        self.note.setText(NOTES["cartesian" if coordinates != "polar" else gradient])
+        if not self._showing:
+            self.sig_settings.emit({"coordinates": coordinates, "gradient": gradient})
