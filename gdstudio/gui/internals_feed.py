@@ -11,6 +11,11 @@ from ..app.internals_view import internals_lines, replay_internals
 
 #: seconds between replays while the runs are running
 LIVE_INTERVAL = 0.5
+#: the longest replay while the runs are running: it runs on the GUI thread, and a replay of
+#: 20,000 steps kept the event loop 380 ms late twice a second (p99 with 1,000 runs in flight,
+#: benchmarks/bench_responsiveness.py). Further along, what is shown stays until the runs
+#: pause or end, and is then brought up to date.
+LIVE_REPLAY_STEPS = 1_000
 
 
 class InternalsFeed:
@@ -45,7 +50,7 @@ class InternalsFeed:
         if key == self._key:
             return
         now = time.perf_counter()
-        if c.state == "running" and now - self._t < LIVE_INTERVAL:
+        if c.state == "running" and (now - self._t < LIVE_INTERVAL or steps > LIVE_REPLAY_STEPS):
             return
         self._t = now
         self._key = key
