@@ -215,43 +215,12 @@ class Training:
 
 
 def landscape_shown(tr: Training, k: int, method: str, seed: int, job, span=(0.0, 1.0)) -> Shown:
-    """The plane through init ``k``'s final weights (PCA of its path, or random
-    filter-normalised directions), its grid evaluated in the job, and the projected path."""
-    from ..app.landscape import plane_domain
-    from ..core.models.landscape import PlaneObjective, pca_directions, project, random_directions
+    """The plane through init ``k``'s final weights (app.problem_views.plane_view: PCA of its
+    path, or random filter-normalised directions) with its grid evaluated in the job."""
+    from ..app.problem_views import plane_view
 
-    prob = tr.problem
-    obj = prob.objective
-    traj = tr.path(k)
-    final = traj[-1]
-    if method == "pca":
-        d1, d2, explained = pca_directions(traj)
-    else:
-        d1, d2 = random_directions(obj, final, seed=seed)
-        explained = None
-    coords = project(traj, final, d1, d2)
-    dom = plane_domain(coords, method != "pca")
-    names = ("PC1", "PC2") if method == "pca" else ("α", "β")
-    plane = PlaneObjective(obj, final, d1, d2, names=names, domain=dom)
-    grid = grid_in_job(plane, dom, job, span)
-    heights = np.asarray(plane.full_value(coords), float)
-    path = np.column_stack([coords, heights])
-    if method == "pca":
-        share = float(np.sum(explained))
-        how = (f"the plane of the two principal directions of init {k + 1}'s training path "
-               f"(explains {100 * share:.1f}% of its variance)")
-    else:
-        how = f"a plane of two random filter-normalised directions through init {k + 1}'s final weights"
-    desc = (f"{prob.description} Trained with all {obj.dim} weights free; the map shows the loss on "
-            f"{how}, with the training path projected onto it (orange). The origin is the final "
-            f"weights (loss {fmt(tr.final_loss[k])}).")
-    loss = "cross-entropy" if prob.task == "classification" else "MSE"
-    arch = "-".join(str(v) for v in obj.sizes)
-    plane_name = "PCA plane of" if method == "pca" else "random plane through"
-    title = f"{loss[:1].upper() + loss[1:]} on the {plane_name} init {k + 1}'s path ({arch} {obj.activation})"
-    return Shown("mlp-plane", prob, plane, grid, dom, desc, coords[:1].copy(), plane.embed,
-                 None, path, extra={"explained": explained, "init": k, "method": method},
-                 title=title, axis_labels=names)
+    view = plane_view(tr, k, method, seed)
+    return shown_of(view, None, grid_in_job(view.objective, view.domain, job, span))
 
 
 # ---------------------------------------------------------------------------------------
