@@ -155,4 +155,15 @@ def test_every_worker_runs_with_the_engines_allocator_settings(scheduler):
     with DaskExecutor(scheduler=scheduler) as ex:
         # a lambda travels by value (a function of this test module would need 'tests' importable)
         flags = ex.client.run(lambda: __import__("gdstudio.core.tuning", fromlist=["_"]).engine_tuning_applied())
+        threads = ex.client.run(lambda: __import__("gdstudio.core.tuning", fromlist=["_"]).engine_threads())
+        nthreads = ex.client.nthreads()
     assert list(flags.values()) == [True, True]
+    # a fused batch uses the worker's own threads, not every core of the machine
+    assert threads == nthreads
+
+
+def test_a_local_clusters_workers_run_without_the_dashboards_profiler():
+    # the profiler samples every 10 ms for a dashboard that is off: CPU taken from the work
+    with DaskExecutor(workers=1) as ex:
+        got = ex.client.run(lambda: __import__("dask").config.get("distributed.worker.profile.enabled"))
+    assert list(got.values()) == [False]
