@@ -6,7 +6,7 @@ Automation hooks (objectNames, kept stable): ``functionEdit``, ``presetCombo``,
 ``optimizerCombo``, ``learningRateEdit``, ``stepsEdit``, ``randomStartsCount``,
 ``runButton``, ``pauseButton``, ``stepButton``, ``resetButton``, ``randomStartsButton``,
 ``surfaceView``, ``contourView``, ``lossPlot``, ``runsTable``; docks ``setupDock``,
-``modelDock``, ``dataDock``, ``bruteForceDock``; actions ``actionOpenData``,
+``modelDock``, ``dataDock``, ``bruteForceDock``, ``sweepDock``; actions ``actionOpenData``,
 ``actionExportTrajectories``, ``actionExportSelected``, ``actionExportImage``,
 ``actionResetLayout``, ``actionAbout``, ``actionRunPause``, ``actionStep``, ``actionReset``.
 Public methods: ``export_trajectories(path, runs=None)``, ``export_in_background(path, runs=None)``,
@@ -41,6 +41,7 @@ from .panels.editor_panel import EditorPanel, _presets
 from .panels.params_panel import ComparePanel, ParamsPanel, StartsPanel
 from .panels.coordinates_box import CoordinatesBox
 from .panels.start_list import StartList
+from .panels.sweep_panel import SweepPanel, run_cell, studio_context
 from .surface import make_surface_view
 from .surface.feed import SurfaceFeed
 from .tooltips import apply_tooltips
@@ -56,7 +57,7 @@ DEFAULT_TEXT = "(x**2 + y - 11)**2 + (x + y**2 - 7)**2"
 DEFAULT_DOMAIN = ((-5.0, 5.0), (-5.0, 5.0))
 #: QSettings keys of the remembered window geometry and dock layout (bump the version when the
 #: set of docks changes, so an old layout is not restored onto a new window)
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 GEOMETRY_KEY = "window/geometry"
 STATE_KEY = "window/state"
 DOCK_FEATURES = (QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
@@ -128,6 +129,8 @@ class MainWindow(QMainWindow):
         self.exports = Exports(self, c, self.jobs, self.views, self.show_message, self.cancel_export)
         # the "Data & model" panels: line fit on housing data, your model, networks, brute force
         self.models = ModelFeatures(c, self.jobs, self.contour, self.surface, self.editor, self.show_message, self)
+        # the convergence map over two settings (docs/sweep.md), computed on the window's jobs
+        self.sweep = SweepPanel(lambda: studio_context(c), self.jobs)
         # the document: an app.Session; the link sends edits to it and its changes to the controller
         self._first_error = None
         self.session = self._first_session(function)
@@ -199,7 +202,7 @@ class MainWindow(QMainWindow):
 
     def _docks(self):
         """Every dock of the window, in one place: Setup and Data & model as tabs on the left,
-        Data and Brute force as tabs on the right. A new dock is added here (and appears in
+        Data, Brute force and Sweep as tabs on the right. A new dock is added here (and appears in
         the View menu by itself)."""
         side = QWidget()
         sl = QVBoxLayout(side)
@@ -215,7 +218,11 @@ class MainWindow(QMainWindow):
         self.brute_dock = self.add_panel(m.bruteforce, "Brute force vs gradient", right, "bruteForceDock")
         self.tabifyDockWidget(self.panel_dock, self.model_dock)
         self.panel_dock.raise_()
+        sweep = self._scroll(self.sweep, "sweepScroll")
+        sweep.setMinimumWidth(0)  # a tab beside Brute force: it must not widen the right side
+        self.sweep_dock = self.add_panel(sweep, "Sweep", right, "sweepDock")
         self.tabifyDockWidget(self.data_dock, self.brute_dock)
+        self.tabifyDockWidget(self.brute_dock, self.sweep_dock)
         self.brute_dock.raise_()  # a typed function has no data: the comparison is what applies
         self.resizeDocks([self.data_dock], [360], Qt.Orientation.Horizontal)
         self.lessons = Lessons(self)  # the lesson narrative (lessonDock), shown when a lesson opens
@@ -402,6 +409,7 @@ class MainWindow(QMainWindow):
         c.sig_selection_changed.connect(self._selection_changed)
         c.sig_settings_changed.connect(self.params.settings_changed)
         self.models.sig_model_shown.connect(self.data_dock.raise_)
+        self.sweep.sig_load_setting.connect(lambda cell: run_cell(link.settings, c, cell, self.show_message))
         self.setAcceptDrops(True)  # a dropped CSV opens as data
 
     def _first_session(self, function) -> Session:

@@ -12,7 +12,7 @@ from gdstudio.gui import MainWindow
 
 from .helpers import make_window
 
-DOCKS = ("setupDock", "modelDock", "dataDock", "bruteForceDock")
+DOCKS = ("setupDock", "modelDock", "dataDock", "bruteForceDock", "sweepDock")
 
 
 def _action(w, name) -> QAction:
