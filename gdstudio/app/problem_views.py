@@ -220,14 +220,18 @@ def _pair(spec_pair, dim: int) -> tuple[int, int]:
     return i, j
 
 
-def model_view(spec: ModelSpec, domain=None, base=None, check: Callable = _no_check) -> ProblemView:
+def model_view(spec: ModelSpec, domain=None, base=None, check: Callable = _no_check,
+               base_from: Optional[str] = None, weights: Optional[tuple[str, str]] = None) -> ProblemView:
     """The map of a model on data (see the module docstring). ``base``: the values the
     parameters not shown are held at (default: the model's default start, i.e. a network's
-    seeded initial weights). Raises ``ValueError`` (one sentence) for bad data or settings."""
+    seeded initial weights); ``base_from`` says in words where a network's ``base`` comes
+    from (e.g. a trained init). ``weights``: a network's two weights by name, which survive a
+    change of its layout when both still exist (``spec.pair`` otherwise). Raises
+    ``ValueError`` (one sentence) for bad data or settings."""
     prob = spec.build_problem()
     check()
     if spec.kind == "mlp":
-        view = _mlp_slice(spec, prob, base)
+        view = _mlp_slice(spec, prob, base, base_from, weights)
     else:
         view = _curve_view(spec, prob, base)
     check()
@@ -269,14 +273,23 @@ def _curve_view(spec: ModelSpec, prob, base) -> ProblemView:
                        embed=inner.embed, problem=prob, extra={"pair": (i, j), "base": th, "held": held})
 
 
-def _mlp_slice(spec: ModelSpec, prob, base) -> ProblemView:
+def _weight_pair(names, weights) -> tuple[int, int]:
+    """The indices of two weights named ``weights`` (the first weight, or the next one, for a
+    name the layout no longer has)."""
+    wa, wb = weights
+    i = names.index(wa) if wa in names else 0
+    j = names.index(wb) if wb in names else (1 if i != 1 else 0)
+    return (i, (i + 1) % len(names)) if i == j else (i, j)
+
+
+def _mlp_slice(spec: ModelSpec, prob, base, base_from=None, weights=None) -> ProblemView:
     from ..core.models.landscape import SliceObjective
 
     obj = prob.objective
     th = np.asarray(prob.default_starts[0] if base is None else base, float).ravel()
-    src = f"their initial values (seed {spec.seed})" if base is None else "the given weights"
-    i, j = _pair(spec.pair, obj.dim)
-    names = obj.names
+    src = f"their initial values (seed {spec.seed})" if base is None else (base_from or "the given weights")
+    names = tuple(obj.names)
+    i, j = _pair(spec.pair, obj.dim) if weights is None else _weight_pair(names, weights)
     inner = SliceObjective(obj, th, i, j)
     dom = normalise_domain(inner.domain())
     batch = (f" Mini-batches of {obj.batch_size}: the gradient of each step uses a different "
@@ -290,15 +303,17 @@ def _mlp_slice(spec: ModelSpec, prob, base) -> ProblemView:
              f"({obj.dim - 2} weights frozen; {arch} {obj.activation})")
     return ProblemView("mlp-slice", inner, dom, title, desc, (names[i], names[j]), th[[i, j]][None, :],
                        embed=inner.embed, problem=prob,
-                       extra={"pair": (i, j), "names": tuple(names), "base_from": src})
+                       extra={"pair": (i, j), "names": names, "base_from": src})
 
 
 # -- training a network, and the plane of its path -------------------------------------------
 @dataclass(frozen=True, eq=False)
 class Training:
     """Full training of a network from several initialisations: recorded trajectories
-    (T, N, d) (rows after a run stopped repeat its last point), the step of each row, values
-    (rows, N), each run's steps, final weights (N, d) and full-data losses, statuses, seeds."""
+    (T, N, d) (rows after a run stopped repeat its last point), the step of each row, each
+    run's steps, final weights (N, d) and full-data losses, statuses, seeds, and the loss of
+    every step (steps + 1, N): the full-data loss at the start, then each step's (a step's
+    mini-batch loss when the network trains on mini-batches)."""
 
     spec: ModelSpec
     problem: object
@@ -309,6 +324,13 @@ class Training:
     final_loss: np.ndarray
     status: tuple
     seeds: tuple
+    values: np.ndarray
+
+    def trained(self, spec: ModelSpec) -> bool:
+        """Whether this is the training of the network ``spec`` (whichever weights it shows)."""
+        from dataclasses import replace
+
+        return replace(self.spec, pair=(0, 1)) == replace(spec, pair=(0, 1))
 
     def path(self, k: int) -> np.ndarray:
         """Run ``k``'s recorded path (T, d), from its start to its final weights."""
@@ -339,6 +361,7 @@ def train_landscape(spec: ModelSpec, optimizer: str = "adam", lr: float = 0.01, 
     batch = BatchDescent(obj, P0, optimizer=optimizer, lr=lr, max_steps=int(steps), tol=tol, **hyper)
     stride = max(1, -(-int(steps) // MAX_PATH_ROWS))
     pts, row_steps = [P0[None].copy()], [0]
+    vals = [np.asarray(obj.full_value(P0), float)[None]]
     yield 0.0
     while not batch.done:
         ch = batch.advance(TRAIN_CHUNK * stride)
@@ -348,11 +371,12 @@ def train_landscape(spec: ModelSpec, optimizer: str = "adam", lr: float = 0.01, 
         keep = (s_idx % stride) == 0
         pts.append(np.array(ch.points[keep]))
         row_steps.extend(s_idx[keep].tolist())
+        vals.append(np.array(ch.values))
         yield min(1.0, batch.step / max(1, int(steps)))
     final = np.asarray(batch.points, float).copy()
     final_loss = np.asarray(obj.full_value(final), float)
     yield Training(spec, prob, np.concatenate(pts), np.asarray(row_steps), np.asarray(batch.steps).copy(),
-                   final, final_loss, tuple(batch.status_names()), seeds)
+                   final, final_loss, tuple(batch.status_names()), seeds, np.concatenate(vals))
 
 
 def run_training(spec: ModelSpec, progress: Optional[Callable] = None, **kwargs) -> Training:

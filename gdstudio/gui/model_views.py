@@ -1,6 +1,7 @@
 """What the map shows for a model on data: the core ``Problem`` assembled into a 2-D view
-(:class:`Shown`: a line fit, or a typed model's two-parameter slice), with the map's grid
-evaluated in a background job (:func:`grid_in_job`). No widgets here."""
+(:class:`Shown`: what app.problem_views builds, a line fit, a typed model's two-parameter slice,
+a network's slice or plane, wrapped with the map's grid evaluated in a background job
+(:func:`grid_in_job`)). No widgets here."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from typing import Callable, Optional
 import numpy as np
 
 from ..app.geometry import GridData
-from ..app.problem_views import ModelSpec, ProblemView, slice_domain
+from ..app.problem_views import ModelSpec, ProblemView, Training
 from ..core.objective import Objective
 from ..worker.jobs import Job
-from .text import fmt, html_text, with_unit
+from .text import fmt, html_text
 
 #: value() calls with more rows than this are evaluated in blocks (progress, cancel)
 BLOCK_ROWS = 4096
@@ -130,90 +131,26 @@ def shown_of(view: ProblemView, spec: Optional[ModelSpec], grid: Optional[GridDa
                  extra, title=view.title, axis_labels=tuple(view.axis_labels), spec=spec)
 
 
-def build_curve_shown(kind: str, model_text: str, data: str, x: str, y: str, scale: str,
-                      loss: str, pair: Optional[tuple], base: Optional[np.ndarray],
-                      job: Optional[Job], batch_size: Optional[int] = None,
-                      huber_delta: float = 1.0) -> Shown:
-    """Build a line fit or typed model (core ``build_problem``) and its 2-D view; runs in a
-    job. ``pair`` (i, j) chooses the two parameters shown when there are more than two;
-    ``base`` the values the others are held at (default: the model's default start)."""
-    from ..core.models.landscape import SliceObjective
-    from ..app.problems import build_problem
+def shown_in_job(spec: ModelSpec, job: Optional[Job], base=None, span=(0.0, 1.0), **kw) -> Shown:
+    """The model ``spec`` as app.problem_views.model_view builds it (a line fit, a typed
+    model or its slice, a network's slice; ``base`` and ``kw`` as there), with its grid
+    evaluated in the job. Runs in a job; the Shown carries ``spec`` with the pair shown."""
+    from dataclasses import replace
 
-    prob = build_problem("linreg" if kind == "linreg" else model_text, data, x=x, y=y,
-                         scale=scale, loss=loss, batch_size=batch_size, huber_delta=huber_delta)
-    if job is not None:
-        job.check()
-    obj = prob.objective
-    if obj.dim == 2:
-        dom = obj.domain()
-        inner, embed, starts = obj, _identity, np.asarray(prob.default_starts, float)[:1]
-        closed = None if prob.closed_form is None else np.asarray(prob.closed_form, float)
-        desc = prob.description
-        extra = {}
-    else:
-        th = np.asarray(prob.default_starts[0] if base is None else base, float).ravel()
-        if th.size != obj.dim:
-            th = np.asarray(prob.default_starts[0], float)
-        i, j = pair if pair is not None else (0, 1)
-        if not (0 <= i < obj.dim and 0 <= j < obj.dim) or i == j:
-            i, j = 0, 1
-        dom = slice_domain(obj.domain(), th, i, j)
-        inner = SliceObjective(obj, th, i, j, domain=dom)
-        embed = inner.embed
-        starts = th[[i, j]][None, :]
-        closed = None
-        held = [f"{n} = {th[k]:.4g}" for k, n in enumerate(obj.names) if k not in (i, j)]
-        desc = (f"{prob.description} The map shows the slice over {obj.names[i]} and "
-                f"{obj.names[j]}, with {', '.join(held)} held fixed.")
-        extra = {"pair": (i, j), "base": th, "held": held}
-    std = ", z-scored" if getattr(obj, "scale", "none") == "standard" else ""
-    if kind == "linreg":
-        u = obj.param_units()
-        title = f"J(a, b): MSE of {prob.y_name} ≈ a·{prob.x_name} + b{std}"
-        return Shown("linreg", prob, obj, grid_in_job(obj, dom, job), tuple(dom), desc, starts, embed, closed, extra=extra,
-                     title=title, axis_labels=(with_unit("a", u["a"]), with_unit("b", u["b"])))
-    lname = {"mse": "MSE", "mae": "MAE", "huber": "Huber loss"}[obj.loss]
-    shown_names = inner.names
-    title = f"J({', '.join(obj.names)}): {lname} of {prob.y_name} ≈ {obj.model_text}{std}"
-    if obj.dim > 2:
-        title = (f"{lname} of {prob.y_name} ≈ {obj.model_text}{std}; "
-                 f"{', '.join(n for n in obj.names if n not in shown_names)} held")
-    return Shown("typed", prob, inner, grid_in_job(inner, dom, job), tuple(dom), desc, starts, embed, closed, extra=extra,
-                 title=title, axis_labels=tuple(shown_names))
+    from ..app.problem_views import model_view
+
+    view = model_view(spec, base=base, check=job.check if job is not None else _no_check, **kw)
+    pair = tuple(view.extra.get("pair", (0, 1)))
+    return shown_of(view, replace(spec, pair=pair), grid_in_job(view.objective, view.domain, job, span))
+
+
+def _no_check() -> None:
+    return None
 
 
 # ---------------------------------------------------------------------------------------
 # a trained network's loss landscape
 # ---------------------------------------------------------------------------------------
-@dataclass
-class Training:
-    """The result of full training: trajectories (T, N, d) (rows after a run stopped repeat
-    its last point), per-step values (T, N), each run's steps, final full-data losses, and
-    the settings it was trained with (``key``)."""
-
-    key: tuple
-    problem: object
-    trajectories: np.ndarray
-    values: np.ndarray
-    steps: np.ndarray
-    final_loss: np.ndarray
-    status: list
-    seeds: list
-    #: step number of each row of ``trajectories`` (long runs keep every s-th step)
-    row_steps: np.ndarray = None
-    #: (N, d) each run's final weights
-    final: np.ndarray = None
-
-    def path(self, k: int) -> np.ndarray:
-        """Run ``k``'s recorded path (T, d), from its start to its final weights."""
-        rows = self.row_steps <= int(self.steps[k])
-        traj = np.asarray(self.trajectories[rows, k, :], float)
-        if self.row_steps[rows][-1] != int(self.steps[k]):
-            traj = np.vstack([traj, self.final[k][None, :]])
-        return traj
-
-
 def landscape_shown(tr: Training, k: int, method: str, seed: int, job, span=(0.0, 1.0)) -> Shown:
     """The plane through init ``k``'s final weights (app.problem_views.plane_view: PCA of its
     path, or random filter-normalised directions) with its grid evaluated in the job."""

@@ -70,3 +70,50 @@ def test_training_is_a_cancellable_generator_and_gives_a_plane():
     np.testing.assert_allclose(v.path[-1, :2], 0.0, atol=1e-9)
     with pytest.raises(ValueError, match="unknown plane"):
         plane_view(tr, method="diagonal")
+
+
+def test_mini_batch_line_fit_is_noisy_and_seeded():
+    """The line fit with a mini-batch of 32 houses: the runner draws seeded batches."""
+    from gdstudio import descend
+
+    spec = ModelSpec("linreg", "housing", x="LotArea", y="SalePrice", scale="standard", batch_size=32)
+    obj = model_view(spec).objective
+    assert obj.batch_size == 32 and hasattr(obj, "on_step")
+    a = descend(obj, [(0.0, 0.0)], optimizer="gd", lr=0.1, steps=50, tol=0).trajectories[0]
+    b = descend(obj, [(0.0, 0.0)], optimizer="gd", lr=0.1, steps=50, tol=0).trajectories[0]
+    np.testing.assert_array_equal(a, b)
+    from dataclasses import replace
+
+    full = model_view(replace(spec, batch_size=None)).objective
+    c = descend(full, [(0.0, 0.0)], optimizer="gd", lr=0.1, steps=50, tol=0).trajectories[0]
+    assert np.abs(a - c).max() > 1e-3
+
+
+def test_network_slice_keeps_its_weights_by_name_and_says_where_the_others_are_frozen():
+    small = model_view(ModelSpec("mlp", "moons", hidden="4"), weights=("W1[0,1]", "W1[1,0]"))
+    names = small.problem.objective.names
+    assert small.names == ("W1[0,1]", "W1[1,0]") and small.extra["pair"] == (names.index("W1[0,1]"),
+                                                                               names.index("W1[1,0]"))
+    assert "initial values (seed 0)" in small.description
+    # another layout: the same two weights by name; a name it lacks falls back to the first weights
+    wide = model_view(ModelSpec("mlp", "moons", hidden="8,8"), weights=("W1[0,1]", "W1[1,0]"))
+    assert wide.names == ("W1[0,1]", "W1[1,0]")
+    gone = model_view(ModelSpec("mlp", "moons", hidden="4"), weights=("nope", "nope"))
+    assert gone.extra["pair"] == (0, 1)
+    base = np.full(len(names), 0.25)
+    frozen = model_view(ModelSpec("mlp", "moons", hidden="4"), base=base, base_from="the trained weights of init 2")
+    assert "frozen at the trained weights of init 2" in frozen.description
+    np.testing.assert_array_equal(frozen.theta((0.0, 0.0))[2:], base[2:])
+
+
+def test_training_records_every_steps_loss_and_knows_its_network():
+    from dataclasses import replace
+
+    spec = ModelSpec("mlp", "moons", hidden="4", seed=1)
+    tr = run_training(spec, optimizer="adam", lr=0.05, steps=60, inits=2)
+    assert tr.values.shape == (61, 2) and np.isfinite(tr.values).all()
+    # row 0 is the full-data loss at the start; training lowers it
+    P0 = tr.trajectories[0]
+    np.testing.assert_allclose(tr.values[0], tr.problem.objective.full_value(P0))
+    assert (tr.values[-1] < tr.values[0]).all()
+    assert tr.trained(replace(spec, pair=(2, 3))) and not tr.trained(replace(spec, hidden="5"))

@@ -334,25 +334,6 @@ def test_brute_force_grid_search_and_dimension_sweep(win, qtbot):
     assert f"{int(w.c.store.steps[0]):,} steps" in gd and "144 evaluations" in gd
 
 
-def test_mini_batch_line_fit_is_noisy_and_seeded(qtbot):
-    """The line fit with a mini-batch of 32 houses: the runner draws seeded batches."""
-    from gdstudio.gui.model_views import build_curve_shown
-
-    shown = build_curve_shown("linreg", "", "housing", "LotArea", "SalePrice", "standard", "mse",
-                              None, None, None, batch_size=32)
-    obj = shown.objective
-    assert obj.batch_size == 32 and hasattr(obj, "on_step")
-    from gdstudio import descend
-
-    a = descend(obj, [(0.0, 0.0)], optimizer="gd", lr=0.1, steps=50, tol=0).trajectories[0]
-    b = descend(obj, [(0.0, 0.0)], optimizer="gd", lr=0.1, steps=50, tol=0).trajectories[0]
-    np.testing.assert_array_equal(a, b)
-    full = build_curve_shown("linreg", "", "housing", "LotArea", "SalePrice", "standard", "mse",
-                             None, None, None).objective
-    c = descend(full, [(0.0, 0.0)], optimizer="gd", lr=0.1, steps=50, tol=0).trajectories[0]
-    assert np.abs(a - c).max() > 1e-3
-
-
 def test_huber_threshold_is_chosen_in_the_panel(win, qtbot):
     from PySide6.QtWidgets import QDoubleSpinBox
 

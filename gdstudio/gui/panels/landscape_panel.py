@@ -33,18 +33,14 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGroup
                                QTableWidget, QTableWidgetItem, QVBoxLayout)
 
 from .. import palette
-from ...app.problem_views import ModelSpec
-from ..model_views import Shown, Training, grid_in_job, landscape_shown
+from ...app.problem_views import ModelSpec, Training, train_landscape
+from ..model_views import Shown, landscape_shown, shown_in_job
 from ..text import ERROR_STYLE, NOTE_STYLE, fmt, sentence
 
 TOY = ("sine", "xor", "moons", "circles", "spirals")
 CSV_KEY = "csv"
 #: share of the progress bar taken by training (the rest is the landscape)
 TRAIN_SHARE = 0.6
-#: training steps per progress report / cancel check
-TRAIN_CHUNK = 20
-#: recorded points per training path at most (PCA of a longer path uses every s-th step)
-MAX_PATH_ROWS = 2000
 
 
 def network_spec(s: dict, pair=(0, 1)) -> ModelSpec:
@@ -278,18 +274,6 @@ class LandscapePanel(QGroupBox):
                     activation=self.activation.currentData(), seed=int(self.seed.value()),
                     batch_size=int(self.batch.value()) or None)
 
-    @staticmethod
-    def key_of(s: dict) -> tuple:
-        return tuple(sorted(s.items()))
-
-    @staticmethod
-    def build(s: dict, n_starts: int = 1):
-        from ...app.problems import build_problem
-
-        return build_problem("mlp", s["data"], x=s["x"], y=s["y"], hidden=s["hidden"],
-                             activation=s["activation"], seed=s["seed"],
-                             batch_size=s["batch_size"], n_starts=n_starts)
-
     # -- slice mode --------------------------------------------------------------------------
     def apply(self) -> None:
         """Rebuild the network with the current settings and show a slice."""
@@ -301,46 +285,21 @@ class LandscapePanel(QGroupBox):
         return a, b
 
     def show_slice(self) -> None:
-        from ...core.models.landscape import SliceObjective
-
+        """Build the network and its slice over the two chosen weights (app.problem_views'
+        model_view) in a job; after training, the other weights are frozen at the best init's
+        trained weights."""
         s = self.settings()
-        key = self.key_of(s)
-        wa, wb = self._pair()
-        tr = self.training if self.training is not None and self.training.key == key else None
-        base_from = None
+        spec = network_spec(s)
+        tr = self.training if self.training is not None and self.training.trained(spec) else None
+        base, base_from = None, None
         if tr is not None:
-            k = int(np.nanargmin(np.where(np.isfinite(tr.final_loss), tr.final_loss, np.inf)))
-            base_theta = np.asarray(tr.final[k], float).copy()
+            k = tr.best
+            base = np.asarray(tr.final[k], float).copy()
             base_from = f"the trained weights of init {k + 1} (loss {fmt(tr.final_loss[k])})"
-        else:
-            base_theta = None
+        weights = self._pair()
 
         def build(job):
-            prob = self.build(s)
-            obj = prob.objective
-            base = prob.default_starts[0] if base_theta is None else base_theta
-            names = obj.names
-            i = names.index(wa) if wa in names else 0
-            j = names.index(wb) if wb in names else (1 if i != 1 else 0)
-            if i == j:
-                j = (i + 1) % len(names)
-            inner = SliceObjective(obj, base, i, j)
-            dom = inner.domain()
-            grid = grid_in_job(inner, dom, job)
-            src = base_from or f"their initial values (seed {s['seed']})"
-            batch = (f" Mini-batches of {obj.batch_size}: the gradient of each step uses a different "
-                     f"batch, so the path is noisy; the map shows the loss on all the data."
-                     if obj.batch_size else "")
-            desc = (f"{prob.description} The map shows the slice over {names[i]} and {names[j]}; the "
-                    f"other {obj.dim - 2} weights are frozen at {src}.{batch}")
-            loss = "cross-entropy" if prob.task == "classification" else "MSE"
-            arch = "-".join(str(v) for v in obj.sizes)
-            title = (f"{loss[:1].upper() + loss[1:]} over {names[i]}, {names[j]} "
-                     f"({obj.dim - 2} weights frozen; {arch} {obj.activation})")
-            return Shown("mlp-slice", prob, inner, grid, tuple(dom), desc,
-                         np.asarray(base, float)[[i, j]][None, :], inner.embed, None,
-                         extra={"pair": (i, j), "names": names, "base_from": src},
-                         title=title, axis_labels=(names[i], names[j]), spec=network_spec(s, (i, j)))
+            return shown_in_job(spec, job, base=base, base_from=base_from, weights=weights)
 
         self.error.hide()
         self.mp.description.setText("Building the network and the slice…")
@@ -394,7 +353,6 @@ class LandscapePanel(QGroupBox):
             return
         self.error.hide()
         s = self.settings()
-        key = self.key_of(s)
         opt = self.optimizer.currentData()
         steps = int(self.steps.value())
         n = int(self.inits.value())
@@ -402,38 +360,15 @@ class LandscapePanel(QGroupBox):
         hyper = dict(HYPER_DEFAULTS.get(opt, {}))
 
         def work(job):
-            from ...core.runner import BatchDescent
-
-            prob = self.build(s, n_starts=n)
-            obj = prob.objective
-            seeds = [s["seed"] + 1000 * r for r in range(n)]
-            P0 = np.vstack([obj.init_params(1, seed=sd) for sd in seeds])
-            batch = BatchDescent(obj, P0, optimizer=opt, lr=lr, max_steps=steps, tol=1e-7, **hyper)
-            # memory stays bounded: at most about MAX_PATH_ROWS recorded points per run
-            stride = max(1, -(-steps // MAX_PATH_ROWS))
-            pts = [P0[None].copy()]
-            row_steps = [0]
-            vals = [np.asarray(obj.full_value(P0), float)[None]]
-            while not batch.done:
+            tr = None
+            for item in train_landscape(network_spec(s), optimizer=opt, lr=lr, steps=steps, inits=n,
+                                        tol=1e-7, **hyper):
                 job.check()
-                ch = batch.advance(TRAIN_CHUNK * stride if stride > 1 else TRAIN_CHUNK)
-                if ch.n_steps == 0:
-                    break
-                s_idx = ch.first_step + np.arange(ch.n_steps)
-                keep = (s_idx % stride) == 0
-                pts.append(np.array(ch.points[keep]))
-                row_steps.extend(s_idx[keep].tolist())
-                vals.append(np.array(ch.values))
-                job.progress(TRAIN_SHARE * batch.step / max(1, steps))
-            job.progress(TRAIN_SHARE)
-            traj = np.concatenate(pts)
-            final = np.asarray(batch.points, float).copy()
-            final_loss = np.asarray(obj.full_value(final), float)
-            tr = Training(key, prob, traj, np.concatenate(vals), np.asarray(batch.steps).copy(),
-                          final_loss, batch.status_names(), seeds, np.asarray(row_steps), final)
-            finite = np.where(np.isfinite(final_loss), final_loss, np.inf)
-            k = int(np.argmin(finite))
-            shown = landscape_shown(tr, k, method, s["seed"], job, (TRAIN_SHARE, 1.0))
+                if isinstance(item, Training):
+                    tr = item
+                else:
+                    job.progress(TRAIN_SHARE * item)
+            shown = landscape_shown(tr, tr.best, method, s["seed"], job, (TRAIN_SHARE, 1.0))
             shown.spec = network_spec(s)
             job.progress(1.0)
             return tr, shown
@@ -518,7 +453,7 @@ class LandscapePanel(QGroupBox):
     def _fill_table(self, tr: Training, current: int) -> None:
         n = tr.final_loss.size
         self.table.setRowCount(n)
-        best = int(np.argmin(np.where(np.isfinite(tr.final_loss), tr.final_loss, np.inf)))
+        best = tr.best
         for r in range(n):
             cells = [f"{r + 1}" + (" (best)" if r == best else ""), fmt(tr.final_loss[r]),
                      f"{int(tr.steps[r]):,}", {"max_steps": "step limit"}.get(tr.status[r], tr.status[r])]

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, Q
                                QWidget)
 
 from ...app.problem_views import ModelSpec
-from ..model_views import Shown, build_curve_shown, linreg_notes, live_fit_text, load_two_columns
+from ..model_views import Shown, linreg_notes, live_fit_text, load_two_columns, shown_in_job
 from ..text import (ERROR_STYLE, NOTE_STYLE, WARN_STYLE, label, plain_text, sentence,
                     with_unit)
 
@@ -387,12 +387,11 @@ class ModelPanel(QWidget):
         batch = self.curve_batch.value() or None
         delta = self.huber_delta.value()
 
+        spec = ModelSpec("linreg" if kind == "linreg" else text, data=data, x=x, y=y, scale=scale, loss=loss,
+                         huber_delta=delta, batch_size=batch, pair=tuple(pair) if pair is not None else (0, 1))
+
         def build(job):
-            shown = build_curve_shown(kind, text, data, x, y, scale, loss, pair, base, job, batch, delta)
-            shown.spec = ModelSpec("linreg" if kind == "linreg" else text, data=data, x=x, y=y, scale=scale,
-                                   loss=loss, huber_delta=delta, batch_size=batch,
-                                   pair=tuple(shown.extra.get("pair", (0, 1))))
-            return shown
+            return shown_in_job(spec, job, base=base)
 
         self.description.setText("Building the model and its cost surface…")
         self.f.request(build, self._built, self._failed, label=kind)
