@@ -3,7 +3,38 @@ descent and an export's replay build it from the same spec, so both descend alik
 
 from __future__ import annotations
 
-__all__ = ["make_batch"]
+import numpy as np
+
+__all__ = ["batch_spec", "make_batch"]
+
+
+def batch_spec(objective, domain, starts, specs, settings) -> dict:
+    """The keyword arguments (for :func:`make_batch`) of the batch that makes the runs
+    ``specs`` (``RunSpec``: start index, optimizer, learning rate) from ``starts`` (M, 2) with
+    ``settings`` (an ``app.session.Settings`` or the window's): per-run optimizers, rates and
+    hyper-parameters when the runs compare them. The fused kernel is off: numba's first
+    compile holds the GIL for about a second, which would freeze a window, and the numpy
+    path is fast enough for what the views can show."""
+    from ..core.optimizers import HYPER_DEFAULTS
+
+    s = settings
+    P = np.asarray(starts, float)[[sp.start for sp in specs]].reshape(-1, 2)
+    names = [sp.optimizer for sp in specs]
+    mixed = len(set(names)) > 1
+    lrs = np.array([sp.lr for sp in specs]) if len(set(sp.lr for sp in specs)) > 1 else float(s.lr)
+    if mixed:
+        keys = sorted({k for o in set(names) for k in HYPER_DEFAULTS[o]})
+        hyper = {}
+        for k in keys:
+            vals = [s.hyper_for(o).get(k, np.nan) for o in names]
+            hyper[k] = np.nan_to_num(np.array(vals, float), nan=0.0)
+    else:
+        hyper = s.hyper_for(names[0])
+    spec = dict(objective=objective, starts=P, optimizer=names if mixed else names[0], lr=lrs,
+                schedule=s.schedule, max_steps=s.max_steps, tol=s.tol, domain=domain, use_fused=False, **hyper)
+    if s.coordinates == "polar":
+        spec.update(coordinates="polar", gradient=s.gradient)
+    return spec
 
 
 def make_batch(spec: dict):

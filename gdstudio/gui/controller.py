@@ -17,10 +17,10 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from ..core.objective import Objective
-from ..core.optimizers import HYPER_DEFAULTS
 from ..worker import WorkerThread
 from ..app.geometry import GridData, compute_grid, point_report
 from ..core.status import RUNNING
+from ..app.batches import batch_spec, make_batch
 from ..app.frames import build_frame, run_colors
 from ..app.problem_views import default_start
 from ..app.run_store import RunStore
@@ -411,33 +411,11 @@ class StudioController(QObject):
 
     def _start_batch(self, paused: bool, steps: int = 0) -> None:
         """A new descent of every run from its start (new generation)."""
-        from ..app.batches import make_batch
-
         self._stop_job()
         if not self.specs:
             self.sig_message.emit("There are no start points: click the contour map to add one.", "info")
             return
-        s = self.settings
-        P = self._run_starts()
-        names = [sp.optimizer for sp in self.specs]
-        mixed = len(set(names)) > 1
-        lrs = np.array([sp.lr for sp in self.specs]) if len(set(sp.lr for sp in self.specs)) > 1 else float(s.lr)
-        if mixed:
-            keys = sorted({k for o in set(names) for k in HYPER_DEFAULTS[o]})
-            hyper = {}
-            for k in keys:
-                vals = [s.hyper_for(o).get(k, np.nan) for o in names]
-                hyper[k] = np.nan_to_num(np.array(vals, float), nan=0.0)
-        else:
-            hyper = s.hyper_for(names[0])
-        spec = dict(objective=self.problem.objective, starts=P, optimizer=names if mixed else names[0],
-                    lr=lrs, schedule=s.schedule, max_steps=s.max_steps, tol=s.tol,
-                    domain=self.problem.domain, **hyper)
-        # numba's first compile of a fused kernel holds the GIL for about a second, which
-        # would freeze the window; the numpy path is fast enough for what the views can show
-        spec["use_fused"] = False
-        if s.coordinates == "polar":
-            spec.update(coordinates="polar", gradient=s.gradient)
+        spec = batch_spec(self.problem.objective, self.problem.domain, self.starts, self.specs, self.settings)
         try:
             batch = make_batch(spec)
         except ValueError as err:

@@ -16,9 +16,9 @@ Public methods: ``export_trajectories(path, runs=None)``, ``export_in_background
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Optional
 
-import numpy as np
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QComboBox, QDockWidget, QHBoxLayout, QLabel,
@@ -29,15 +29,15 @@ from ..worker.jobs import JobPool
 from .controller import StudioController
 from .dialogs import about_box, settings_store
 from .divergence import DivergenceNotice
+from .frame_link import FrameLink
 from .internals_feed import InternalsFeed
 from .lessons_dock import Lessons
-from ..app.session import FunctionSpec, Session, SessionState
 from .export_actions import Exports
 from .session_actions import SessionFiles
-from .session_link import SessionLink
+from .session_link import SessionLink, first_session
 from .view_settings_link import ViewSettingsLink
 from .model_features import ModelFeatures, csv_of
-from .panels.editor_panel import EditorPanel, _presets
+from .panels.editor_panel import EditorPanel
 from .panels.params_panel import ComparePanel, ParamsPanel, StartsPanel
 from .panels.coordinates_box import CoordinatesBox
 from .panels.start_list import StartList
@@ -49,12 +49,8 @@ from .window_fit import clamp_to_screen, fit_to_screen, share_views
 from .views.contour_view import ContourView
 from .views.curves_view import CurvesView
 from .views.inspector import Inspector
-from .views.known_points import show_known_points
 from .views.runs_table import RunsTable
 
-DEFAULT_PRESET = "himmelblau"
-DEFAULT_TEXT = "(x**2 + y - 11)**2 + (x + y**2 - 7)**2"
-DEFAULT_DOMAIN = ((-5.0, 5.0), (-5.0, 5.0))
 #: QSettings keys of the remembered window geometry and dock layout (bump the version when the
 #: set of docks changes, so an old layout is not restored onto a new window)
 LAYOUT_VERSION = 3
@@ -115,16 +111,6 @@ class MainWindow(QMainWindow):
         self.start_list = StartList()
         self.coordinates = CoordinatesBox()
         self.compare = ComparePanel()
-        self._hover_timer = QTimer(self)
-        self._hover_timer.setSingleShot(True)
-        self._hover_timer.setInterval(1500)  # then the inspector returns to the selected run
-        self._hover_timer.timeout.connect(self._hover_ended)
-        self._stage_timers = []
-        for slot in (self._stage_surface, self._stage_curves, self._stage_table):
-            t = QTimer(self)
-            t.setSingleShot(True)
-            t.timeout.connect(slot)
-            self._stage_timers.append(t)
         self._status_bar()
         self.exports = Exports(self, c, self.jobs, self.views, self.show_message, self.cancel_export)
         # the "Data & model" panels: line fit on housing data, your model, networks, brute force
@@ -132,8 +118,7 @@ class MainWindow(QMainWindow):
         # the convergence map over two settings (docs/sweep.md), computed on the window's jobs
         self.sweep = SweepPanel(lambda: studio_context(c), self.jobs)
         # the document: an app.Session; the link sends edits to it and its changes to the controller
-        self._first_error = None
-        self.session = self._first_session(function)
+        self.session, self._first_error = first_session(function)
         self.link = SessionLink(self.session, c, self.editor, self.jobs, self.show_message, self)
         self.models.document = self.link  # model choices are edits of the document
         self.link.present_model = self.models.present
@@ -142,6 +127,13 @@ class MainWindow(QMainWindow):
         self.files.before_save = self.view_link.capture
         self.internals = InternalsFeed(c, self.contour, self.inspector)  # inside the optimizer
         self.divergence = DivergenceNotice(c, self.link, self.state_label, self.statusBar(), self.show_message, self)
+        # the runtime's output -> the views, the inspector, the run buttons and the status bar
+        views = SimpleNamespace(contour=self.contour, surface=self.surface, surface_feed=self.surface_feed,
+                                curves=self.curves, table=self.table, inspector=self.inspector,
+                                internals=self.internals)
+        status = SimpleNamespace(buttons=self.buttons, stat_labels=self.stat_labels, divergence=self.divergence,
+                                 show_message=self.show_message)
+        self.frame_link = FrameLink(c, views, self.editor, self.models, status, self)
         self._docks()
         self._menus()
         self._wire()
@@ -385,185 +377,40 @@ class MainWindow(QMainWindow):
         self.table.model_.on_start_edited = link.move_start
         self.table.model_.on_error = lambda text: self.show_message(text, "error")
         self.coordinates.sig_settings.connect(link.settings)
-        self.session.sig_settings_changed.connect(lambda st: self.coordinates.show_settings(st.coordinates,
-                                                                                            st.gradient))
-        self.session.sig_problem_changed.connect(lambda _v: self._coordinates_apply())
         self.contour.sig_clicked.connect(link.add_start)
         self.contour.sig_focus_click.connect(lambda: self.show_message(
             "The map has the keyboard now (Space runs, → steps, R resets); click it again to add a start."))
         for view in (self.contour, self.surface):
             view.sig_start_dragged.connect(link.drag)
             view.sig_start_drag_finished.connect(link.end_drag)
-        self.contour.sig_point_hovered.connect(self._hovered)
-        self.surface.sig_point_hovered.connect(self._hovered)
-        s = self.session
-        s.sig_undo_changed.connect(self._undo_changed)
-        s.sig_path_changed.connect(lambda _p: self._title())
-        for sig in (s.sig_problem_changed, s.sig_settings_changed, s.sig_starts_changed, s.sig_undo_changed):
-            sig.connect(lambda *_: self._title())
-        c.sig_problem_changed.connect(self._problem_changed)
-        c.sig_frame.connect(self._frame)
-        c.sig_state_changed.connect(self._state_changed)
+        self.frame_link.connect()  # problem, frames, state, stats, selection, hover -> the views
         c.sig_message.connect(self.show_message)
-        c.sig_stats.connect(self._stats)
-        c.sig_selection_changed.connect(self._selection_changed)
         c.sig_settings_changed.connect(self.params.settings_changed)
         self.models.sig_model_shown.connect(self.data_dock.raise_)
         self.sweep.sig_load_setting.connect(lambda cell: run_cell(link.settings, c, cell, self.show_message))
         self.setAcceptDrops(True)  # a dropped CSV opens as data
 
-    def _first_session(self, function) -> Session:
-        """The document the window opens on: ``function`` (a preset name or an expression),
-        else the default preset. Text that does not compile shows its error and the default."""
-        text, domain = function, None
-        if text is None:
-            text, domain = (DEFAULT_PRESET, None) if DEFAULT_PRESET in _presets() else (DEFAULT_TEXT, DEFAULT_DOMAIN)
-        try:
-            return Session(SessionState(problem=FunctionSpec(str(text).strip()), domain=domain))
-        except ValueError as err:
-            self._first_error = err
-            return Session(SessionState(problem=FunctionSpec(DEFAULT_PRESET)))
-
     def _start(self):
         self.link.show_document()
         self.start_list.set_points(self.session.starts)
-        self._coordinates_apply()
+        self.coordinates.follow(self.session)
+        self.files.follow(self.action_undo, self.action_redo)  # Edit → Undo / Redo, the title
         if self._first_error is not None:
             self.editor.show_error(self._first_error)
-        self._undo_changed()
-        self._title()
-        self._state_changed(self.c.state)
+        self.frame_link.state_changed(self.c.state)
         # keys work at once (Space runs); a click in the function field starts typing
         self.setFocusProxy(None)
         self.contour.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def _coordinates_apply(self):
-        """Coordinates apply to a typed function or preset; a model descends in its parameters."""
-        s = self.session
-        self.coordinates.show_settings(s.settings.coordinates, s.settings.gradient)
-        self.coordinates.setEnabled(isinstance(s.problem, FunctionSpec))
-
     def _back_to_function(self):
         self.models.panel.set_mode("function")
 
-    # -- controller -> views --------------------------------------------------------------
-    def _problem_changed(self, problem):
-        g = problem.grid
-        # the Setup panel follows the mode: a typed function or preset, or a model's
-        # parameters and their ranges (a model is put in by the model panel, not the editor)
-        if not self.models.showing(problem):
-            self.editor.show_function_mode(problem.names)
-        else:
-            self.editor.show_model(problem.description, problem.names, problem.domain)
-        self.editor.set_domain(problem.domain)
-        if not np.isfinite(g.Z).any():
-            (xa, xb), (ya, yb) = problem.domain
-            a, b = problem.names
-            msg = (f"f is not a number anywhere on this domain ({a} from {xa:g} to {xb:g}, {b} from "
-                   f"{ya:g} to {yb:g}): choose another domain or check the formula.")
-            self.editor.show_message(msg)
-            self.show_message(msg, "error")
-        self.contour.set_problem(problem)
-        self.curves.set_problem(problem)
-        self.inspector.set_problem(problem.names, problem.domain)
-        self.surface.set_surface(g.xs, g.ys, g.Z)
-        self.surface.set_gradient_field(g.gxs, g.gys, g.U, g.V)
-        self.surface.set_axis_labels(problem.names)
-        self.known = show_known_points(problem, self.contour, self.surface)
-        self._inspect_selected()
-
-    def _frame(self, frame):
-        """Views update in staggered slices so no single pass of the event loop paints
-        everything: map + 3D at once, the curves 10 ms later, the table and inspector on
-        another frame. A slice always draws the newest frame."""
-        self._latest = frame
-        self._frames += 1
-        self._stage_map()
-        running = self.c.state == "running"
-        # the 3D view at a half or a third of the map's rate while running (a software-GL
-        # render costs ~16 ms), curves and table at a third (text need not move at 30 Hz)
-        t_surface, t_curves, t_table = self._stage_timers
-        every = 3 if frame.n_runs > 50 else 2  # 3D: 10 Hz for big batches, else 15 Hz
-        if not running or self._frames % every == 0:
-            t_surface.start(8)
-        if not running or self._frames % 3 == 1:
-            t_curves.start(16)
-        if not running or self._frames % 3 == 2:
-            t_table.start(16)
-
-    def _stage_map(self):
-        self.contour.show_frame(self._latest)
-
-    def _stage_surface(self):
-        self.surface_feed.show(self._latest, self.c.problem, self.c.step_arrow())
-
-    def _stage_curves(self):
-        self.curves.show_frame(self._latest)
-
-    def _stage_table(self):
-        self.table.refresh()
-        self.internals.update()
-        if self.c.selected >= 0 and not self._hovering:
-            self._inspect_selected()
-
-    _hovering = False
-    _frames = 0
-
-    def _hovered(self, x, y):
-        if self.c.problem is None:
-            return
-        self._hovering = True
-        self.inspector.show_report(self.c.inspect(x, y), "mouse")
-        self._hover_timer.start()
-
-    def _hover_ended(self):
-        self._hovering = False
-        self._inspect_selected()
-
-    def _inspect_selected(self):
-        r = self.c.selected
-        if r >= 0 and r < self.c.store.n:
-            x, y = self.c.store.pos[r]
-            if np.isfinite(x) and np.isfinite(y):
-                self.inspector.show_report(self.c.inspect(x, y), f"run {r}, now")
-
-    def _selection_changed(self, r):
-        self._inspect_selected()
-
-    def _state_changed(self, state):
-        self.divergence.update()  # "finished", or "diverged" / "3 of 10 runs diverged"
-        self.buttons["run"].setEnabled(state != "running")
-        self.buttons["pause"].setEnabled(state == "running")
-
-    def _stats(self, s):
-        L = self.stat_labels
-        L["step"].setText(f"step {s['step']:,}")
-        if s["best"] == s["best"]:
-            x, y = s["best_at"]
-            L["best"].setText(f"best f = {s['best']:.6g} at ({x:.4g}, {y:.4g})")
-        else:
-            L["best"].setText("best f = —")
-        L["rate"].setText(f"{s['steps_per_second']:,.0f} steps/s" if s["state"] == "running" else "")
-        self.divergence.update()
-        L["memory"].setText(f"{s['runs']:,} runs · {s['memory_mb']:.0f} MB")
-
+    # -- messages and titles -------------------------------------------------------------
     def show_message(self, text: str, level: str = "info"):
         """Status-bar message (errors in red, kept 10 s); never a modal dialog."""
         self.message.setStyleSheet("color: #ff6b6b;" if level == "error" else "")
         self.message.setText(text)
         self._message_timer.start(10_000 if level == "error" else 5_000)
-
-    def _undo_changed(self) -> None:
-        s = self.session
-        self.action_undo.setEnabled(s.can_undo)
-        self.action_redo.setEnabled(s.can_redo)
-        self.action_undo.setText(f"Undo {s.undo_text}".strip())
-        self.action_redo.setText(f"Redo {s.redo_text}".strip())
-
-    def _title(self) -> None:
-        p = self.session.path
-        name = p.name if p is not None else "untitled"
-        self.setWindowTitle(f"{name}{' *' if self.session.modified else ''} — Gradient Descent Studio")
 
     def open_lesson(self, name: str) -> bool:
         """Open lesson ``name`` (the Lessons menu): its session, untitled, and its narrative in

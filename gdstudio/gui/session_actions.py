@@ -1,4 +1,5 @@
-"""Session files in the window: File → New, Open…, Open recent, Save, Save as….
+"""Session files in the window: File → New, Open…, Open recent, Save, Save as…, and what
+follows the document: Edit → Undo / Redo and the window's title.
 
 :class:`SessionFiles` is given the session, the window (parent of the dialogs) and a message
 function. A file that cannot be opened (not JSON, another format, a newer version, a missing
@@ -30,6 +31,28 @@ class SessionFiles:
         self.recent_menu = None  # set by the window; rebuilt whenever the list changes
         #: called before every save (the window records the camera as it is then)
         self.before_save = None
+
+    def follow(self, undo_action, redo_action) -> None:
+        """Keep Edit → Undo / Redo (enabled, "Undo Add start") and the window's title (the
+        file's name, ``*`` when modified) in step with the session."""
+        s = self.session
+
+        def edits(*_):
+            undo_action.setEnabled(s.can_undo)
+            redo_action.setEnabled(s.can_redo)
+            undo_action.setText(f"Undo {s.undo_text}".strip())
+            redo_action.setText(f"Redo {s.redo_text}".strip())
+
+        def title(*_):
+            name = s.path.name if s.path is not None else "untitled"
+            self.window.setWindowTitle(f"{name}{' *' if s.modified else ''} — Gradient Descent Studio")
+
+        s.sig_undo_changed.connect(edits)
+        for sig in (s.sig_path_changed, s.sig_problem_changed, s.sig_settings_changed, s.sig_starts_changed,
+                    s.sig_undo_changed):
+            sig.connect(title)
+        edits()
+        title()
 
     # -- actions ---------------------------------------------------------------------------------
     def new(self) -> None:

@@ -19,11 +19,14 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from ..app.problem_views import ModelSpec, function_view
-from ..app.session import FunctionSpec, Session
+from ..app.session import FunctionSpec, Session, SessionState
 from ..core.optimizers import OPTIMIZERS
 from .function_text import check_syntax
 from .model_views import shown_of, view_of
 
+DEFAULT_PRESET = "himmelblau"
+DEFAULT_TEXT = "(x**2 + y - 11)**2 + (x + y**2 - 7)**2"
+DEFAULT_DOMAIN = ((-5.0, 5.0), (-5.0, 5.0))
 #: settings of the document (undo steps, saved); everything else (the speed) is the window's
 DOCUMENT_SETTINGS = {"optimizer", "lr", "hyper", "schedule", "max_steps", "tol", "compare_optimizers",
                      "compare_lrs", "coordinates", "gradient"}
@@ -243,3 +246,18 @@ def _label(changes: dict) -> str:
     if set(changes) <= {"coordinates", "gradient"}:
         return "Coordinates"
     return names.get(next(iter(changes)), "Settings") if len(changes) == 1 else "Settings"
+
+
+def first_session(function=None) -> tuple[Session, Optional[ValueError]]:
+    """The document a window opens on: ``function`` (a preset name or an expression), else
+    the default preset. Text that does not compile gives the default and its error (the
+    window shows it in the editor)."""
+    from .panels.editor_panel import _presets
+
+    text, domain = function, None
+    if text is None:
+        text, domain = (DEFAULT_PRESET, None) if DEFAULT_PRESET in _presets() else (DEFAULT_TEXT, DEFAULT_DOMAIN)
+    try:
+        return Session(SessionState(problem=FunctionSpec(str(text).strip()), domain=domain)), None
+    except ValueError as err:
+        return Session(SessionState(problem=FunctionSpec(DEFAULT_PRESET))), err

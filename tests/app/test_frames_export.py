@@ -79,3 +79,55 @@ def test_a_cancelled_export_writes_nothing(tmp_path):
     with pytest.raises(ExportError, match="cancelled"):
         export_replay(path, s.objective, s.descent_config(), cancel=lambda: True)
     assert not path.exists() and list(tmp_path.iterdir()) == []
+
+
+def _finished(session: Session):
+    """The session's runs to the end in a store, with their critical points (the window's rule)."""
+    store = _store_for(session, steps=session.settings.max_steps)
+    analysis = session.analyse(store.status, store.pos, store.grad, store.val)
+    return store, analysis
+
+
+def test_random_starts_colour_their_basins_and_equal_minima_are_all_best():
+    s = Session()
+    s.set_function("(x**2 + y - 11)**2 + (x + y**2 - 7)**2")  # Himmelblau, typed
+    s.set_domain(((-5, 5), (-5, 5)))
+    s.update_settings(lr=0.01, max_steps=3000)
+    s.random_starts(300, "uniform", 0)
+    (xa, xb), (ya, yb) = s.domain
+    P = s.starts
+    assert P.shape == (300, 2) and s.basin_mode
+    assert np.all((P[:, 0] >= xa) & (P[:, 0] <= xb) & (P[:, 1] >= ya) & (P[:, 1] <= yb))
+    store, analysis = _finished(s)
+    minima = [cp for cp in analysis.points if cp.kind == "minimum"]
+    assert len(minima) == 4
+    assert sum(cp.best for cp in analysis.points) == 4  # four equally deep minima are equals, not one "best"
+    frame = build_frame(s, store, analysis)
+    crit_color = dict(enumerate(frame.critical_colors))
+    assert len({tuple(col) for col in crit_color.values()}) >= 4
+    reached = 0
+    for i in range(300):
+        k = int(analysis.run_point[i])
+        if k >= 0:
+            reached += 1
+            assert tuple(frame.start_colors[i]) == tuple(crit_color[k])
+    assert reached > 250
+    assert frame.envelope is not None  # many runs: the curves show their envelope
+
+
+def test_a_run_ending_on_a_saddle_is_not_drawn_in_the_minimums_colour():
+    from gdstudio.app import colors
+
+    def far(a, b, d=0.3):
+        return float(np.linalg.norm(np.asarray(a[:3]) - np.asarray(b[:3]))) >= d
+
+    s = Session()
+    s.set_function("x**2 - y**2 + y**4/4")  # saddle at 0, minima at y = ±√2
+    s.set_starts([(1.0, 0.0), (0.5, 1.0)], basins=True)
+    store, analysis = _finished(s)
+    kinds = [analysis.points[int(k)].kind for k in analysis.run_point]
+    assert kinds == ["saddle", "minimum"]
+    frame = build_frame(s, store, analysis, parts=())
+    for r in range(2):
+        assert far(frame.run_colors[r], colors.KIND_COLORS["minimum"])
+        assert far(frame.run_colors[r], colors.KIND_COLORS["saddle"])

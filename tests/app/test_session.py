@@ -11,6 +11,34 @@ from gdstudio.core.expression import ExpressionError
 from gdstudio.core.schedules import Schedule
 
 
+HOSTILE_FUNCTIONS = [
+    ("e**e**e**e**e**e", "too large"),
+    ("exp(10**300)*x", "too large"),
+    ("pi**pi**pi**pi", "too large"),
+    ("log(x, 0)", "logarithm"),
+    ("1" * 5000, "too large"),
+    ("__import__('os').system('touch /tmp/gdstudio-owned')", "not allowed"),
+    ("x" * 20_000, "too long"),
+    ("(" * 500 + "x" + ")" * 500, "nested too deeply"),
+]
+
+
+def test_hostile_function_text_is_refused_quickly_and_leaves_the_session_untouched():
+    import os
+    import time
+
+    s = Session()
+    s.set_function("x**2 + y**2")
+    state = s.state
+    for text, fragment in HOSTILE_FUNCTIONS:
+        start = time.perf_counter()
+        with pytest.raises(ValueError, match=fragment):
+            s.set_function(text)
+        assert time.perf_counter() - start < 5.0
+        assert s.state is state and not s.can_redo
+    assert not os.path.exists("/tmp/gdstudio-owned")
+
+
 def test_importing_the_session_loads_no_qt():
     import subprocess
 
@@ -267,3 +295,27 @@ def test_a_view_built_elsewhere_is_used_as_given():
     assert s.view is view and s.can_undo
     s.undo()
     assert s.view is not view
+
+
+def test_the_windows_batch_makes_the_sessions_runs():
+    """app.batches.batch_spec (what the window's runtime descends) gives the runs Session.run()
+    gives, compared optimizers and rates included, in Cartesian and polar coordinates."""
+    from gdstudio.app.batches import batch_spec, make_batch
+
+    s = Session()
+    s.set_function("x**2 + 3*y**2 + x*y")
+    s.set_starts([(1.0, 1.0), (-0.5, 2.0)])
+    s.update_settings(max_steps=150, hyper={"adam": {"beta1": 0.8}})
+    s.set_compare(optimizers=["gd", "adam"], lrs=[0.01, 0.03])
+    for coordinates in ("cartesian", "polar"):
+        s.update_settings(coordinates=coordinates)
+        spec = batch_spec(s.objective, s.domain, s.starts, s.run_specs(), s.settings)
+        assert spec["use_fused"] is False and (spec.get("coordinates", "cartesian") == coordinates)
+        assert list(spec["optimizer"]) == ["gd", "gd", "adam", "adam"] * 2
+        np.testing.assert_array_equal(spec["lr"], [0.01, 0.03] * 4)
+        batch = make_batch(spec)
+        while not batch.done:
+            batch.advance(50)
+        ref = s.run(record=False)
+        np.testing.assert_array_equal(batch.points, ref.final_points)
+        assert list(batch.steps) == list(ref.steps)

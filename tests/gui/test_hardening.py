@@ -73,16 +73,7 @@ def test_an_exception_in_a_slot_really_fails_a_test(tmp_path):
 
 # -- the function field ------------------------------------------------------------------------
 
-HOSTILE_FUNCTIONS = [
-    ("e**e**e**e**e**e", "too large"),
-    ("exp(10**300)*x", "too large"),
-    ("pi**pi**pi**pi", "too large"),
-    ("log(x, 0)", "logarithm"),
-    ("1" * 5000, "too large"),
-    ("__import__('os').system('touch /tmp/gdstudio-owned')", "not allowed"),
-    ("x" * 20_000, "too long"),
-    ("(" * 500 + "x" + ")" * 500, "nested too deeply"),
-]
+from ..app.test_session import HOSTILE_FUNCTIONS  # noqa: E402 (the session refuses each: an app test)
 
 
 def test_hostile_text_in_the_function_field_is_refused_quickly(qtbot):
@@ -90,7 +81,9 @@ def test_hostile_text_in_the_function_field_is_refused_quickly(qtbot):
     edit = find(w, QLineEdit, "functionEdit")
     err = find(w, QLabel, "functionErrorText")
     before = w.c.problem.objective
-    for text, fragment in HOSTILE_FUNCTIONS:
+    # the field reaches the session's refusal (every hostile text is an app test); these show
+    # a sentence with its caret, keep the last surface and keep the GUI thread free
+    for text, fragment in [HOSTILE_FUNCTIONS[k] for k in (0, 3, 5, 7)]:
         start = time.perf_counter()
         edit.setText(text)
         qtbot.keyClick(edit, Qt.Key.Key_Return)

@@ -61,7 +61,7 @@ def test_equal_minima_found_are_all_marked_in_both_views(qtbot):
     best = [cp for cp in w.c.critical if cp.best]
     assert len(best) == 4 and all(cp.global_minimum for cp in best)
     assert len(w.contour.best.getData()[0]) == 4
-    w._stage_surface()
+    w.frame_link.stage_surface()
     assert len(w.surface._layers.crit[2]) == 4  # each equal minimum has its ring in 3D too
 
 
@@ -242,7 +242,7 @@ def test_inside_the_optimizer_is_drawn_at_the_selected_runs_point(qtbot):
     w.c.select_run(0)
     w.c.step(7)
     qtbot.waitUntil(lambda: int(w.c.store.steps[0]) == 7 and w.c.state == "paused", timeout=5000)
-    w._stage_table()
+    w.frame_link.stage_table()
     shown = w.contour.internals.shown
     assert {"neg_grad", "step", "velocity"} <= set(shown)
     b = BatchDescent(w.c.problem.objective, [[-3.0, 1.5]], "momentum", 0.02, max_steps=500, use_fused=False,
@@ -262,7 +262,7 @@ def test_inside_the_optimizer_is_drawn_at_the_selected_runs_point(qtbot):
     w.session.set_optimizer("adam")
     w.c.step(3)
     qtbot.waitUntil(lambda: int(w.c.store.steps[0]) == 3 and w.c.state == "paused", timeout=5000)
-    w._stage_table()
+    w.frame_link.stage_table()
     assert w.c.specs[0].optimizer == "adam"  # a new optimizer while paused: the restart uses it
     assert "effective_lr" in w.contour.internals.shown and "velocity" not in w.contour.internals.shown
     assert "lr/(√v̂ + ε)" in w.findChild(QLabel, "optimizerInternals").text()

@@ -22,7 +22,7 @@ def test_the_side_view_lesson_frames_the_step_left_to_right_with_its_cross_secti
     w.c.select_run(0)
     w.c.run()
     wait_done(qtbot, w)
-    w._stage_surface()
+    w.frame_link.stage_surface()
     qtbot.wait(200)
     s = w.surface
     a, b = w.c.step_arrow()

@@ -195,18 +195,6 @@ def test_colours_of_critical_point_kinds_are_never_used_for_runs():
             assert _far(k, c), (k, c)
 
 
-def test_a_run_ending_on_a_saddle_is_not_drawn_in_the_minimums_colour(qtbot):
-    w = make_window(qtbot, function="x**2 - y**2 + y**4/4")  # saddle at 0, minima at y = ±√2
-    w.c.set_starts(np.array([[1.0, 0.0], [0.5, 1.0]]), basins=True)
-    w.c.run()
-    qtbot.waitUntil(lambda: w.c.state == "done", timeout=10_000)
-    kinds = [w.c.run_kind(r) for r in range(2)]
-    assert kinds == ["saddle", "minimum"]
-    for r in range(2):
-        assert _far(w.c.run_color(r), palette.KIND_COLORS["minimum"])
-        assert _far(w.c.run_color(r), palette.KIND_COLORS["saddle"])
-
-
 def test_compare_check_boxes_have_contrast(qtbot):
     from gdstudio.gui.app import _dark
     from PySide6.QtWidgets import QApplication

@@ -49,6 +49,20 @@ class CoordinatesBox(QGroupBox):
         self.combo.currentIndexChanged.connect(self._changed)
         self.show_settings("cartesian", "metric")
 
+    def follow(self, session) -> None:
+        """Show ``session``'s choice now and after each change of its settings or problem;
+        disabled for a model on data (it descends in its own parameters)."""
+        from ...app.session import FunctionSpec
+
+        def show(*_):
+            st = session.settings
+            self.show_settings(st.coordinates, st.gradient)
+            self.setEnabled(isinstance(session.problem, FunctionSpec))
+
+        session.sig_settings_changed.connect(show)
+        session.sig_problem_changed.connect(show)
+        show()
+
     def show_settings(self, coordinates: str, gradient: str) -> None:
         """Show what applies (from the session), without sending anything back."""
         key = f"polar:{gradient}" if coordinates == "polar" else "cartesian"
