@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..app.geometry import GridData
+from ..app.session import Settings as DocumentSettings
 from ..core.objective import Objective
 from ..core.optimizers import HYPER_DEFAULTS
-from ..core.schedules import Schedule
 
 
 @dataclass(frozen=True)
@@ -28,26 +28,12 @@ class Problem:
 
 
 @dataclass(frozen=True)
-class Settings:
-    optimizer: str = "gd"
-    lr: float = 0.01
-    #: hyper-parameters per optimizer (only the ones that apply are passed to the engine)
+class Settings(DocumentSettings):
+    """The document's run settings (:class:`~gdstudio.app.session.Settings`: optimizer, rate,
+    hyper-parameters, schedule, stopping, comparisons, coordinates) and the window's own
+    animation speed (not part of the document: not saved, not an undo step)."""
+
+    #: every optimizer's hyper-parameters, filled in (the window edits them in place)
     hyper: dict = field(default_factory=lambda: {k: dict(v) for k, v in HYPER_DEFAULTS.items()})
-    schedule: Schedule = field(default_factory=Schedule)
-    max_steps: int = 1000
-    tol: float = 1e-6
     #: steps per second of the animation; None: as fast as possible
     speed: Optional[float] = 200.0
-    #: compare these optimizers side by side from every start (empty: off)
-    compare_optimizers: tuple = ()
-    #: compare these learning rates side by side (empty: off)
-    compare_lrs: tuple = ()
-    #: descend in "cartesian" or "polar" coordinates (the "metric" or "naive" gradient in polar
-    #: ones; core/coordinates.py); paths are drawn in x, y either way
-    coordinates: str = "cartesian"
-    gradient: str = "metric"
-
-    def hyper_for(self, name: str) -> dict:
-        allowed = HYPER_DEFAULTS.get(name, {})
-        mine = self.hyper.get(name, {})
-        return {k: float(mine.get(k, v)) for k, v in allowed.items()}

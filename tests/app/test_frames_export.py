@@ -115,12 +115,25 @@ def test_random_starts_colour_their_basins_and_equal_minima_are_all_best():
     assert frame.envelope is not None  # many runs: the curves show their envelope
 
 
+def _far(a, b, d=0.3):
+    return float(np.linalg.norm(np.asarray(a[:3]) - np.asarray(b[:3]))) >= d
+
+
+def test_colours_of_critical_point_kinds_are_never_used_for_runs():
+    from gdstudio.app import colors
+
+    kinds = list(colors.KIND_COLORS.values())
+    runs = ([colors.series(i) for i in range(20)] + [colors.basin(k) for k in range(-1, 20)]
+            + list(colors.OPTIMIZER_COLORS.values()))
+    for k in kinds:
+        for c in runs:
+            assert _far(k, c), (k, c)
+
+
 def test_a_run_ending_on_a_saddle_is_not_drawn_in_the_minimums_colour():
     from gdstudio.app import colors
 
-    def far(a, b, d=0.3):
-        return float(np.linalg.norm(np.asarray(a[:3]) - np.asarray(b[:3]))) >= d
-
+    far = _far
     s = Session()
     s.set_function("x**2 - y**2 + y**4/4")  # saddle at 0, minima at y = ±√2
     s.set_starts([(1.0, 0.0), (0.5, 1.0)], basins=True)

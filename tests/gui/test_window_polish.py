@@ -4,14 +4,12 @@ views, focus clicks, colours that mean one thing, clearing, errors that go away.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox, QDockWidget, QLineEdit,
                                QScrollArea, QSlider)
 
-from gdstudio.gui import palette
 from gdstudio.gui.tooltips import interactive_controls
 from gdstudio.gui.window_fit import fit_to_screen
 
@@ -180,19 +178,6 @@ def test_a_click_that_takes_the_keyboard_adds_no_start(qtbot):
     assert "click it again" in w.message.text()
     QTest.mouseClick(w.contour.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
     qtbot.waitUntil(lambda: w.c.starts.shape[0] == n0 + 1, timeout=2000)
-
-
-def _far(a, b, d=0.3):
-    return float(np.linalg.norm(np.asarray(a[:3]) - np.asarray(b[:3]))) >= d
-
-
-def test_colours_of_critical_point_kinds_are_never_used_for_runs():
-    kinds = list(palette.KIND_COLORS.values())
-    runs = ([palette.series(i) for i in range(20)] + [palette.basin(k) for k in range(-1, 20)]
-            + list(palette.OPTIMIZER_COLORS.values()))
-    for k in kinds:
-        for c in runs:
-            assert _far(k, c), (k, c)
 
 
 def test_compare_check_boxes_have_contrast(qtbot):
