@@ -3,6 +3,8 @@ critical point have the same colour in the map, the 3D view, the curves and the 
 
 from __future__ import annotations
 
+import numpy as np
+
 # Colours mean one thing each: the critical-point kinds (minimum red, saddle amber, maximum
 # violet, degenerate tan) are never used for runs, basins or optimizers, so a run that ends on
 # a saddle is never drawn in the minimum's colour. The run colours keep to the hues left over
@@ -41,6 +43,23 @@ def basin(k: int) -> tuple:
     if k < 0:
         return GREY
     return (*_BASIN[k % len(_BASIN)], 1.0)
+
+
+_RUNS_RGBA = np.array([(*c, 1.0) for c in _RUNS])
+_BASIN_RGBA = np.array([(*c, 1.0) for c in _BASIN])
+
+
+def series_array(i) -> np.ndarray:
+    """(N, 4) :func:`series` of every index in ``i`` at once (a frame colours 1,000s of runs)."""
+    return _RUNS_RGBA[np.asarray(i, np.int64) % len(_RUNS)]
+
+
+def basin_array(k) -> np.ndarray:
+    """(N, 4) :func:`basin` of every basin index in ``k`` at once."""
+    k = np.asarray(k, np.int64)
+    out = _BASIN_RGBA[k % len(_BASIN)]
+    out[k < 0] = GREY
+    return out
 
 
 def optimizer(name: str) -> tuple:

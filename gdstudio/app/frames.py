@@ -35,6 +35,12 @@ def _ro(a) -> np.ndarray:
     return a
 
 
+def _freeze(a: np.ndarray) -> np.ndarray:
+    """Read-only in place: for arrays the store has just made for this frame (not copied twice)."""
+    a.setflags(write=False)
+    return a
+
+
 def drawn_runs(n: int, selected: int = -1) -> tuple[int, ...]:
     """The runs drawn as paths and curves: all of them up to ``MAX_DRAWN_RUNS``, else an
     even sample; the selected run always."""
@@ -59,12 +65,12 @@ def run_colors(specs, settings, basin_mode: bool, run_point: Optional[np.ndarray
     opts, lrs = _compared(settings)
     if basin_mode and not (opts or lrs):
         k = np.full(n, -1) if run_point is None else np.asarray(run_point[:n], int)
-        return np.array([colors.basin(int(v)) for v in k])
+        return colors.basin_array(k)
     if len(opts) > 1:
         return np.array([colors.optimizer(sp.optimizer) for sp in specs])
     if len(lrs) > 1:
-        return np.array([colors.series(lrs.index(sp.lr) if sp.lr in lrs else 0) for sp in specs])
-    return np.array([colors.series(sp.start) for sp in specs])
+        return colors.series_array([lrs.index(sp.lr) if sp.lr in lrs else 0 for sp in specs])
+    return colors.series_array([sp.start for sp in specs])
 
 
 def legend(settings) -> tuple:
@@ -81,7 +87,7 @@ def legend(settings) -> tuple:
 class Frame:
     """See the module docstring. Per run (N): ``positions`` (N, 2), ``values``, ``status``,
     ``steps``, ``run_colors`` (N, 4), ``run_point`` (critical point of each run, -1 none).
-    Per start (M): ``starts`` (M, 2), ``start_colors``. ``path_runs`` are the drawn runs;
+    Per start (M): ``starts`` (M, 2), ``start_colors`` (M, 4). ``path_runs`` are the drawn runs;
     ``paths`` their (T, 4) x, y, f, |∇f| (when asked for), ``curves`` their (steps, values,
     grad norms), ``envelope`` the min/median/max over many runs. ``critical`` the grouped
     critical points with ``critical_colors``; ``legend`` (label, RGBA)."""
@@ -95,7 +101,7 @@ class Frame:
     steps: np.ndarray
     starts: np.ndarray
     run_colors: np.ndarray
-    start_colors: tuple
+    start_colors: np.ndarray
     run_point: np.ndarray
     critical: tuple
     critical_colors: tuple
@@ -121,12 +127,14 @@ def build_frame(session, store, analysis=None, parts: Sequence[str] = ("paths", 
     starts = session.starts
     m = starts.shape[0]
     if not session.basin_mode:
-        start_colors = tuple(colors.series(i) for i in range(m))
-    else:
-        first = {}
-        for r, sp in enumerate(specs):
-            first.setdefault(sp.start, r)
-        start_colors = tuple(tuple(rc[first[i]]) if i in first else colors.GREY for i in range(m))
+        start_colors = colors.series_array(np.arange(m))
+    else:  # a start takes the colour of its first run
+        start_colors = np.tile(np.asarray(colors.GREY, float), (m, 1))
+        if n:
+            run_start = np.fromiter((sp.start for sp in specs), np.int64, n)
+            first_start, first_run = np.unique(run_start, return_index=True)
+            keep = first_start < m
+            start_colors[first_start[keep]] = rc[first_run[keep]]
     critical = tuple(analysis.points) if analysis is not None else ()
     crit_colors = tuple(colors.basin(k) if session.basin_mode else colors.kind_color(cp.kind)
                         for k, cp in enumerate(critical))
@@ -137,10 +145,10 @@ def build_frame(session, store, analysis=None, parts: Sequence[str] = ("paths", 
         # lines (≤ 20,000): pyqtgraph rebuilds a line's path on every repaint
         k = max(1, len(drawn))
         per_run = max(64, min(2048, (8_000 if k <= 10 else 20_000) // k))
-        paths = tuple(_ro(store.path(r, per_run)) for r in drawn)
+        paths = tuple(_freeze(store.path(r, per_run)) for r in drawn)
     if "curves" in parts:
         per_run = 1024 if len(drawn) <= 10 else 256
-        curves = tuple(tuple(_ro(a) for a in store.curve(r, per_run)) for r in drawn)
+        curves = tuple(tuple(_freeze(a) for a in store.curve(r, per_run)) for r in drawn)
     if "envelope" in parts and n > ENVELOPE_ABOVE and store.owned.any():
         env = store.envelopes()
         if env is not None:
@@ -148,7 +156,7 @@ def build_frame(session, store, analysis=None, parts: Sequence[str] = ("paths", 
     return Frame(
         version=int(store.version), n_runs=n, selected=session.selected,
         positions=_ro(store.pos[:n]), values=_ro(store.val[:n]), status=_ro(store.status[:n]),
-        steps=_ro(store.steps[:n]), starts=_ro(starts), run_colors=_ro(rc), start_colors=start_colors,
+        steps=_ro(store.steps[:n]), starts=_ro(starts), run_colors=_ro(rc), start_colors=_ro(start_colors),
         run_point=_ro(run_point), critical=critical, critical_colors=crit_colors, legend=legend(settings),
         path_runs=drawn, path_colors=tuple(tuple(rc[r]) for r in drawn), paths=paths, curves=curves,
         envelope=envelope,

@@ -27,9 +27,10 @@ MAX_REPLAY_STEPS = 20_000
 
 def replay_internals(objective, start, steps: int, optimizer: str, lr: float, hyper: dict, schedule=None,
                      max_steps: int = 1000, tol: float = 1e-6,
-                     domain=None) -> Optional[tuple[np.ndarray, list[Carried]]]:
+                     domain=None, check=None) -> Optional[tuple[np.ndarray, list[Carried]]]:
     """(the run's point after ``steps`` steps, what its optimizer carries there), or None when
-    ``steps`` is beyond ``MAX_REPLAY_STEPS`` or the run left the finite numbers."""
+    ``steps`` is beyond ``MAX_REPLAY_STEPS`` or the run left the finite numbers. ``check``
+    (if given) is called between blocks of steps: a background job's cancellation check."""
     from ..core.runner import BatchDescent
 
     steps = int(steps)
@@ -39,7 +40,9 @@ def replay_internals(objective, start, steps: int, optimizer: str, lr: float, hy
                          schedule=schedule, max_steps=max_steps, tol=tol, domain=domain, use_fused=False,
                          **hyper)
     while batch.step < steps and not batch.done:
-        batch.advance(min(1000, steps - batch.step), record=False)
+        if check is not None:
+            check()
+        batch.advance(min(500, steps - batch.step), record=False)
     p = batch.points[0].copy()
     if not np.all(np.isfinite(p)):
         return None

@@ -25,6 +25,7 @@ same starts and settings straight into the streaming CSV writer (see controller)
 
 from __future__ import annotations
 
+import math
 from typing import Optional
 
 import numpy as np
@@ -274,42 +275,57 @@ class RunStore:
         self.version += 1
 
     # -- reading -------------------------------------------------------------------------
+    def _thin(self, n: int, max_vertices: int) -> Optional[np.ndarray]:
+        """Increasing indices of ``max_vertices`` of ``n`` rows, first and last kept (None: all)."""
+        if n <= max_vertices:
+            return None
+        return (np.arange(max_vertices) * ((n - 1) / (max_vertices - 1))).round().astype(np.int64)
+
+    def _sampled(self, run: int) -> int:
+        n = int(self.n_samples[run])
+        if self.owned[run]:
+            n = min(n, int(self.steps[run]) // int(self.stride[run]) + 1)
+        return n
+
     def path(self, run: int, max_vertices: int = MAX_CAP) -> np.ndarray:
         """(T, 4) float array x, y, f, |∇f| of the run's decimated trajectory, ending at its
         exact current point."""
-        n = int(self.n_samples[run])
+        n = self._sampled(run)
         stride = int(self.stride[run])
-        if self.owned[run]:
-            n = min(n, int(self.steps[run]) // stride + 1)
-        rows = self.samples[run, :n].astype(float)
+        gx, gy = self.grad[run]
+        cur = (self.pos[run, 0], self.pos[run, 1], self.val[run], math.hypot(gx, gy))
+        if n and int(self.steps[run]) == (n - 1) * stride:
+            rows = self.samples[run, :n].astype(float)
+            if n > 1:
+                rows[-1] = cur  # the newest sample is the current point: exact values
+        else:
+            rows = np.empty((n + 1, 4))
+            rows[:n] = self.samples[run, :n]
+            rows[n] = cur
         if n:
             rows[0, 0:2] = self.starts[run]  # exact (samples are float32)
-        cur = np.array([[*self.pos[run], self.val[run], np.linalg.norm(self.grad[run])]])
-        if n and int(self.steps[run]) == (n - 1) * stride:
-            if n > 1:
-                rows[-1] = cur[0]  # the newest sample is the current point: exact values
-        else:
-            rows = np.vstack([rows, cur]) if n else cur
-        if rows.shape[0] > max_vertices:
-            keep = np.linspace(0, rows.shape[0] - 1, max_vertices).round().astype(int)  # increasing
-            rows = rows[keep]
-        return rows
+        keep = self._thin(rows.shape[0], max_vertices)
+        return rows if keep is None else rows[keep]
 
     def curve(self, run: int, max_vertices: int = MAX_CAP) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(steps, values, grad norms) for the loss plot."""
-        n = int(self.n_samples[run])
+        n = self._sampled(run)
         stride = int(self.stride[run])
-        if self.owned[run]:
-            n = min(n, int(self.steps[run]) // stride + 1)
-        steps = np.arange(n, dtype=float) * stride
-        v = self.samples[run, :n, 2].astype(float)
-        g = self.samples[run, :n, 3].astype(float)
-        if n == 0 or steps[-1] != self.steps[run]:
-            steps = np.r_[steps, float(self.steps[run])]
-            v = np.r_[v, self.val[run]]
-            g = np.r_[g, np.linalg.norm(self.grad[run])]
-        if steps.size > max_vertices:
-            keep = np.linspace(0, steps.size - 1, max_vertices).round().astype(int)
+        last = int(self.steps[run])
+        extra = n == 0 or (n - 1) * stride != last
+        m = n + 1 if extra else n
+        steps = np.arange(m, dtype=float) * stride
+        v = np.empty(m)
+        g = np.empty(m)
+        v[:n] = self.samples[run, :n, 2]
+        g[:n] = self.samples[run, :n, 3]
+        if extra:
+            steps[n] = last
+            v[n] = self.val[run]
+            gx, gy = self.grad[run]
+            g[n] = math.hypot(gx, gy)
+        keep = self._thin(m, max_vertices)
+        if keep is not None:
             steps, v, g = steps[keep], v[keep], g[keep]
         return steps, v, g
 

@@ -78,6 +78,7 @@ class StudioController(QObject):
         self.run_critical = np.empty(0, np.int64)  # group index of each run's end (-1 none)
         self._batch_spec: Optional[dict] = None
         self._batch_initial = None
+        self.live_internals = None  # descent_worker.LiveInternals of the selected running run
         self._changes: list = []  # (step, name, value) applied to the live batch
         self._frame_version = -1
         self._dirty = True
@@ -372,6 +373,8 @@ class StudioController(QObject):
         if i == self.selected:
             return
         self.selected = i
+        if self.wt is not None:
+            self.wt.worker.watch(i)
         self._dirty = True
         self.sig_selection_changed.emit(i)
 
@@ -424,6 +427,7 @@ class StudioController(QObject):
         self._batch_spec = spec
         self._batch_initial = batch.initial_chunk()
         self._changes = []
+        self.live_internals = None
         self.store.begin_batch(len(self.specs), batch.values.copy(), batch.grads.copy())
         self.critical = []
         self.run_critical = np.full(len(self.specs), -1, np.int64)
@@ -438,6 +442,7 @@ class StudioController(QObject):
         if self.wt is None:  # shut down (or built without a worker): nothing can step
             self.sig_message.emit("the descent worker is not running", "error")
             return
+        self.wt.worker.watch(self.selected)
         self.wt.worker.start(self.generation, batch, paused=paused, steps=steps)
         self._set_state("paused" if paused else "running")
 
@@ -453,6 +458,7 @@ class StudioController(QObject):
         if msg.chunks:
             for name, value in msg.changes:
                 self._changes.append((msg.chunks[0].first_step - 1, name, value))
+        self.live_internals = msg.internals  # the selected run's (descent_worker.LiveInternals)
         for chunk in msg.chunks:
             self.store.ingest(chunk)
             self._rate_steps += chunk.n_steps

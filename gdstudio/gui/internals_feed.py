@@ -1,30 +1,28 @@
 """Feeds "inside the optimizer" (app/internals_view.py) to the map and the point inspector for
-the selected run: at its current point, live (at most twice a second while running) and on
-every step while paused. Nothing is drawn for polar runs, for runs whose rate was changed
-while they ran (the replay would not be the run), or beyond the replay bound."""
+the selected run, at its current point.
+
+A running run's internals come with the worker's chunks (descent_worker.LiveInternals, read
+from the batch's own optimizer state in the worker thread), so nothing is replayed while the
+runs run, however long they are. A run that has stopped (its state in the batch has moved on
+with the others') or was computed on the instant path (a click or a drag: no optimizer state
+is kept) is replayed once from its start, on a background job, never on the GUI thread.
+Nothing is drawn for polar runs, for runs whose rate was changed while they ran (the replay
+would not be the run), or beyond the replay bound."""
 
 from __future__ import annotations
 
-import time
-
 from ..app.internals_view import internals_lines, replay_internals
-
-#: seconds between replays while the runs are running
-LIVE_INTERVAL = 0.5
-#: the longest replay while the runs are running: it runs on the GUI thread, and a replay of
-#: 20,000 steps kept the event loop 380 ms late twice a second (p99 with 1,000 runs in flight,
-#: benchmarks/bench_responsiveness.py). Further along, what is shown stays until the runs
-#: pause or end, and is then brought up to date.
-LIVE_REPLAY_STEPS = 1_000
+from ..core.status import RUNNING
 
 
 class InternalsFeed:
-    def __init__(self, controller, contour, inspector):
+    def __init__(self, controller, contour, inspector, jobs):
         self.c = controller
         self.contour = contour
         self.inspector = inspector
-        self._key = None
-        self._t = 0.0
+        self.jobs = jobs
+        self._key = None  # what is shown (or being replayed)
+        self._job = None
         self.carried = None  # what is shown: (point, [Carried]) or None
 
     def _clear(self) -> None:
@@ -33,36 +31,66 @@ class InternalsFeed:
             self.inspector.show_internals(None)
         self.carried = None
 
+    def _show(self, point, carried, optimizer: str) -> None:
+        self.carried = (point, list(carried))
+        self.contour.show_internals(point, self.carried[1])
+        self.inspector.show_internals(internals_lines(self.carried[1], self.c.problem.names), optimizer)
+
+    def _cancel_replay(self) -> None:
+        if self._job is not None:
+            self._job.cancel()
+            self._job = None
+
     def update(self) -> None:
         c = self.c
         st = c.store
         r = c.selected
-        if c.problem is None or not 0 <= r < min(st.n, len(c.specs)) or c.settings.coordinates == "polar" \
-                or (c._changes and r not in st.instant):
+        if c.problem is None or not 0 <= r < min(st.n, len(c.specs)) or c.settings.coordinates == "polar":
+            self._cancel_replay()
             self._key = ("none",)
             self._clear()
             return
         sp = c.specs[r]
-        s = c.settings
         steps = int(st.steps[r])
-        key = (r, steps, c.generation, id(c.problem), sp.optimizer, sp.lr, repr(s.hyper_for(sp.optimizer)),
-               repr(s.schedule), s.max_steps, s.tol)
-        if key == self._key:
+        live = c.live_internals
+        if live is not None and live.run == r and bool(st.owned[r]) and live.steps == steps:
+            key = ("live", c.generation, r, steps)
+            if key != self._key:
+                self._cancel_replay()
+                self._key = key
+                self._show(live.point, live.carried, sp.optimizer)
             return
-        now = time.perf_counter()
-        if c.state == "running" and (now - self._t < LIVE_INTERVAL or steps > LIVE_REPLAY_STEPS):
-            return
-        self._t = now
-        self._key = key
-        try:
-            out = replay_internals(c.problem.objective, st.starts[r], steps, sp.optimizer, sp.lr,
-                                   s.hyper_for(sp.optimizer), s.schedule, s.max_steps, s.tol, c.problem.domain)
-        except (ValueError, IndexError, FloatingPointError):
-            out = None
-        if out is None:
+        if c.state == "running" and bool(st.owned[r]) and int(st.status[r]) == RUNNING:
+            return  # its internals come with the worker's next chunk
+        if c._changes and r not in st.instant:
+            self._cancel_replay()
+            self._key = ("none",)
             self._clear()
             return
-        p, carried = out
-        self.carried = out
-        self.contour.show_internals(p, carried)
-        self.inspector.show_internals(internals_lines(carried, c.problem.names), sp.optimizer)
+        s = c.settings
+        key = ("replay", c.generation, id(c.problem), r, steps, sp.optimizer, sp.lr,
+               repr(s.hyper_for(sp.optimizer)), repr(s.schedule), s.max_steps, s.tol)
+        if key == self._key:
+            return
+        self._cancel_replay()
+        self._key = key
+        args = (c.problem.objective, st.starts[r].copy(), steps, sp.optimizer, sp.lr, s.hyper_for(sp.optimizer),
+                s.schedule, s.max_steps, s.tol, c.problem.domain)
+        optimizer = sp.optimizer
+
+        def replay(job):
+            try:
+                return replay_internals(*args, check=job.check)
+            except (ValueError, IndexError, FloatingPointError):
+                return None
+
+        def done(out, key=key):
+            if key != self._key:
+                return  # superseded
+            self._job = None
+            if out is None:
+                self._clear()
+            else:
+                self._show(out[0], out[1], optimizer)
+
+        self._job = self.jobs.start(replay, done, name="gdstudio-internals")

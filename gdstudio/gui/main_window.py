@@ -125,7 +125,7 @@ class MainWindow(QMainWindow):
         self.files = SessionFiles(self, self.session, self.show_message)
         self.view_link = ViewSettingsLink(self.session, self.surface, self.params, c, self)
         self.files.before_save = self.view_link.capture
-        self.internals = InternalsFeed(c, self.contour, self.inspector)  # inside the optimizer
+        self.internals = InternalsFeed(c, self.contour, self.inspector, self.jobs)  # inside the optimizer
         self.divergence = DivergenceNotice(c, self.link, self.state_label, self.statusBar(), self.show_message, self)
         # the runtime's output -> the views, the inspector, the run buttons and the status bar
         views = SimpleNamespace(contour=self.contour, surface=self.surface, surface_feed=self.surface_feed,

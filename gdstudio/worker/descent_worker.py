@@ -6,14 +6,17 @@ Public interface
 ``DescentWorker`` signals (all queued to the GUI thread):
 
 * ``sig_chunk(ChunkMessage)``   a block of steps of the current job, about 30 per second;
-  the message and the arrays inside it are never touched again after the emit.
+  the message and the arrays inside it are never touched again after the emit. When a run
+  is watched (``watch``) and still running, the message also carries what its optimizer
+  carries at its current point (:class:`LiveInternals`), read from the batch's own state in
+  this thread: the window never has to replay a running run to show its internals.
 * ``sig_finished(int)``         generation id: every run of that job has stopped.
 * ``sig_error(int, str)``       generation id and a one-sentence message: stepping raised; the
   job is dropped, the thread stays alive.
 * ``sig_idle(int)``             generation id: the worker paused (after a Step, or on request).
 
 Commands (``start``, ``pause``, ``resume``, ``step``, ``set_speed``, ``set_lr``,
-``set_max_steps``, ``cancel``, ``shutdown``) are plain thread-safe methods called from the
+``set_max_steps``, ``watch``, ``cancel``, ``shutdown``) are plain thread-safe methods called from the
 GUI thread. They only set fields under a lock and notify a condition; the worker loop reads
 them between chunks. Queued slots are never used for commands, because the loop never
 returns to the worker thread's event loop while a job runs.
@@ -40,8 +43,11 @@ import traceback
 from dataclasses import dataclass
 from typing import Optional
 
+import numpy as np
 from PySide6.QtCore import QAbstractEventDispatcher, QCoreApplication, QObject, Signal, Slot
 
+from ..core.internals import Carried, run_internals
+from ..core.status import RUNNING
 from .jobs import BackgroundThread
 
 #: target compute time of one chunk at full speed (seconds)
@@ -60,6 +66,34 @@ SWITCH_INTERVAL = 0.001
 
 
 @dataclass(frozen=True)
+class LiveInternals:
+    """What the optimizer of a running run carries after ``steps`` steps, at ``point``."""
+
+    run: int
+    steps: int
+    point: np.ndarray  # (d,)
+    carried: tuple  # core.internals.Carried, ...
+
+
+def live_internals(batch, run: Optional[int]) -> Optional[LiveInternals]:
+    """:class:`LiveInternals` of ``run`` of ``batch``, or None when the run is not running
+    (a stopped run's state keeps changing with the batch's, so it is not the run's any more)
+    or left the finite numbers."""
+    if run is None or not 0 <= run < batch.n_runs or int(batch.status[run]) != RUNNING \
+            or int(batch.steps[run]) != int(batch.step):
+        return None
+    point = np.array(batch.X[:, run], float)
+    if not np.all(np.isfinite(point)):
+        return None
+    try:
+        with np.errstate(all="ignore"):
+            carried: tuple[Carried, ...] = tuple(run_internals(batch, run))
+    except (ValueError, IndexError, FloatingPointError):
+        return None
+    return LiveInternals(int(run), int(batch.step), point, carried)
+
+
+@dataclass(frozen=True)
 class ChunkMessage:
     """What the worker sends: one immutable chunk of one job (generation)."""
 
@@ -70,6 +104,8 @@ class ChunkMessage:
     done: bool  # every run has stopped
     #: live changes applied to the batch just before this chunk: (("lr", value), ...)
     changes: tuple = ()
+    #: the watched run's optimizer internals after the chunk (None: no watched running run)
+    internals: Optional[LiveInternals] = None
 
 
 @dataclass
@@ -96,6 +132,7 @@ class DescentWorker(QObject):
         self._pending_lr = None
         self._pending_max_steps: Optional[int] = None
         self._step_seconds = 1e-4  # running estimate of one batch step
+        self._watch: Optional[int] = None
         #: set while the GUI thread's event loop is idle (see WorkerThread)
         self.gui_idle = threading.Event()
         self.gui_idle.set()
@@ -146,6 +183,10 @@ class DescentWorker(QObject):
         with self._cond:
             self._pending_max_steps = int(max_steps)
             self._cond.notify_all()
+
+    def watch(self, run: Optional[int]) -> None:
+        """Attach run ``run``'s optimizer internals to every chunk while it runs (None: none)."""
+        self._watch = None if run is None or run < 0 else int(run)
 
     def cancel(self) -> None:
         """Drop the current job (its late chunks are dropped by generation)."""
@@ -236,7 +277,8 @@ class DescentWorker(QObject):
                     changes.append(("max_steps", max_steps))
                 chunks, dt = self._advance(job, k)
                 done = bool(batch.done)
-                msg = ChunkMessage(gen, tuple(chunks), dt, int(batch.step), done, tuple(changes))
+                msg = ChunkMessage(gen, tuple(chunks), dt, int(batch.step), done, tuple(changes),
+                                   live_internals(batch, self._watch))
             except Exception as err:  # the engine failed: report, drop the job, live on
                 traceback.print_exc()
                 with self._cond:

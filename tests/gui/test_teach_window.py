@@ -266,3 +266,52 @@ def test_inside_the_optimizer_is_drawn_at_the_selected_runs_point(qtbot):
     assert w.c.specs[0].optimizer == "adam"  # a new optimizer while paused: the restart uses it
     assert "effective_lr" in w.contour.internals.shown and "velocity" not in w.contour.internals.shown
     assert "lr/(√v̂ + ε)" in w.findChild(QLabel, "optimizerInternals").text()
+
+
+def _reference_internals(w, start, optimizer, lr, steps, **hyper):
+    from gdstudio.core.internals import run_internals
+    from gdstudio.core.runner import BatchDescent
+
+    b = BatchDescent(w.c.problem.objective, [start], optimizer, lr, max_steps=10**9, tol=0.0,
+                     use_fused=False, **hyper)
+    b.advance(steps, record=False)
+    return b.points[0].copy(), {c.key: c.value for c in run_internals(b, 0)}
+
+
+def test_internals_of_a_running_run_come_live_from_the_worker(qtbot):
+    """While the runs run, the selected run's internals arrive with the worker's chunks: exact
+    at the step the run is at, however far along (no replay on the GUI thread)."""
+    w = make_window(qtbot, function="elongated", lr=0.001, max_steps=10**7, optimizer="adam")
+    w.c.update_settings(tol=0.0)
+    w.session.set_starts([(-3.0, 1.5), (2.0, -1.0)])
+    w.c.select_run(1)
+    w.c.run()
+    qtbot.waitUntil(lambda: w.c.state == "running" and int(w.c.store.steps[1]) > 3000, timeout=20_000)
+    w.c.pause()
+    qtbot.waitUntil(lambda: w.c.state == "paused", timeout=5000)
+    live = w.c.live_internals
+    assert live is not None and live.run == 1 and live.steps == int(w.c.store.steps[1]) > 3000
+    w._stage_table()
+    p, carried = w.internals.carried
+    ref_p, ref = _reference_internals(w, (2.0, -1.0), "adam", 0.001, live.steps)
+    assert np.array_equal(p, ref_p)  # the same run, bit for bit
+    got = {c.key: c.value for c in carried}
+    for k in ("neg_grad", "step", "m_hat", "v_hat", "effective_lr"):
+        assert np.array_equal(got[k], ref[k]), k
+    assert w.internals._job is None  # nothing was replayed
+
+
+def test_internals_of_a_stopped_run_are_replayed_off_the_gui_thread(qtbot):
+    w = make_window(qtbot, function="elongated", lr=0.02, max_steps=40, optimizer="momentum")
+    w.session.set_starts([(-3.0, 1.5)])
+    w.c.select_run(0)
+    w.c.run()
+    wait_done(qtbot, w)
+    assert int(w.c.store.steps[0]) == 40  # stopped at max steps: the batch's state moved on
+    w._stage_table()
+    qtbot.waitUntil(lambda: w.internals.carried is not None, timeout=10_000)
+    assert w.internals._key[0] == "replay" and w.internals._job is None  # a finished background job
+    p, carried = w.internals.carried
+    ref_p, ref = _reference_internals(w, (-3.0, 1.5), "momentum", 0.02, 40, momentum=0.9)
+    assert np.array_equal(p, ref_p)
+    assert np.array_equal({c.key: c.value for c in carried}["velocity"], ref["velocity"])

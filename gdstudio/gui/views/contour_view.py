@@ -39,6 +39,7 @@ from ..geometry import finite_path
 from ..text import html_text
 from .internals_overlay import InternalsOverlay
 from .known_points import KnownPointsLayer
+from .points_item import PointsItem
 
 #: how close (pixels) a press must be to a start marker to drag it
 PICK_RADIUS_PX = 10
@@ -123,8 +124,7 @@ class ContourView(pg.PlotWidget):
         self.selected_path.setZValue(6)
         pi.addItem(self.selected_halo)
         pi.addItem(self.selected_path)
-        self.positions = pg.ScatterPlotItem(size=7, pen=pg.mkPen((0, 0, 0, 200), width=1),
-                                            brush=pg.mkBrush(255, 255, 255, 230), pxMode=True)
+        self.positions = PointsItem(fill=(255, 255, 255, 230), edge=(0, 0, 0, 200), size=7)
         self.positions.setZValue(10)
         pi.addItem(self.positions)
         self._start_items: list = []
@@ -326,8 +326,7 @@ class ContourView(pg.PlotWidget):
             self.selected_halo.setData([], [])
             self.selected_path.setData([], [])
         P = frame.positions
-        ok = np.isfinite(P).all(axis=1)
-        self.positions.setData(P[ok, 0], P[ok, 1], size=7 if frame.n_runs <= 200 else 4)
+        self.positions.setData(P[:, 0], P[:, 1], size=7 if frame.n_runs <= 200 else 4)
         self._set_starts(frame)
         self._set_critical(frame)
         self._last_frame = frame
@@ -335,12 +334,12 @@ class ContourView(pg.PlotWidget):
 
     def _set_starts(self, frame) -> None:
         S = frame.starts
-        key = (S.shape, S.tobytes(), frame.start_colors)
+        key = (S.shape, S.tobytes(), frame.start_colors.tobytes())
         if key == self._starts_key:
             return
         self._starts_key = key
         self._start_points = S.copy()
-        self._start_colors = list(frame.start_colors)
+        self._start_colors = [tuple(c) for c in frame.start_colors.tolist()]
         self._draw_starts()
 
     def _draw_starts(self) -> None:
