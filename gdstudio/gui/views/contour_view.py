@@ -128,6 +128,7 @@ class ContourView(pg.PlotWidget):
         self.positions.setZValue(10)
         pi.addItem(self.positions)
         self._start_items: list = []
+        self._many_start_items: list = []
         self._start_colors: list = []
         self.critical_items = {}
         for kind in ("minimum", "saddle", "maximum", "degenerate"):
@@ -343,24 +344,30 @@ class ContourView(pg.PlotWidget):
         self._draw_starts()
 
     def _draw_starts(self) -> None:
-        """Starts grouped by colour: one scatter item per colour keeps pyqtgraph on its
-        fast path (a brush per point costs ~50 ms for 1,000 points)."""
+        """Starts grouped by colour: one item per colour (a brush per point costs ~50 ms for
+        1,000 points in pyqtgraph). Many starts are small squares stamped by one
+        :class:`PointsItem` per colour; a few are ringed circles."""
         S = self._start_points
         colors = self._start_colors
         many = S.shape[0] > 60
         groups: dict = {}
         for i, col in enumerate(colors[: S.shape[0]]):
             groups.setdefault(tuple(col), []).append(i)
-        items = self._start_items
+        items = self._start_items if not many else self._many_start_items
+        unused = self._many_start_items if not many else self._start_items
+        for it in unused:
+            it.setData([], [])
         while len(items) < len(groups):
-            it = pg.ScatterPlotItem(pxMode=True)
+            it = pg.ScatterPlotItem(pxMode=True) if not many else \
+                PointsItem(edge=None, size=6, symbol="s")
             it.setZValue(12)
             self.getPlotItem().addItem(it)
             items.append(it)
         for it, (col, idx) in zip(items, groups.items()):
             P = S[idx]
             if many:
-                it.setData(P[:, 0], P[:, 1], size=6, symbol="s", pen=None, brush=pg.mkBrush(palette.qcolor(col)))
+                it.set_fill(palette.qcolor(col).getRgb())
+                it.setData(P[:, 0], P[:, 1])
             else:
                 it.setData(P[:, 0], P[:, 1], size=13, symbol="o", pen=pg.mkPen("w", width=2),
                            brush=pg.mkBrush(palette.qcolor(col)))

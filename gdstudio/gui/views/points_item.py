@@ -24,17 +24,24 @@ def _pen(rgba, width: float) -> QPen:
 
 
 class PointsItem(pg.GraphicsObject):
-    """``setData(x, y, size)`` dots of ``size`` pixels, filled ``fill`` with a 1-pixel ``edge``."""
+    """``setData(x, y, size)`` dots of ``size`` pixels, filled ``fill`` with a 1-pixel ``edge``
+    (None: none); ``symbol`` "o" (round) or "s" (square)."""
 
-    def __init__(self, fill=(255, 255, 255, 230), edge=(0, 0, 0, 200), size: float = 7.0):
+    def __init__(self, fill=(255, 255, 255, 230), edge=(0, 0, 0, 200), size: float = 7.0, symbol: str = "o"):
         super().__init__()
-        self._fill, self._edge = fill, edge
+        self._fill, self._edge, self._symbol = fill, edge, symbol
         self._size = float(size)
         self._rect = QRectF()
         self._xy = np.empty((0, 2))
         self._frags = internals.PrimitiveArray(QPainter.PixmapFragment, 10)
         self._stamp_key = None
         self._stamp = QPixmap()
+
+    def set_fill(self, rgba) -> None:
+        if tuple(rgba) != tuple(self._fill):
+            self._fill = tuple(rgba)
+            self._stamp_key = None
+            self.update()
 
     def setData(self, x, y, size: float | None = None) -> None:  # noqa: N802 (pyqtgraph's name)
         xy = np.column_stack([np.asarray(x, float).ravel(), np.asarray(y, float).ravel()])
@@ -77,7 +84,7 @@ class PointsItem(pg.GraphicsObject):
     def _dot(self, dpr: float) -> tuple[QPixmap, int]:
         """The pre-rendered dot at device pixel ratio ``dpr`` and its side in device pixels."""
         side = int(np.ceil((self._size + 3) * dpr))
-        key = (self._size, dpr)
+        key = (self._size, dpr, self._fill, self._edge, self._symbol)
         if key != self._stamp_key:
             pm = QPixmap(side, side)
             pm.fill(Qt.GlobalColor.transparent)
@@ -85,9 +92,14 @@ class PointsItem(pg.GraphicsObject):
             q.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             q.scale(dpr, dpr)
             c = side / dpr / 2
-            for rgba, width in ((self._edge, self._size + 2), (self._fill, self._size)):
+            layers = ((self._edge, self._size + 2), (self._fill, self._size)) if self._edge else \
+                ((self._fill, self._size),)
+            for rgba, width in layers:
                 pen = _pen(rgba, width)
                 pen.setCosmetic(False)
+                if self._symbol == "s":
+                    pen.setCapStyle(Qt.PenCapStyle.SquareCap)
+                    pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
                 q.setPen(pen)
                 q.drawPoint(pg.QtCore.QPointF(c, c))
             q.end()
