@@ -84,12 +84,14 @@ def main(argv=None) -> int:
     step0 = c.store.batch_step
     frames[0] = 0
     timer.start()
+    cpu0 = time.thread_time()  # the GUI thread's CPU time: how busy it is, whatever the load
     t0 = time.perf_counter()
     last[0] = clock.nsecsElapsed()
     QTimer.singleShot(int(args.seconds * 1000), app.quit)
     app.exec()  # the real event loop
     timer.stop()
     elapsed = time.perf_counter() - t0
+    gui_cpu = time.thread_time() - cpu0
     steps = c.store.batch_step - step0
     lat = np.array(lateness)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -99,6 +101,8 @@ def main(argv=None) -> int:
           f"p50 {np.percentile(lat, 50):.1f} ms, p99 {np.percentile(lat, 99):.1f} ms, max {lat.max():.1f} ms")
     print(f"batch steps: {steps:,} ({steps / elapsed:,.0f} steps/s = {steps * c.store.n / elapsed:,.0f} run-steps/s); "
           f"redraws: {frames[0] / elapsed:.1f} per second")
+    print(f"GUI thread busy {100 * gui_cpu / elapsed:.0f}% of the time ({1000 * gui_cpu / max(frames[0], 1):.1f} ms "
+          f"of CPU per redraw); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"run store: {c.store.nbytes() / 2**20:.1f} MB (draw buffer {c.store.samples.nbytes / 2**20:.1f} MB, "
           f"kept chunks {c.store.full_bytes / 2**20:.1f} MB, complete: {c.store.full_complete}); "
           f"process max RSS {rss:.0f} MB")
