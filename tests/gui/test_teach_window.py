@@ -291,7 +291,7 @@ def test_internals_of_a_running_run_come_live_from_the_worker(qtbot):
     qtbot.waitUntil(lambda: w.c.state == "paused", timeout=5000)
     live = w.c.live_internals
     assert live is not None and live.run == 1 and live.steps == int(w.c.store.steps[1]) > 3000
-    w._stage_table()
+    w.frame_link.stage_table()
     p, carried = w.internals.carried
     ref_p, ref = _reference_internals(w, (2.0, -1.0), "adam", 0.001, live.steps)
     assert np.array_equal(p, ref_p)  # the same run, bit for bit
@@ -308,7 +308,7 @@ def test_internals_of_a_stopped_run_are_replayed_off_the_gui_thread(qtbot):
     w.c.run()
     wait_done(qtbot, w)
     assert int(w.c.store.steps[0]) == 40  # stopped at max steps: the batch's state moved on
-    w._stage_table()
+    w.frame_link.stage_table()
     qtbot.waitUntil(lambda: w.internals.carried is not None, timeout=10_000)
     assert w.internals._key[0] == "replay" and w.internals._job is None  # a finished background job
     p, carried = w.internals.carried
