@@ -178,7 +178,7 @@ class DaskExecutor(Executor):
                 self.close()
                 raise ExecutorError(f"cannot start a local Dask cluster of {n} workers: "
                                     f"{_reason(err)}") from None
-            where = f"a local Dask cluster of {n} worker processes"
+            where = f"a local Dask cluster of {n} worker process{'es' if n != 1 else ''}"
         self.description = where
         if tune_workers:
             # a plugin also reaches workers that start later (a restarted, killed worker)

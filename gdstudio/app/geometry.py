@@ -201,15 +201,20 @@ class GridData:
     contours: np.ndarray  # (2·S, 2) segment endpoints
 
 
-def compute_grid(objective, domain, n: int = 161, arrows: int = 19) -> GridData:
+def compute_grid(objective, domain, n: int = 161, arrows: int = 19, values=None) -> GridData:
     """Evaluate ``objective`` on an n×n 'ij' grid over ``domain`` (one vectorised
-    value_and_grad call on the flattened mesh) and its negative gradient on a coarse grid."""
+    value_and_grad call on the flattened mesh) and its negative gradient on a coarse grid.
+    ``values(xs, ys)``, when given, computes the n×n values instead (e.g. a landscape in row
+    blocks on a cluster, :func:`gdstudio.app.landscape.landscape_grid`)."""
     (xa, xb), (ya, yb) = domain
     xs = np.linspace(xa, xb, n)
     ys = np.linspace(ya, yb, n)
-    X, Y = np.meshgrid(xs, ys, indexing="ij")
-    with np.errstate(all="ignore"):
-        Z = np.asarray(objective.value(np.column_stack([X.ravel(), Y.ravel()])), float).reshape(n, n)
+    if values is not None:
+        Z = np.asarray(values(xs, ys), float).reshape(n, n)
+    else:
+        X, Y = np.meshgrid(xs, ys, indexing="ij")
+        with np.errstate(all="ignore"):
+            Z = np.asarray(objective.value(np.column_stack([X.ravel(), Y.ravel()])), float).reshape(n, n)
     Z = np.where(np.isfinite(Z), Z, np.nan)
     pad_x, pad_y = (xb - xa) / (2 * arrows), (yb - ya) / (2 * arrows)
     gxs = np.linspace(xa + pad_x, xb - pad_x, arrows)

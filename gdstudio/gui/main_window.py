@@ -8,7 +8,7 @@ Automation hooks (objectNames, kept stable): ``functionEdit``, ``presetCombo``,
 ``surfaceView``, ``contourView``, ``lossPlot``, ``runsTable``; docks ``setupDock``,
 ``modelDock``, ``dataDock``, ``bruteForceDock``, ``sweepDock``; actions ``actionOpenData``,
 ``actionExportTrajectories``, ``actionExportSelected``, ``actionExportImage``,
-``actionResetLayout``, ``actionAbout``, ``actionRunPause``, ``actionStep``, ``actionReset``.
+``actionResetLayout``, ``actionPreferences``, ``actionAbout``, ``actionRunPause``, ``actionStep``, ``actionReset``.
 Public methods: ``export_trajectories(path, runs=None)``, ``export_in_background(path, runs=None)``,
 ``export_image(path)``, ``open_data(path)``, ``show_about()``, ``add_panel(widget, title)``,
 ``reset_layout()``.
@@ -32,6 +32,7 @@ from .divergence import DivergenceNotice
 from .frame_link import FrameLink
 from .internals_feed import InternalsFeed
 from .lessons_dock import Lessons
+from ..app.compute import SharedExecutor
 from .export_actions import Exports
 from .session_actions import SessionFiles
 from .session_link import SessionLink, first_session
@@ -42,6 +43,7 @@ from .panels.params_panel import ComparePanel, ParamsPanel, StartsPanel
 from .panels.coordinates_box import CoordinatesBox
 from .panels.start_list import StartList
 from .panels.sweep_panel import SweepPanel, run_cell, studio_context
+from .preferences import PreferencesDialog, load_compute_target
 from .surface import make_surface_view
 from .surface.feed import SurfaceFeed
 from .tooltips import apply_tooltips
@@ -115,8 +117,12 @@ class MainWindow(QMainWindow):
         self.exports = Exports(self, c, self.jobs, self.views, self.show_message, self.cancel_export)
         # the "Data & model" panels: line fit on housing data, your model, networks, brute force
         self.models = ModelFeatures(c, self.jobs, self.contour, self.surface, self.editor, self.show_message, self)
+        # where landscapes and sweeps are computed (Edit → Preferences…): in this process, or
+        # one cluster kept for the window's life
+        self.compute = SharedExecutor(load_compute_target())
+        self.models.compute = self.compute
         # the convergence map over two settings (docs/sweep.md), computed on the window's jobs
-        self.sweep = SweepPanel(lambda: studio_context(c), self.jobs)
+        self.sweep = SweepPanel(lambda: studio_context(c), self.jobs, compute=self.compute)
         # the document: an app.Session; the link sends edits to it and its changes to the controller
         self.session, self._first_error = first_session(function)
         self.link = SessionLink(self.session, c, self.editor, self.jobs, self.show_message, self)
@@ -272,6 +278,9 @@ class MainWindow(QMainWindow):
         edit = mb.addMenu("&Edit")
         self.action_undo = self._action(edit, "Undo", self.session.undo, "actionUndo", "Ctrl+Z")
         self.action_redo = self._action(edit, "Redo", self.session.redo, "actionRedo", "Ctrl+Shift+Z")
+        edit.addSeparator()
+        self.action_preferences = self._action(edit, "Preferences…", self.show_preferences, "actionPreferences")
+        self.action_preferences.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.view_menu = mb.addMenu("&View")
         for dock in self.findChildren(QDockWidget):
             self.view_menu.addAction(dock.toggleViewAction())
@@ -426,6 +435,19 @@ class MainWindow(QMainWindow):
         """Save the session (File → Save / Save as…); False after showing why it failed."""
         return self.files.save(path)
 
+    def show_preferences(self) -> PreferencesDialog:
+        """The Preferences dialog (non-modal): where landscapes and sweeps are computed."""
+        dlg = getattr(self, "_preferences", None)
+        if dlg is None or not dlg.isVisible():
+            if dlg is not None:  # a closed one: a new dialog shows the current choice
+                dlg.setParent(None)
+                dlg.deleteLater()
+            dlg = PreferencesDialog(self.compute.target, self.compute.set_target, self)
+            self._preferences = dlg
+        dlg.show()
+        dlg.raise_()
+        return dlg
+
     def show_about(self) -> QMessageBox:
         """The About box with the version (non-modal, so tests and automation never block on it)."""
         return about_box(self)
@@ -483,5 +505,6 @@ class MainWindow(QMainWindow):
         self.exports.cancel_animation(3000)  # a cancelled export leaves no file behind
         self.models.shutdown()
         self.jobs.shutdown(500)  # a job still running then is cut loose (worker/jobs.py)
+        self.compute.close()  # a local cluster's processes end with the window
         self.c.shutdown(3000)
         super().closeEvent(ev)

@@ -70,6 +70,9 @@ class ModelFeatures(QObject):
         #: where model choices go as intents (the window's SessionLink); None: straight to
         #: the controller
         self.document = None
+        #: where landscapes are computed (the window's app.compute.SharedExecutor, set by the
+        #: Preferences); None: in this process
+        self.compute = None
 
         self.data_view = DataView()
         self.panel = ModelPanel(self)

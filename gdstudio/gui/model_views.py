@@ -151,13 +151,54 @@ def _no_check() -> None:
 # ---------------------------------------------------------------------------------------
 # a trained network's loss landscape
 # ---------------------------------------------------------------------------------------
-def landscape_shown(tr: Training, k: int, method: str, seed: int, job, span=(0.0, 1.0)) -> Shown:
+def landscape_shown(tr: Training, k: int, method: str, seed: int, job, span=(0.0, 1.0),
+                    compute=None) -> Shown:
     """The plane through init ``k``'s final weights (app.problem_views.plane_view: PCA of its
-    path, or random filter-normalised directions) with its grid evaluated in the job."""
+    path, or random filter-normalised directions) with its grid computed in the job by
+    :func:`landscape_in_job`, where ``compute`` (the window's
+    :class:`~gdstudio.app.compute.SharedExecutor`; None: this process) says."""
     from ..app.problem_views import plane_view
 
     view = plane_view(tr, k, method, seed)
-    return shown_of(view, None, grid_in_job(view.objective, view.domain, job, span))
+    where: list = []
+    shown = shown_of(view, None, landscape_in_job(view.objective, view.domain, job, span, compute, where))
+    if where and where[0] != "this process":
+        shown.description = f"{shown.description} The landscape was computed on {where[0]}."
+    return shown
+
+
+def landscape_in_job(objective: Objective, domain, job: Optional[Job], span=(0.0, 1.0), compute=None,
+                     where: Optional[list] = None) -> GridData:
+    """The map's grid of a landscape plane, computed by the code of ``gdstudio landscape``
+    (:func:`gdstudio.app.landscape.landscape_grid`: row blocks, the full-data loss) on the
+    executor of ``compute`` (in this process when None). Progress within ``span``; stops when
+    the job is cancelled. A cluster that cannot be reached raises
+    :class:`~gdstudio.app.compute.ComputeError` (one sentence). ``where`` gets the executor's
+    description."""
+    from ..app.compute import SharedExecutor
+    from ..app.executors import Cancelled as Stopped
+    from ..app.geometry import compute_grid
+    from ..app.landscape import landscape_grid
+    from ..worker.jobs import Cancelled
+
+    a, b = span
+    shared = compute if compute is not None else SharedExecutor()
+
+    def progress(f):
+        if job is not None:
+            job.progress(a + (b - a) * f)
+
+    def values(xs, ys):
+        with shared.use() as ex:
+            if where is not None:
+                where.append(ex.description)
+            try:
+                return landscape_grid(objective, xs, ys, ex, progress,
+                                      job.cancelled if job is not None else None)
+            except Stopped:
+                raise Cancelled() from None
+
+    return compute_grid(_BlockedValue(objective, None), domain, values=values)
 
 
 # ---------------------------------------------------------------------------------------

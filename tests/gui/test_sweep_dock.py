@@ -4,6 +4,7 @@ the person sees the path behind the number: the same runs, with the same step co
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QPointF, Qt
 
 from .helpers import make_window
 
@@ -32,7 +33,12 @@ def test_a_cell_click_runs_its_setting_in_the_studio(win, qtbot):
     qtbot.waitUntil(lambda: p._job is None, timeout=60_000)
     assert all(r is not None for r in p.rows)
     before = win.session.settings
-    assert p.load_cell(1, 0)
+    # a real click on cell (1, 0): lr 0.05, momentum 0.5
+    L = p.layout_
+    scene = p.plot.getViewBox().mapViewToScene(QPointF(L.coordinate("lr", L.x_values)[1],
+                                                       L.coordinate("momentum", L.y_values)[0]))
+    qtbot.mouseClick(p.plot.viewport(), Qt.MouseButton.LeftButton, pos=p.plot.mapFromScene(scene))
+    qtbot.waitUntil(lambda: win.c.settings.lr == 0.05, timeout=5000)
     s = win.c.settings
     assert (s.optimizer, s.lr, s.hyper_for("momentum")["momentum"]) == ("momentum", 0.05, 0.5)
     assert s.compare_optimizers == () and s.compare_lrs == ()

@@ -128,3 +128,52 @@ def test_optimizer_as_a_categorical_axis(panel, qtbot):
     ticks = p.plot.getPlotItem().getAxis("bottom")._tickLevels
     assert [t[1] for t in ticks[0]] == ["gd", "momentum", "adam"]
     assert p.boundary.getData()[0] is None or len(p.boundary.getData()[0]) == 0
+
+
+def test_the_map_fills_in_while_the_sweep_runs(panel, qtbot):
+    """Rows arrive over many events: the heatmap shows the finished cells, and only those,
+    while the rest are still computing (coloured by final value: every finished cell has one)."""
+    p = panel
+    _configure(p, x="1e-4:1e-3:30", y="0:0.5:20", steps=3000)
+    p.starts.setCurrentIndex(p.starts.findData("random"))
+    p.n_starts.setValue(16)
+    p.color.setCurrentIndex(p.color.findData("median_value"))
+    p.run_button.click()
+
+    def filled():
+        img = p.image.image
+        return 0 if img is None else int(np.isfinite(img).sum())
+
+    qtbot.waitUntil(lambda: filled() >= 2, timeout=60_000)
+    first = filled()
+    assert p._job is not None and 0 < p.progress.value() < 1000
+    qtbot.waitUntil(lambda: filled() > first, timeout=60_000)
+    assert p._job is not None  # a later arrival, drawn while the sweep still runs
+    img = p.image.image
+    finished = np.zeros(p.layout_.shape, bool)
+    for (i, j), row in zip(p.layout_.cells, list(p.rows)):
+        finished[i, j] = row is not None
+    drawn = np.isfinite(img)
+    assert drawn.sum() < img.size and not (drawn & ~finished).any()
+    p.cancel_button.click()
+    qtbot.waitUntil(lambda: p._job is None, timeout=30_000)
+
+
+def test_a_local_cluster_fills_the_same_map(panel, qtbot):
+    from gdstudio.app.compute import ComputeTarget, SharedExecutor
+
+    p = panel
+    _configure(p, x="0.005:0.1:4", y="0:0.9:3", steps=300)
+    p.run_button.click()
+    qtbot.waitUntil(lambda: p._job is None, timeout=60_000)
+    here = repr(p.rows)  # repr round-trips floats: equal text is equal bits
+    assert "on a local" not in p.hover.text()
+    p.compute = SharedExecutor(ComputeTarget("local", 1))
+    try:
+        p.run_button.click()
+        qtbot.waitUntil(lambda: p._job is None, timeout=90_000)
+        assert not p.error.isVisible(), p.error.text()
+        assert "Done: 12 settings on a local Dask cluster of 1 worker process." in p.hover.text()
+        assert repr(p.rows) == here
+    finally:
+        p.compute.close()

@@ -358,6 +358,7 @@ class LandscapePanel(QGroupBox):
         n = int(self.inits.value())
         method = self.directions.currentData()
         hyper = dict(HYPER_DEFAULTS.get(opt, {}))
+        compute = self.f.compute
 
         def work(job):
             tr = None
@@ -368,7 +369,7 @@ class LandscapePanel(QGroupBox):
                     tr = item
                 else:
                     job.progress(TRAIN_SHARE * item)
-            shown = landscape_shown(tr, tr.best, method, s["seed"], job, (TRAIN_SHARE, 1.0))
+            shown = landscape_shown(tr, tr.best, method, s["seed"], job, (TRAIN_SHARE, 1.0), compute)
             shown.spec = network_spec(s)
             job.progress(1.0)
             return tr, shown
@@ -383,9 +384,10 @@ class LandscapePanel(QGroupBox):
         method = self.directions.currentData()
         seed = int(self.seed.value())
         spec = network_spec(self.settings())
+        compute = self.f.compute
 
         def work(job):
-            shown = landscape_shown(tr, k, method, seed, job, (0.0, 1.0))
+            shown = landscape_shown(tr, k, method, seed, job, (0.0, 1.0), compute)
             shown.spec = spec
             job.progress(1.0)
             return tr, shown

@@ -70,7 +70,7 @@ class SweepPanel(QWidget):
     sig_load_setting = Signal(dict)
     sig_finished = Signal()
 
-    def __init__(self, context: Callable[[], Optional[SweepContext]], jobs, parent=None):
+    def __init__(self, context: Callable[[], Optional[SweepContext]], jobs, parent=None, compute=None):
         super().__init__(parent)
         from ...app.sweep_map import COLOR_BY, MAP_AXES
         from ...core.optimizers import OPTIMIZERS
@@ -78,6 +78,9 @@ class SweepPanel(QWidget):
         self.setObjectName("sweepPanel")
         self.context = context
         self.jobs = jobs
+        #: where the cells are computed (the window's app.compute.SharedExecutor, set by the
+        #: Preferences); None: in this process
+        self.compute = compute
         self._objective = None
         self.layout_ = None
         self.rows: list = []
@@ -266,7 +269,10 @@ class SweepPanel(QWidget):
         self._timer.start()
 
     def _work(self, job):
-        """The background job: every cell's setting, in-process (the window's thread stays free)."""
+        """The background job (the window's thread stays free): every cell's setting, in this
+        process or on the cluster chosen in the preferences; each row is handed to the map as
+        its setting (in-process) or its group of settings (on a cluster) finishes."""
+        from ...app.compute import SharedExecutor
         from ...app.executors import Cancelled as SweepCancelled
         from ...app.sweep import run_spec
         from ...worker.jobs import Cancelled
@@ -276,8 +282,10 @@ class SweepPanel(QWidget):
                 self._pending.append((index, row))
             job.progress(done / total)
 
+        shared = self.compute if self.compute is not None else SharedExecutor()
         try:
-            return run_spec(self.layout_.spec, progress=progress, cancel=job.cancelled)
+            with shared.use() as ex:
+                return run_spec(self.layout_.spec, ex, progress=progress, cancel=job.cancelled)
         except SweepCancelled:
             raise Cancelled() from None
 
@@ -307,7 +315,9 @@ class SweepPanel(QWidget):
         self.progress.setValue(1000)
         best = table.best
         if best is not None:
-            self.hover.setText(f"Done: {len(table)} settings. Best: {best['optimizer']}, lr "
+            where = table.meta.get("executor", "this process")
+            on = "" if where == "this process" else f" on {where}"
+            self.hover.setText(f"Done: {len(table)} settings{on}. Best: {best['optimizer']}, lr "
                                f"{best['lr']:.4g}, median value {best['median_value']:.4g}.")
         self.sig_finished.emit()
 
