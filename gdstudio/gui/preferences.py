@@ -81,7 +81,8 @@ class PreferencesDialog(QDialog):
         self.workers.setValue(int(target.workers))
         lrow.addWidget(self.local)
         lrow.addWidget(self.workers)
-        lrow.addWidget(QLabel("workers"))
+        workers_label = QLabel("workers")
+        lrow.addWidget(workers_label)
         lrow.addStretch(1)
         bl.addLayout(lrow)
         srow = QHBoxLayout()
@@ -104,7 +105,7 @@ class PreferencesDialog(QDialog):
         has_dask = dask_available()
         if not has_dask:
             self.dask_note.setText(DASK_MISSING.replace(", or run in-process with --workers 0", "") + ".")
-            for w in (self.local, self.workers, self.scheduler, self.address):
+            for w in (self.local, self.workers, workers_label, self.scheduler, self.address):
                 w.setEnabled(False)
         self.dask_note.setVisible(not has_dask)
         bl.addWidget(self.dask_note)
