@@ -293,7 +293,7 @@ def _finish(objective, P, X, f, G, status_codes, steps, trajs, tvals, tgrads, co
     kinds = end_point_kinds(kinds, status_codes, gn)
     groups = group_critical_points(objective, X, critical_candidates(status_codes, gn), values=f)
     return DescentResult(
-        objective, P, X, f, G, status, [int(s) for s in steps], kinds, groups, trajs, tvals, tgrads, config
+        objective, P, X, f, G, status, np.asarray(steps, np.int64).tolist(), kinds, groups, trajs, tvals, tgrads, config
     )
 
 
