@@ -39,7 +39,7 @@ from ..geometry import finite_path
 from ..text import html_text
 from .internals_overlay import InternalsOverlay
 from .known_points import KnownPointsLayer
-from .points_item import PointsItem
+from .points_item import PointsItem, Scatter
 
 #: how close (pixels) a press must be to a start marker to drag it
 PICK_RADIUS_PX = 10
@@ -132,13 +132,13 @@ class ContourView(pg.PlotWidget):
         self._start_colors: list = []
         self.critical_items = {}
         for kind in ("minimum", "saddle", "maximum", "degenerate"):
-            it = pg.ScatterPlotItem(size=11, symbol=palette.KIND_SYMBOLS[kind], pxMode=True)
+            it = Scatter(size=11, symbol=palette.KIND_SYMBOLS[kind], pxMode=True)
             it.setZValue(14)
             pi.addItem(it)
             self.critical_items[kind] = it
         # the lowest minimum found (and its equals): a white ring, never the known global
         # minimum's star (known_points.py)
-        self.best = pg.ScatterPlotItem(size=22, symbol="o", pxMode=True,
+        self.best = Scatter(size=22, symbol="o", pxMode=True,
                                        pen=pg.mkPen("w", width=2.5), brush=pg.mkBrush(0, 0, 0, 0))
         self.best.setZValue(15)
         pi.addItem(self.best)
@@ -358,7 +358,7 @@ class ContourView(pg.PlotWidget):
         for it in unused:
             it.setData([], [])
         while len(items) < len(groups):
-            it = pg.ScatterPlotItem(pxMode=True) if not many else \
+            it = Scatter(pxMode=True) if not many else \
                 PointsItem(edge=None, size=6, symbol="s")
             it.setZValue(12)
             self.getPlotItem().addItem(it)

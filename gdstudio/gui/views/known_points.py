@@ -12,6 +12,7 @@ from __future__ import annotations
 import pyqtgraph as pg
 
 from .. import palette
+from .points_item import Scatter
 from ...app.known_points import KNOWN_GROUPS, KNOWN_LABELS
 
 GOLD = (1.00, 0.80, 0.10, 1.0)
@@ -33,8 +34,8 @@ class KnownPointsLayer:
         self.markers = ()
         for g in KNOWN_GROUPS:
             symbol, size, col = STYLE[g]
-            it = pg.ScatterPlotItem(size=size, symbol=symbol, pxMode=True, pen=self._pen(g),
-                                    brush=pg.mkBrush(palette.qcolor(col, 0.18 if g != "saddle" else 0.5)))
+            it = Scatter(size=size, symbol=symbol, pxMode=True, pen=self._pen(g),
+                         brush=pg.mkBrush(palette.qcolor(col, 0.18 if g != "saddle" else 0.5)))
             it.setZValue(13)  # under the found points (14) and the lowest-found ring (15)
             it.setToolTip("")
             plot_item.addItem(it)
