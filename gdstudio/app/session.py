@@ -474,8 +474,21 @@ class Session:
             view = build_view(spec, domain)
         self._edit(label, self._with_problem(spec, None if domain is None else view.domain, view), view)
 
-    def set_preset(self, name: str) -> None:
-        self.set_function(name, label="Preset")
+    def set_preset(self, name: str, domain=None, view: Optional[ProblemView] = None) -> None:
+        """Descend on preset ``name`` at its recommended settings (see :func:`with_recommended`):
+        the problem and the settings change in ONE undo step, so Undo brings the previous
+        function and settings back together. Choosing the preset already shown (e.g. with
+        another domain) keeps the settings as the person left them. ``domain`` and ``view``
+        as for :meth:`set_function`."""
+        spec = FunctionSpec(str(name).strip())
+        if spec.preset is None:
+            raise ValueError(f"unknown preset {name!r}")
+        if view is None:
+            view = build_view(spec, domain)
+        new = self._with_problem(spec, None if domain is None else view.domain, view)
+        if spec != self.problem:
+            new = with_recommended(new, spec.preset, view.domain)
+        self._edit("Preset", new, view)
 
     def set_model(self, spec: ModelSpec, view: Optional[ProblemView] = None, domain=None) -> None:
         """Descend on a model on data. ``view``: the problem view built already (e.g. by
@@ -729,6 +742,31 @@ class Session:
         return target
 
 
+def with_recommended(state: SessionState, preset: str, domain) -> SessionState:
+    """``state`` with preset ``preset``'s recommended settings (core/presets.py): its
+    optimizer (with its recommended hyper-parameters; that optimizer's other ones back to
+    their defaults), learning rate, steps, tolerance and start points (random ones coloured
+    by basin), a constant schedule and no comparison, since the recommended rate is chosen
+    for one optimizer at a constant rate. The coordinates stay as the person chose them.
+    A preset without recommended settings leaves ``state`` as it is."""
+    from ..core.presets import PRESETS
+
+    rec = PRESETS[preset].recommended
+    if rec is None:
+        return state
+    hyper = {k: dict(v) for k, v in state.settings.hyper.items() if k != rec.optimizer}
+    if rec.hyper:
+        hyper[rec.optimizer] = {k: float(v) for k, v in rec.hyper}
+    settings = replace(state.settings, optimizer=rec.optimizer, lr=float(rec.lr), hyper=hyper,
+                       schedule=Schedule(), max_steps=int(rec.steps), tol=float(rec.tol),
+                       compare_optimizers=(), compare_lrs=())
+    if rec.random_starts and not rec.starts:
+        starts = Starts((), rec.sampler, int(rec.random_starts), rec.seed)
+    else:
+        starts = Starts(_points_tuple(rec.start_points(domain)))
+    return replace(state, settings=settings, starts=starts, basin_mode=bool(rec.random_starts))
+
+
 def _runs_key(s: Settings):
     return (s.optimizer, s.lr, s.compare_optimizers, s.compare_lrs)
 
@@ -752,5 +790,5 @@ def build_view(spec: ProblemSpec, domain=None) -> ProblemView:
 
 __all__ = [
     "Session", "SessionState", "FunctionSpec", "ModelSpec", "Settings", "Starts", "ViewSettings", "RunSpec",
-    "Command", "CriticalAnalysis", "CriticalPoint", "analyse_runs", "build_view", "MAX_RUNS",
+    "Command", "CriticalAnalysis", "CriticalPoint", "analyse_runs", "build_view", "MAX_RUNS", "with_recommended",
 ]

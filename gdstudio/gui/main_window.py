@@ -386,6 +386,9 @@ class MainWindow(QMainWindow):
         self.table.model_.on_start_edited = link.move_start
         self.table.model_.on_error = lambda text: self.show_message(text, "error")
         self.coordinates.sig_settings.connect(link.settings)
+        self.session.sig_settings_changed.connect(
+            lambda st: self.compare.show_settings(st.compare_optimizers, st.compare_lrs))
+        self.session.sig_starts_changed.connect(lambda _P: self.starts_panel.show_starts(self.session.state.starts))
         self.contour.sig_clicked.connect(link.add_start)
         self.contour.sig_focus_click.connect(lambda: self.show_message(
             "The map has the keyboard now (Space runs, → steps, R resets); click it again to add a start."))

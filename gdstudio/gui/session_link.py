@@ -1,7 +1,7 @@
 """The window's document is an :class:`~gdstudio.app.session.Session`; the controller is the
 runtime that descends and draws. :class:`SessionLink` joins them:
 
-* the window's edits (typing a function, a preset, the domain, optimizer settings, adding,
+* the window's edits (typing a function, a preset (with its recommended settings), the domain, optimizer settings, adding,
   dragging, drawing or clearing starts) go to the session as intents, so each is one undo
   step and part of what a session file saves;
 * the session's changes, whichever way they came (an edit, Undo, Redo, File → Open, New),
@@ -141,7 +141,10 @@ class SessionLink(QObject):
             view, grid = out
             self._grid = (view, grid)
             self.editor.show_error(None)
-            self.session.set_function(text, keep, view=view)
+            if _is_preset(text):  # a preset arrives with its recommended settings (one undo step)
+                self.session.set_preset(text, keep, view=view)
+            else:
+                self.session.set_function(text, keep, view=view)
 
         def failed(_msg, err):
             if gen != self._gen:

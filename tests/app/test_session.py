@@ -218,7 +218,7 @@ def test_events_follow_edits_undo_and_redo():
     s.set_preset("booth")
     s.set_lr(0.5)
     s.undo()
-    assert seen[0] == ("problem", "Booth") and ("settings", 0.5) in seen and seen[-2:] == [("settings", 0.01), ("runs", 1)]
+    assert seen[0] == ("problem", "Booth") and ("settings", 0.5) in seen and seen[-2:] == [("settings", 0.05), ("runs", 1)]  # booth's recommended rate
 
 
 def test_random_starts_are_redrawn_in_a_new_domain():

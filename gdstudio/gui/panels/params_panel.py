@@ -322,6 +322,20 @@ class StartsPanel(QGroupBox):
             lambda: self.sig_random_starts.emit(self.count.value(), self.sampler.currentData(), self.seed.value()))
         self.clear.clicked.connect(self.sig_clear)
 
+    def show_starts(self, starts) -> None:
+        """Show the document's random starts (a :class:`~gdstudio.app.session.Starts` drawn by a
+        sampler, e.g. a preset's recommended ones), so Random starts redraws the same kind;
+        explicit starts leave the fields as they are."""
+        if getattr(starts, "sampler", None) is None:
+            return
+        i = self.sampler.findData(starts.sampler)
+        with QSignalBlocker(self.count), QSignalBlocker(self.sampler), QSignalBlocker(self.seed):
+            self.count.setValue(int(starts.count))
+            if i >= 0:
+                self.sampler.setCurrentIndex(i)
+            if starts.seed is not None:
+                self.seed.setValue(int(starts.seed))
+
 
 def visible_check_boxes(view) -> None:
     """Give an item view's unchecked boxes a border that stands out from its background.
@@ -366,6 +380,18 @@ class ComparePanel(QGroupBox):
         lay.addLayout(row)
         self.list.itemChanged.connect(self._emit)
         self.lrs.editingFinished.connect(self._emit)
+
+    def show_settings(self, optimizers, lrs) -> None:
+        """Show the document's comparisons (after an undo, a preset, a file) without emitting."""
+        with QSignalBlocker(self.list):
+            for i in range(self.list.count()):
+                it = self.list.item(i)
+                it.setCheckState(Qt.CheckState.Checked if it.data(Qt.ItemDataRole.UserRole) in optimizers
+                                 else Qt.CheckState.Unchecked)
+        shown = self.lr_values()
+        if tuple(lrs) != (shown if len(shown) > 1 else ()):  # one rate typed compares nothing
+            with QSignalBlocker(self.lrs):
+                self.lrs.setText(", ".join(f"{v:g}" for v in lrs))
 
     def checked(self) -> tuple:
         out = []
