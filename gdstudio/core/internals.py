@@ -24,12 +24,24 @@ What is reported (``Carried.key``):
 
 ``draw`` says how a view shows it: ``arrow`` (a displacement in parameter units, drawn from
 the point), ``direction`` (a vector in gradient units, drawn normalised) or ``bars`` (one
-non-negative number per coordinate).
+non-negative number per coordinate); ``components`` is listed, not drawn. ``axes`` (None: the problem's own axes) gives, for
+bars in other coordinates, the unit vector in x, y along which each component lies.
+
+**Polar runs** (core/coordinates.py) step on (r, θ). What they carry is reported in x, y at
+the run's point, so it is drawn on the same map as a Cartesian run's: −∇f is the true
+Cartesian −∇f (for the naive gradient the next step visibly leaves it); the next step is the
+exact displacement from (r, θ) to (r, θ) + Δ, in x and y; vectors the optimizer keeps in
+(r, θ) components (momentum's velocity and its part of the step, Adam's m̂) are mapped by the
+chart's Jacobian J = [[cos θ, −r·sin θ], [sin θ, r·cos θ]] (a tangent vector (v_r, v_θ) is the
+displacement v_r·r̂ + r·v_θ·θ̂). Per-coordinate quantities (step sizes, s, v, v̂) stay in
+(r, θ) components, labelled so, with ``axes`` (r̂, θ̂); ``polar_grad`` lists the vector the
+optimizer steps against, (∂F/∂r, ∂F/∂θ) (naive) or G⁻¹·∂F (metric), in (r, θ).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Optional
 
 import numpy as np
 
@@ -39,7 +51,8 @@ class Carried:
     key: str
     label: str
     value: np.ndarray  # (d,)
-    draw: str  # "arrow" | "direction" | "bars"
+    draw: str  # "arrow" | "direction" | "bars" | "components"
+    axes: Optional[np.ndarray] = None  # (d, 2): each component's unit vector in x, y (None: x, y)
 
 
 def _next_update(optimizer, p, g, state, lr, t, objective=None):
@@ -108,7 +121,46 @@ def optimizer_internals(optimizer, p, g, state, lr: float, t: int, objective=Non
 
 def run_internals(batch, run: int) -> list[Carried]:
     """:func:`optimizer_internals` for run ``run`` of a
-    :class:`~gdstudio.core.runner.BatchDescent`, at its current point and state."""
+    :class:`~gdstudio.core.runner.BatchDescent`, at its current point and state; for a
+    :class:`~gdstudio.core.coordinates.PolarDescent`, mapped to x, y (module docstring)."""
+    if getattr(batch, "coordinates", "cartesian") == "polar":
+        run = int(run)
+        inner = _batch_internals(batch.inner, run)
+        return polar_internals(inner, batch.coords[run], batch.grads[run], batch.gradient)
+    return _batch_internals(batch, run)
+
+
+def _polar_step(q, dq) -> np.ndarray:
+    """The exact x, y displacement of moving (r, θ) = ``q`` by ``dq``."""
+    r, t = float(q[0]), float(q[1])
+    r2, t2 = r + float(dq[0]), t + float(dq[1])
+    return np.array([r2 * np.cos(t2) - r * np.cos(t), r2 * np.sin(t2) - r * np.sin(t)])
+
+
+def polar_internals(carried: list[Carried], q, grad_xy, gradient: str = "metric") -> list[Carried]:
+    """A polar run's internals (``carried``, in (r, θ) components, at (r, θ) = ``q``, where
+    the Cartesian gradient is ``grad_xy``) as a view draws them in x, y (module docstring)."""
+    r, t = float(q[0]), float(q[1])
+    c, s = np.cos(t), np.sin(t)
+    J = np.array([[c, -r * s], [s, r * c]])
+    axes = np.array([[c, s], [-s, c]])
+    what = "(∂F/∂r, ∂F/∂θ), the naive gradient" if gradient == "naive" else "G⁻¹·∂F, the metric gradient"
+    out = []
+    for k in carried:
+        v = np.asarray(k.value, float)
+        if k.key == "neg_grad":
+            out.append(Carried("neg_grad", "−∇f", -np.asarray(grad_xy, float), "direction"))
+            out.append(Carried("polar_grad", f"{what}, in (r, θ)", -v, "components"))
+        elif k.key == "step":
+            out.append(replace(k, value=_polar_step(q, v)))
+        elif k.draw == "bars":
+            out.append(replace(k, label=f"{k.label}, in (r, θ)", axes=axes))
+        else:  # a vector in (r, θ) components: the displacement it stands for, in x, y
+            out.append(replace(k, label=f"{k.label}, in x, y", value=J @ v))
+    return out
+
+
+def _batch_internals(batch, run: int) -> list[Carried]:
     run = int(run)
     if not 0 <= run < batch.n_runs:
         raise IndexError(f"there is no run {run}; the batch has {batch.n_runs}")

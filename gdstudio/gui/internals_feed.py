@@ -6,8 +6,9 @@ from the batch's own optimizer state in the worker thread), so nothing is replay
 runs run, however long they are. A run that has stopped (its state in the batch has moved on
 with the others') or was computed on the instant path (a click or a drag: no optimizer state
 is kept) is replayed once from its start, on a background job, never on the GUI thread.
-Nothing is drawn for polar runs, for runs whose rate was changed while they ran (the replay
-would not be the run), or beyond the replay bound."""
+A polar run's internals are shown in x, y (core/internals.py). Nothing is drawn for runs
+whose rate was changed while they ran (the replay would not be the run), or beyond the replay
+bound. ``contour`` is whatever draws them (internals_views.py: the map and the 3D view)."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ class InternalsFeed:
         c = self.c
         st = c.store
         r = c.selected
-        if c.problem is None or not 0 <= r < min(st.n, len(c.specs)) or c.settings.coordinates == "polar":
+        if c.problem is None or not 0 <= r < min(st.n, len(c.specs)):
             self._cancel_replay()
             self._key = ("none",)
             self._clear()
@@ -69,7 +70,7 @@ class InternalsFeed:
             return
         s = c.settings
         key = ("replay", c.generation, id(c.problem), r, steps, sp.optimizer, sp.lr,
-               repr(s.hyper_for(sp.optimizer)), repr(s.schedule), s.max_steps, s.tol)
+               repr(s.hyper_for(sp.optimizer)), repr(s.schedule), s.max_steps, s.tol, s.coordinates, s.gradient)
         if key == self._key:
             return
         self._cancel_replay()
@@ -77,10 +78,11 @@ class InternalsFeed:
         args = (c.problem.objective, st.starts[r].copy(), steps, sp.optimizer, sp.lr, s.hyper_for(sp.optimizer),
                 s.schedule, s.max_steps, s.tol, c.problem.domain)
         optimizer = sp.optimizer
+        coordinates, gradient = s.coordinates, s.gradient
 
         def replay(job):
             try:
-                return replay_internals(*args, check=job.check)
+                return replay_internals(*args, check=job.check, coordinates=coordinates, gradient=gradient)
             except (ValueError, IndexError, FloatingPointError):
                 return None
 

@@ -31,6 +31,7 @@ from .dialogs import about_box, settings_store
 from .divergence import DivergenceNotice
 from .frame_link import FrameLink
 from .internals_feed import InternalsFeed
+from .internals_views import InternalsViews
 from .lessons_dock import Lessons
 from ..app.compute import SharedExecutor
 from .export_actions import Exports
@@ -131,7 +132,8 @@ class MainWindow(QMainWindow):
         self.files = SessionFiles(self, self.session, self.show_message)
         self.view_link = ViewSettingsLink(self.session, self.surface, self.params, c, self)
         self.files.before_save = self.view_link.capture
-        self.internals = InternalsFeed(c, self.contour, self.inspector, self.jobs)  # inside the optimizer
+        # inside the optimizer, drawn on the map and on the surface
+        self.internals = InternalsFeed(c, InternalsViews(self.contour, self.surface), self.inspector, self.jobs)
         self.divergence = DivergenceNotice(c, self.link, self.state_label, self.statusBar(), self.show_message, self)
         # the runtime's output -> the views, the inspector, the run buttons and the status bar
         views = SimpleNamespace(contour=self.contour, surface=self.surface, surface_feed=self.surface_feed,

@@ -82,7 +82,7 @@ def live_internals(batch, run: Optional[int]) -> Optional[LiveInternals]:
     if run is None or not 0 <= run < batch.n_runs or int(batch.status[run]) != RUNNING \
             or int(batch.steps[run]) != int(batch.step):
         return None
-    point = np.array(batch.X[:, run], float)
+    point = np.array(batch.points[run], float)  # x, y (a polar batch keeps (r, θ) in X)
     if not np.all(np.isfinite(point)):
         return None
     try:

@@ -15,6 +15,7 @@ import pyqtgraph as pg
 import pyqtgraph.opengl as gl
 from PySide6.QtGui import QColor, QFont
 
+from .internals_layer import InternalsLayer
 from .mapping import ViewMapping, bilinear, ray_height_field_intersection
 from .segments import arrow_segments, contour_segments, format_value, nice_ticks, trajectory_segments
 from .style import (ARROW_COLOR, BEST_COLOR, COLORMAP, FLOOR_Z, GL_OVERLAY, GL_SURFACE, GL_TRANSLUCENT,
@@ -133,6 +134,7 @@ class Layers:
             v.addItem(t)
             self._labels.append(t)
         self.frame_floor()
+        self.internals = InternalsLayer(self)  # inside the optimizer, at the selected run's point
 
     # ------------------------------------------------------------------------------------------
     # public API
@@ -163,6 +165,7 @@ class Layers:
         self.draw_starts()
         self.draw_critical()
         self.draw_step()
+        self.internals.redraw()
 
     # ------------------------------------------------------------------------------------------
     # drawing

@@ -58,6 +58,9 @@ class NullSurfaceView(QWidget):
     def set_step_section(self, section) -> None:
         pass
 
+    def show_internals(self, point, carried) -> None:
+        pass
+
     def set_camera(self, preset: str) -> None:
         pass
 

@@ -11,8 +11,8 @@ the mouse moves; the hover read-out floats over the canvas).  Public API (the ma
 * ``set_surface(xs, ys, Z)``, ``set_gradient_field(xs, ys, U, V)``,
   ``set_trajectories(paths, colors)``, ``set_positions(P, colors)``, ``set_starts(S)``,
   ``set_critical_points(P, kinds, best_index)``, ``highlight_run(index)``,
-  ``set_camera(preset)``, ``set_step_arrow(p0, p1)``, ``set_axis_labels(names)``,
-  ``grab_image() -> QImage``.
+  ``set_camera(preset)``, ``set_step_arrow(p0, p1)``, ``show_internals(point, carried)``,
+  ``set_axis_labels(names)``, ``grab_image() -> QImage``.
 * Extras: ``set_log_height(bool | None)``, ``screen_position(x, y, f)``,
   ``surface_point_at(QPointF)``, ``camera()``, ``mapping``, ``gl_view``.
 
@@ -345,6 +345,18 @@ class SurfaceView(QWidget):
             b = np.asarray(p1, float).reshape(3)
             self._layers.step = (a, b)
         self._layers.draw_step()
+
+    def show_internals(self, point, carried) -> None:
+        """What the optimizer carries at the selected run's ``point`` (raw x, y; a list of
+        core.internals.Carried, in x, y), drawn on the surface as on the map; None clears."""
+        L = self._layers
+        if point is None or not carried or L.xs is None:
+            L.internals.show({})
+            return
+        from ...app.internals_view import internals_segments
+
+        domain = ((float(L.xs[0]), float(L.xs[-1])), (float(L.ys[0]), float(L.ys[-1])))
+        L.internals.show(internals_segments(point, carried, domain)[0])
 
     def set_axis_labels(self, names) -> None:
         """Names of the two inputs, e.g. ``("x", "y")`` or ``("a", "b")``."""
