@@ -96,14 +96,15 @@ def lowest_found(points: Sequence) -> list[int]:
 
 def snap_point(x: float, y: float, domain, known: Sequence[KnownMarker] = (), radius: float = 0.03,
                grid: Optional[float] = None) -> tuple[float, float]:
-    """Where a dragged start lands while the snap modifier is held: on a known critical point
-    within ``radius`` × the domain's larger side, else on round numbers (a step of a
-    twentieth of the larger side, rounded to 1, 2 or 5 × 10^k; ``grid`` overrides it), each
-    coordinate rounded to the step's decimals so (1, 0) is exactly (1.0, 0.0)."""
+    """Where a dragged start lands while the snap modifier is held, on the map and in 3D: on
+    a known critical point (``known``: markers, or their (x, y, ...) points) within ``radius``
+    × the domain's larger side, else on round numbers (a step of a twentieth of the larger
+    side, rounded to 1, 2 or 5 × 10^k; ``grid`` overrides it), each coordinate rounded to the
+    step's decimals so (1, 0) is exactly (1.0, 0.0)."""
     (xa, xb), (ya, yb) = domain
     span = max(xb - xa, yb - ya)
-    if known:
-        K = np.array([k.point for k in known], float)
+    if len(known):
+        K = np.array([getattr(k, "point", None) or tuple(k)[:2] for k in known], float).reshape(-1, 2)
         d = np.hypot(K[:, 0] - x, K[:, 1] - y)
         i = int(np.argmin(d))
         if d[i] <= radius * span:

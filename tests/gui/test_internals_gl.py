@@ -58,3 +58,46 @@ def test_the_selected_runs_internals_are_drawn_on_the_surface_where_the_map_draw
     w.link.settings({"coordinates": "polar", "gradient": "naive"})
     _paused_after(qtbot, w, 5)
     assert {"neg_grad", "step"} <= set(layer.segs) and layer.items["step"][1].visible()
+
+
+def test_a_start_dragged_on_the_surface_with_ctrl_snaps_as_on_the_map(qtbot):
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    if QGuiApplication.platformName() in ("offscreen", "minimal"):
+        pytest.fail("this test needs OpenGL: run it under Xvfb (xvfb-run -a ... pytest -m gl)")
+    w = make_window(qtbot, function="saddle", lr=0.1, max_steps=300)
+    w.session.set_starts([(1.3, 0.7)])
+    s = w.surface
+    s.set_camera("top")
+    w._stage_surface()
+    qtbot.wait(200)
+    s.action_move_starts.setChecked(True)
+    canvas = s.gl_view
+    ctrl = Qt.KeyboardModifier.ControlModifier
+    L, N = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+
+    def send(kind, pos, button, buttons):
+        ev = QMouseEvent(kind, QPointF(pos), QPointF(canvas.mapToGlobal(pos.toPoint())), button, buttons, ctrl)
+        QApplication.sendEvent(canvas, ev)
+
+    def settled():  # the camera has framed the surface: screen positions map back to the points
+        for p in ((1.3, 0.7), (1.013, 0.0123)):
+            q = s.surface_point_at(s.screen_position(*p))
+            if q is None or abs(q[0] - p[0]) > 1e-3 or abs(q[1] - p[1]) > 1e-3:
+                return False
+        return True
+
+    qtbot.waitUntil(settled, timeout=3000)
+    qtbot.wait(100)
+    assert settled()
+    a, b = s.screen_position(1.3, 0.7), s.screen_position(1.013, 0.0123)
+    send(QEvent.Type.MouseButtonPress, a, L, L)
+    assert s._drag_index == 0  # the start was picked
+    for k in range(1, 7):
+        send(QEvent.Type.MouseMove, a + (b - a) * (k / 6), N, L)
+    send(QEvent.Type.MouseButtonRelease, b, L, N)
+    qtbot.waitUntil(lambda: tuple(w.session.starts[0]) == (1.0, 0.0), timeout=3000)  # the round numbers
+    assert s.snap(0.03, -0.02) == w.contour.snap(0.03, -0.02) == (0.0, 0.0)  # the known saddle
+    assert s.snap(-0.61, 1.19) == w.contour.snap(-0.61, 1.19) == (-0.6, 1.2)

@@ -29,7 +29,7 @@ ARROWS_DRAPE_ELEVATION = 62.0  # degrees: above this the gradient arrows move on
 PICK_RADIUS_PX = 10.0  # how near (screen pixels, beyond the marker's own radius) grabs a start
 DRAG_EMIT_INTERVAL = 1.0 / 60.0
 HINT = ("Drag a white start point to slide it on the surface · Shift+drag: nearest start · "
-        "drag elsewhere: rotate · wheel: zoom · Ctrl+drag: pan")
+        "hold Ctrl while dragging a start: snap · drag elsewhere: rotate · wheel: zoom · Ctrl+drag: pan")
 
 # lifts above the surface (visual units) so lines and markers never z-fight with it
 LIFT_LINES = 0.006

@@ -438,9 +438,20 @@ class SurfaceView(QWidget):
         self._view.setCursor(Qt.CursorShape.ClosedHandCursor)
         ev.accept()
         if shift:
-            self._drag_move(ev.position())
+            self._drag_move(ev.position(), bool(ev.modifiers() & Qt.KeyboardModifier.ControlModifier))
 
-    def _drag_move(self, pos: QPointF):
+    def snap(self, x: float, y: float) -> tuple[float, float]:
+        """Where a start dragged with Ctrl held lands: on a preset's known critical point near
+        it, else on round numbers: the map's rule (app/known_points.py: snap_point)."""
+        from ...app.known_points import snap_point
+
+        L = self._layers
+        if L.xs is None:
+            return x, y
+        domain = ((float(L.xs[0]), float(L.xs[-1])), (float(L.ys[0]), float(L.ys[-1])))
+        return snap_point(x, y, domain, L.known[0])
+
+    def _drag_move(self, pos: QPointF, snap: bool = False):
         i = self._drag_index
         if i is None or i >= len(self._layers.starts):
             return
@@ -458,6 +469,8 @@ class SurfaceView(QWidget):
             px, py = float(np.clip(px, -1, 1)), float(np.clip(py, -1, 1))
             hit = (float(self._layers.map.rx(px)), float(self._layers.map.ry(py)))
         x, y = hit
+        if snap:  # Ctrl: onto a known point or round numbers, as on the map
+            x, y = self.snap(x, y)
         self._drag_xy = (x, y)
         self._layers.starts[i] = (x, y, self._layers.height_at(x, y))
         self._draw_starts()

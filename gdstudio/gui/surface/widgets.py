@@ -42,7 +42,7 @@ class GLCanvas(gl.GLViewWidget):
     def mouseMoveEvent(self, ev):
         if self._owner._drag_index is not None:
             self.mousePos = ev.position()
-            self._owner._drag_move(ev.position())
+            self._owner._drag_move(ev.position(), bool(ev.modifiers() & Qt.KeyboardModifier.ControlModifier))
             ev.accept()
             return
         if ev.buttons() == Qt.MouseButton.NoButton:
