@@ -32,7 +32,9 @@ def batch_spec(objective, domain, starts, specs, settings) -> dict:
         hyper = s.hyper_for(names[0])
     spec = dict(objective=objective, starts=P, optimizer=names if mixed else names[0], lr=lrs,
                 schedule=s.schedule, max_steps=s.max_steps, tol=s.tol, domain=domain, use_fused=False, **hyper)
-    if s.coordinates == "polar":
+    if getattr(s, "compare_coordinates", ()):  # one system per run (core/mixed_coordinates.py)
+        spec.update(coordinates=[sp.system for sp in specs])
+    elif s.coordinates == "polar":
         spec.update(coordinates="polar", gradient=s.gradient)
     return spec
 
@@ -40,10 +42,17 @@ def batch_spec(objective, domain, starts, specs, settings) -> dict:
 def make_batch(spec: dict):
     """A :class:`~gdstudio.core.runner.BatchDescent` from ``spec`` (its keyword arguments), or a
     :class:`~gdstudio.core.coordinates.PolarDescent` when ``spec["coordinates"] == "polar"``
-    (with ``spec["gradient"]``: metric or naive). Results are in x, y either way."""
+    (with ``spec["gradient"]``: metric or naive), or a
+    :class:`~gdstudio.core.mixed_coordinates.MixedCoordinatesDescent` when it is a list of one
+    system per run. Results are in x, y either way."""
     spec = dict(spec)
     coordinates = spec.pop("coordinates", "cartesian")
     gradient = spec.pop("gradient", "metric")
+    if not isinstance(coordinates, str):  # one system per run, compared side by side
+        from ..core.mixed_coordinates import MixedCoordinatesDescent
+
+        spec.pop("use_fused", None)
+        return MixedCoordinatesDescent(systems=coordinates, **spec)
     if coordinates == "polar":
         from ..core.coordinates import PolarDescent
 

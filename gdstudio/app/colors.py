@@ -62,6 +62,16 @@ def basin_array(k) -> np.ndarray:
     return out
 
 
+#: coordinate systems compared side by side: Cartesian blue, the metric polar path cyan
+#: (close to blue: it follows the Cartesian one), the naive one pink (it departs)
+SYSTEM_COLORS = {"cartesian": (0.30, 0.60, 1.00, 1.0), "polar:metric": (0.15, 0.90, 0.90, 1.0),
+                 "polar:naive": (1.00, 0.45, 0.80, 1.0)}
+
+
+def system(name: str) -> tuple:
+    return SYSTEM_COLORS.get(name, GREY)
+
+
 def optimizer(name: str) -> tuple:
     return OPTIMIZER_COLORS.get(name, GREY)
 

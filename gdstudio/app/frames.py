@@ -56,6 +56,10 @@ def _compared(settings) -> tuple[list, list]:
     return opts, list(settings.compare_lrs)
 
 
+def _systems(settings) -> list:
+    return list(getattr(settings, "compare_coordinates", ()))
+
+
 def run_colors(specs, settings, basin_mode: bool, run_point: Optional[np.ndarray]) -> np.ndarray:
     """(N, 4) RGBA of every run: by basin (the critical point it reached) in basin mode, by
     optimizer or learning rate when comparing, else by start."""
@@ -63,13 +67,16 @@ def run_colors(specs, settings, basin_mode: bool, run_point: Optional[np.ndarray
     if n == 0:
         return np.zeros((0, 4))
     opts, lrs = _compared(settings)
-    if basin_mode and not (opts or lrs):
+    if basin_mode and not (opts or lrs or _systems(settings)):
         k = np.full(n, -1) if run_point is None else np.asarray(run_point[:n], int)
         return colors.basin_array(k)
     if len(opts) > 1:
         return np.array([colors.optimizer(sp.optimizer) for sp in specs])
     if len(lrs) > 1:
         return colors.series_array([lrs.index(sp.lr) if sp.lr in lrs else 0 for sp in specs])
+    systems = _systems(settings)
+    if len(systems) > 1:
+        return np.array([colors.system(sp.system) for sp in specs])
     return colors.series_array([sp.start for sp in specs])
 
 
@@ -80,6 +87,11 @@ def legend(settings) -> tuple:
         return tuple((o, colors.optimizer(o)) for o in opts)
     if len(lrs) > 1:
         return tuple((f"lr {v:g}", colors.series(i)) for i, v in enumerate(lrs))
+    systems = _systems(settings)
+    if len(systems) > 1:
+        from ..core.mixed_coordinates import SYSTEM_TITLES
+
+        return tuple((SYSTEM_TITLES.get(c, c), colors.system(c)) for c in systems)
     return ()
 
 

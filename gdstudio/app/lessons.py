@@ -166,7 +166,8 @@ ACTIONS = {
     "set_hyper": lambda s, a: s.set_hyper(a["optimizer"], **a["values"]),
     "set_max_steps": lambda s, a: s.set_max_steps(int(a["steps"])),
     "set_tol": lambda s, a: s.set_tol(float(a["tol"])),
-    "set_compare": lambda s, a: s.set_compare(a.get("optimizers") or None, a.get("lrs") or None),
+    "set_compare": lambda s, a: s.set_compare(a.get("optimizers") or None, a.get("lrs") or None,
+                                              a.get("coordinates")),
     "set_settings": lambda s, a: s.update_settings("Lesson", **{k: v for k, v in a.items() if k != "action"}),
     "set_view": lambda s, a: s.set_view(**{k: v for k, v in a.items() if k != "action"}),
     "run": lambda s, a: None,  # the window starts the runs; headless there is nothing to do

@@ -81,6 +81,9 @@ class Settings:
     tol: float = 1e-6
     compare_optimizers: tuple = ()
     compare_lrs: tuple = ()
+    #: coordinate systems compared side by side from every start (``cartesian``,
+    #: ``polar:metric``, ``polar:naive``; core/mixed_coordinates.py); empty: off
+    compare_coordinates: tuple = ()
     #: descend in ``cartesian`` or ``polar`` coordinates, with the ``naive`` or ``metric``
     #: gradient in polar ones (see core/coordinates.py); results stay in x, y
     coordinates: str = "cartesian"
@@ -104,6 +107,17 @@ class Settings:
         from ..core.coordinates import check_coordinates
 
         check_coordinates(self.coordinates, self.gradient)
+        from ..core.mixed_coordinates import split_system
+
+        for c in self.compare_coordinates:
+            split_system(c)
+
+    @property
+    def systems(self) -> tuple:
+        """The coordinate systems the runs descend in: the compared ones, else the one chosen."""
+        from ..core.mixed_coordinates import system_of
+
+        return tuple(self.compare_coordinates) or (system_of(self.coordinates, self.gradient),)
 
 
 @dataclass(frozen=True)
@@ -157,20 +171,35 @@ class RunSpec:
     optimizer: str
     lr: float
     label: str
+    #: the coordinate system it descends in: cartesian, polar:metric or polar:naive
+    system: str = "cartesian"
+
+    @property
+    def coordinates(self) -> tuple[str, str]:
+        """(coordinates, gradient) of its system."""
+        from ..core.mixed_coordinates import split_system
+
+        return split_system(self.system)
 
 
 def expand_runs(settings, starts) -> list[RunSpec]:
-    """The runs of the start indices ``starts``: each once per compared optimizer and
-    learning rate (``settings.compare_*``; else the one optimizer and rate), in that order."""
+    """The runs of the start indices ``starts``: each once per compared optimizer, learning
+    rate and coordinate system (``settings.compare_*``; else the one optimizer, rate and
+    system), in that order."""
+    from ..core.mixed_coordinates import SYSTEM_TITLES, system_of
+
     s = settings
     opts = [o for o in s.compare_optimizers if o in OPTIMIZERS] or [s.optimizer]
     lrs = [float(v) for v in s.compare_lrs if v and v > 0] or [float(s.lr)]
+    systems = list(getattr(s, "compare_coordinates", ())) or [system_of(s.coordinates, s.gradient)]
     specs = []
     for i in starts:
         for o in opts:
             for lr in lrs:
-                parts = ([o] if len(opts) > 1 else []) + ([f"lr {lr:g}"] if len(lrs) > 1 else [])
-                specs.append(RunSpec(int(i), o, lr, " ".join(parts) or o))
+                for c in systems:
+                    parts = ([o] if len(opts) > 1 else []) + ([f"lr {lr:g}"] if len(lrs) > 1 else []) \
+                        + ([SYSTEM_TITLES.get(c, c)] if len(systems) > 1 else [])
+                    specs.append(RunSpec(int(i), o, lr, " ".join(parts) or o, c))
     return specs
 
 
@@ -329,7 +358,8 @@ class Session:
         return DescentConfig.build(
             self.objective, self.run_starts(specs), optimizer, lr, hyper, s.schedule.describe(), s.max_steps,
             s.tol, self.domain, function=self.function_label(), seed=st.seed if st.sampler else None,
-            starts_from=st.sampler or "explicit", model=model, coordinates=s.coordinates, gradient=s.gradient,
+            starts_from=st.sampler or "explicit", model=model, gradient=s.gradient,
+            coordinates=tuple(sp.system for sp in specs) if s.compare_coordinates else s.coordinates,
         )
 
     def function_label(self) -> str:
@@ -345,9 +375,10 @@ class Session:
 
         kw = self.descent_config().batch_kwargs()
         s = self.settings
+        coordinates = [sp.system for sp in self.run_specs()] if s.compare_coordinates else s.coordinates
         return descend(self.objective, kw.pop("starts"), optimizer=kw.pop("optimizer"), lr=kw.pop("lr"),
                        steps=kw.pop("max_steps"), tol=kw.pop("tol"), record=record, schedule=kw.pop("schedule"),
-                       domain=kw.pop("domain"), coordinates=s.coordinates, gradient=s.gradient, **kw)
+                       domain=kw.pop("domain"), coordinates=coordinates, gradient=s.gradient, **kw)
 
     def analyse(self, status, positions, grads, values=None) -> CriticalAnalysis:
         """Critical points of the runs' current end points (the API's rule); kept as
@@ -606,7 +637,7 @@ class Session:
             for k, v in changes["hyper"].items():
                 merged.setdefault(k, {}).update({hk: float(hv) for hk, hv in v.items()})
             changes["hyper"] = merged
-        for key in ("compare_optimizers", "compare_lrs"):
+        for key in ("compare_optimizers", "compare_lrs", "compare_coordinates"):
             if key in changes:
                 changes[key] = tuple(changes[key] or ())
         if "optimizer" in changes:
@@ -633,10 +664,14 @@ class Session:
     def set_tol(self, tol: float) -> None:
         self.update_settings("Tolerance", tol=float(tol))
 
-    def set_compare(self, optimizers: Optional[Sequence[str]] = None, lrs: Optional[Sequence[float]] = None) -> None:
-        """Compare optimizers and/or learning rates side by side from every start (an empty
-        list turns a comparison off; None leaves it as it is)."""
+    def set_compare(self, optimizers: Optional[Sequence[str]] = None, lrs: Optional[Sequence[float]] = None,
+                    coordinates: Optional[Sequence[str]] = None) -> None:
+        """Compare optimizers, learning rates and/or coordinate systems (``cartesian``,
+        ``polar:metric``, ``polar:naive``) side by side from every start (an empty list turns
+        a comparison off; None leaves it as it is)."""
         ch = {}
+        if coordinates is not None:
+            ch["compare_coordinates"] = tuple(str(c).strip().lower() for c in coordinates)
         if optimizers is not None:
             ch["compare_optimizers"] = tuple(str(o).strip().lower() for o in optimizers)
         if lrs is not None:
@@ -768,7 +803,7 @@ def with_recommended(state: SessionState, preset: str, domain) -> SessionState:
 
 
 def _runs_key(s: Settings):
-    return (s.optimizer, s.lr, s.compare_optimizers, s.compare_lrs)
+    return (s.optimizer, s.lr, s.compare_optimizers, s.compare_lrs, s.compare_coordinates, s.coordinates, s.gradient)
 
 
 def _check_finite(pts) -> None:

@@ -53,6 +53,7 @@ def state_to_dict(state: SessionState, path=None) -> dict:
             "tol": float(s.tol),
             "compare_optimizers": list(s.compare_optimizers),
             "compare_lrs": [float(x) for x in s.compare_lrs],
+            "compare_coordinates": list(s.compare_coordinates),
             "coordinates": s.coordinates,
             "gradient": s.gradient,
         },
@@ -111,6 +112,7 @@ def state_from_dict(data: dict, path=None) -> SessionState:
             tol=float(s.get("tol", 1e-6)),
             compare_optimizers=tuple(str(o) for o in s.get("compare_optimizers", ())),
             compare_lrs=tuple(float(v) for v in s.get("compare_lrs", ())),
+            compare_coordinates=tuple(str(v) for v in s.get("compare_coordinates", ())),
             coordinates=str(s.get("coordinates", "cartesian")),
             gradient=str(s.get("gradient", "metric")),
         )

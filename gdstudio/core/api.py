@@ -237,12 +237,22 @@ def descend(
     ``coordinates="polar"`` descends on f(r·cos θ, r·sin θ) in (r, θ), with the ``naive``
     gradient (partials as if the (r, θ) grid were Euclidean) or the ``metric`` one
     (G⁻¹·∂f, G = diag(1, r²)); see :mod:`gdstudio.core.coordinates`. Results stay in x, y;
-    ``coordinate_trajectories`` holds the (r, θ) paths.
+    ``coordinate_trajectories`` holds the (r, θ) paths. ``coordinates`` may also be one
+    system per run (``"cartesian"``, ``"polar:metric"``, ``"polar:naive"``; ``"polar"``
+    takes ``gradient``) to compare them side by side (:mod:`gdstudio.core.mixed_coordinates`).
     """
     from .coordinates import check_coordinates
 
     objective = _resolve(function)
     P = as_points(starts, objective.dim)
+    if not isinstance(coordinates, str):  # one coordinate system per run, side by side
+        from .mixed_coordinates import split_system, system_of
+
+        systems = [system_of(*split_system(c, gradient)) for c in coordinates]
+        check_coordinates("polar" if any(s != "cartesian" for s in systems) else "cartesian", "metric",
+                          objective.dim)
+        return _descend_mixed(objective, P, systems, optimizer, lr, steps, tol, record, _schedule(schedule, steps),
+                              tuple(domain) if domain is not None else objective.domain(), hyper)
     coordinates, gradient = check_coordinates(coordinates, gradient, objective.dim)
     schedule = _schedule(schedule, steps)
     dom = tuple(domain) if domain is not None else objective.domain()
@@ -385,6 +395,26 @@ def _descend_polar(objective, P, optimizer, lr, steps, tol, record, schedule, do
         result.trajectory_values = [allf[: s + 1, i].copy() for i, s in enumerate(result.steps)]
         result.trajectory_grads = [allg[: s + 1, i].copy() for i, s in enumerate(result.steps)]
         result.coordinate_trajectories = [allc[: s + 1, i].copy() for i, s in enumerate(result.steps)]
+    return result
+
+
+def _descend_mixed(objective, P, systems, optimizer, lr, steps, tol, record, schedule, dom, hyper):
+    from .mixed_coordinates import MixedCoordinatesDescent
+
+    run = MixedCoordinatesDescent(objective, P, systems, optimizer, lr, schedule, steps, tol, dom, **hyper)
+    config = DescentConfig.from_batch(run)
+    frames = [run.initial_chunk()] if record else []
+    while not run.done:
+        chunk = run.advance(256, record=record)
+        if record and chunk.n_steps:
+            frames.append(chunk)
+    result = _finish(objective, P, run.points.copy(), run.values.copy(), run.grads.copy(),
+                     run.status, run.steps, None, None, None, config)
+    if record:
+        allp, allf, allg = (np.concatenate([getattr(c, k) for c in frames]) for k in ("points", "values", "grads"))
+        result.trajectories = [allp[: s + 1, i].copy() for i, s in enumerate(result.steps)]
+        result.trajectory_values = [allf[: s + 1, i].copy() for i, s in enumerate(result.steps)]
+        result.trajectory_grads = [allg[: s + 1, i].copy() for i, s in enumerate(result.steps)]
     return result
 
 

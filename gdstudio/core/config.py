@@ -12,8 +12,9 @@ JSON form (keys): ``function`` (typed text, preset name or model), ``variables``
 model default), ``seed``, ``optimizer`` (a name, or one per run), ``lr`` (a number, or one per
 run), ``hyper`` ({optimizer: {name: value}}; a per-run setting is a list with one value per run
 of that optimizer, in run order), ``schedule`` (see ``Schedule.describe``), ``steps``, ``tol``,
-``coordinates`` (cartesian or polar) and, in polar coordinates, ``gradient`` (naive or metric;
-see coordinates.py), ``model_settings`` (for a model fitted to data), ``live_changes`` ([{step, name, value}]: a
+``coordinates`` (cartesian or polar, or a list with one system per run, ``cartesian``,
+``polar:metric`` or ``polar:naive``, when coordinate systems are compared: mixed_coordinates.py)
+and, in polar coordinates, ``gradient`` (naive or metric; see coordinates.py), ``model_settings`` (for a model fitted to data), ``live_changes`` ([{step, name, value}]: a
 learning rate or step limit changed while the batch ran, applied before that step).
 """
 
@@ -175,7 +176,7 @@ class DescentConfig:
             seed=None if seed is None else int(seed),
             starts_from=str(starts_from),
             model=dict(model) if model else None,
-            coordinates=str(coordinates),
+            coordinates=_coordinates(coordinates),
             gradient=str(gradient),
         )
 
@@ -200,9 +201,9 @@ class DescentConfig:
             "starts": _plain(self.starts),
             "starts_from": self.starts_from,
             "seed": self.seed,
-            "coordinates": self.coordinates,
+            "coordinates": self.coordinates if isinstance(self.coordinates, str) else list(self.coordinates),
         }
-        if self.coordinates != "cartesian":
+        if self.coordinates == "polar":
             d["gradient"] = self.gradient
         if self.model:
             d["model_settings"] = _plain(self.model)
@@ -229,7 +230,7 @@ class DescentConfig:
                 model=d.get("model_settings"),
                 live_changes=tuple(LiveChange(int(c["step"]), str(c["name"]), _freeze(c["value"]))
                                    for c in d.get("live_changes", ())),
-                coordinates=str(d.get("coordinates", "cartesian")),
+                coordinates=_coordinates(d.get("coordinates", "cartesian")),
                 gradient=str(d.get("gradient", "metric")),
             )
         except (KeyError, TypeError, ValueError) as err:
@@ -247,6 +248,10 @@ class DescentConfig:
         """A fresh batch that makes these runs on ``objective``: a
         :class:`~gdstudio.core.runner.BatchDescent`, or a
         :class:`~gdstudio.core.coordinates.PolarDescent` in polar coordinates."""
+        if not isinstance(self.coordinates, str):  # one coordinate system per run
+            from .mixed_coordinates import MixedCoordinatesDescent
+
+            return MixedCoordinatesDescent(objective, systems=self.coordinates, **self.batch_kwargs())
         if self.coordinates == "polar":
             from .coordinates import PolarDescent
 
@@ -286,3 +291,8 @@ class DescentConfig:
             "domain": self.domain,
             **hyper,
         }
+
+
+def _coordinates(value):
+    """``cartesian`` or ``polar``, or one system per run (a tuple: mixed_coordinates.py)."""
+    return str(value) if isinstance(value, str) else tuple(str(v) for v in value)

@@ -123,6 +123,9 @@ def run_internals(batch, run: int) -> list[Carried]:
     """:func:`optimizer_internals` for run ``run`` of a
     :class:`~gdstudio.core.runner.BatchDescent`, at its current point and state; for a
     :class:`~gdstudio.core.coordinates.PolarDescent`, mapped to x, y (module docstring)."""
+    if hasattr(batch, "part_of"):  # coordinate systems side by side: the run's own batch
+        part, j = batch.part_of(run)
+        return run_internals(part, j)
     if getattr(batch, "coordinates", "cartesian") == "polar":
         run = int(run)
         inner = _batch_internals(batch.inner, run)

@@ -178,7 +178,8 @@ class StudioController(QObject):
         if set(changes) <= {"speed"}:
             return
         # (a new optimizer restarts a paused batch: its runs must say so, or it steps the old one)
-        if ({"optimizer", "lr"} & set(changes) and self.state not in ("running", "paused")) or "optimizer" in changes:
+        if ({"optimizer", "lr"} & set(changes) and self.state not in ("running", "paused")) or "optimizer" in changes \
+                or {"coordinates", "gradient"} & set(changes):
             # every run spec says what it runs with: the next run, the instant paths and an
             # export's sidecar all read them (a rate set before the first run was recorded
             # as the old one). A live change of a running batch is recorded as such instead.
@@ -188,7 +189,7 @@ class StudioController(QObject):
         structural = set(changes) - live
         if "lr" in changes and (self.settings.compare_lrs or set(self.settings.compare_optimizers) - {None}):
             structural.add("lr")
-        if structural & {"compare_optimizers", "compare_lrs"}:
+        if structural & {"compare_optimizers", "compare_lrs", "compare_coordinates"}:
             self._rebuild_runs(keep_state=True)
             return
         if self.state in ("running", "paused") and not structural:
@@ -318,7 +319,9 @@ class StudioController(QObject):
         there (the caller then lets the worker continue)."""
         sp = self.specs[r]
         try:
-            res, code, cut = instant_run(self.problem, self.starts[sp.start], sp.optimizer, sp.lr, self.settings)
+            coordinates, gradient = sp.coordinates  # its own system when systems are compared
+            settings = replace(self.settings, coordinates=coordinates, gradient=gradient)
+            res, code, cut = instant_run(self.problem, self.starts[sp.start], sp.optimizer, sp.lr, settings)
         except (ValueError, FloatingPointError) as err:
             self.sig_message.emit(str(err), "error")
             return False

@@ -70,7 +70,7 @@ class InternalsFeed:
             return
         s = c.settings
         key = ("replay", c.generation, id(c.problem), r, steps, sp.optimizer, sp.lr,
-               repr(s.hyper_for(sp.optimizer)), repr(s.schedule), s.max_steps, s.tol, s.coordinates, s.gradient)
+               repr(s.hyper_for(sp.optimizer)), repr(s.schedule), s.max_steps, s.tol, sp.system)
         if key == self._key:
             return
         self._cancel_replay()
@@ -78,7 +78,7 @@ class InternalsFeed:
         args = (c.problem.objective, st.starts[r].copy(), steps, sp.optimizer, sp.lr, s.hyper_for(sp.optimizer),
                 s.schedule, s.max_steps, s.tol, c.problem.domain)
         optimizer = sp.optimizer
-        coordinates, gradient = s.coordinates, s.gradient
+        coordinates, gradient = sp.coordinates  # the run's own system (systems may be compared)
 
         def replay(job):
             try:

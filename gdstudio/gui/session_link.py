@@ -29,7 +29,7 @@ DEFAULT_TEXT = "(x**2 + y - 11)**2 + (x + y**2 - 7)**2"
 DEFAULT_DOMAIN = ((-5.0, 5.0), (-5.0, 5.0))
 #: settings of the document (undo steps, saved); everything else (the speed) is the window's
 DOCUMENT_SETTINGS = {"optimizer", "lr", "hyper", "schedule", "max_steps", "tol", "compare_optimizers",
-                     "compare_lrs", "coordinates", "gradient"}
+                     "compare_lrs", "compare_coordinates", "coordinates", "gradient"}
 
 
 class SessionLink(QObject):
@@ -81,6 +81,7 @@ class SessionLink(QObject):
         self.c.update_settings(optimizer=s.optimizer, lr=float(s.lr), hyper={o: s.hyper_for(o) for o in OPTIMIZERS},
                                schedule=s.schedule, max_steps=int(s.max_steps), tol=float(s.tol),
                                compare_optimizers=tuple(s.compare_optimizers), compare_lrs=tuple(s.compare_lrs),
+                               compare_coordinates=tuple(s.compare_coordinates),
                                coordinates=s.coordinates, gradient=s.gradient)
 
     def _starts_changed(self, _P) -> None:
@@ -245,7 +246,8 @@ def _is_preset(text: str) -> bool:
 def _label(changes: dict) -> str:
     names = {"optimizer": "Optimizer", "lr": "Learning rate", "hyper": "Hyper-parameters", "schedule": "Schedule",
              "max_steps": "Step limit", "tol": "Tolerance", "compare_optimizers": "Compare",
-             "compare_lrs": "Compare", "coordinates": "Coordinates", "gradient": "Coordinates"}
+             "compare_lrs": "Compare", "compare_coordinates": "Compare", "coordinates": "Coordinates",
+             "gradient": "Coordinates"}
     if set(changes) <= {"coordinates", "gradient"}:
         return "Coordinates"
     return names.get(next(iter(changes)), "Settings") if len(changes) == 1 else "Settings"

@@ -99,15 +99,18 @@ def test_learning_rate_crawls_converges_and_diverges(capsys):
 
 
 def test_coordinates_metric_path_tracks_the_cartesian_one_and_the_naive_departs():
-    lesson, session = open_lesson("coordinates")
-    assert session.settings.coordinates == "polar" and session.settings.gradient == "metric"
-    metric = session.run()
-    apply_step(session, find_step(lesson, "Naive polar update"))
-    naive = session.run()
-    apply_step(session, find_step(lesson, "Cartesian"))
-    cart = session.run()
-    T, M, V = cart.trajectories[0], metric.trajectories[0], naive.trajectories[0]
+    lesson, session = open_lesson("coordinates")  # all three side by side from one start
+    assert session.settings.compare_coordinates == ("cartesian", "polar:metric", "polar:naive")
+    assert [sp.system for sp in session.run_specs()] == list(session.settings.compare_coordinates)
+    both = session.run()
+    T, M, V = both.trajectories
     lr = session.settings.lr
+    # one system at a time (the lesson's buttons) gives the same paths
+    for label, path in (("Naive polar update", V), ("Metric polar update", M), ("Cartesian", T)):
+        apply_step(session, find_step(lesson, label))
+        assert len(session.run_specs()) == 1
+        np.testing.assert_allclose(session.run().trajectories[0], path, rtol=0, atol=1e-12)
+    cart = session.run()
     steps = np.arange(len(T))
     g = np.linalg.norm(cart.trajectory_grads[0], axis=1).max()
     r = np.linalg.norm(T, axis=1).min()

@@ -135,6 +135,7 @@ EDITS = [
     ("steps", lambda s: s.set_max_steps(50)),
     ("tol", lambda s: s.set_tol(1e-3)),
     ("compare", lambda s: s.set_compare(optimizers=["gd", "rmsprop"], lrs=[0.1])),
+    ("compare coordinates", lambda s: s.set_compare(coordinates=["cartesian", "polar:naive"])),
 ]
 
 
@@ -319,3 +320,13 @@ def test_the_windows_batch_makes_the_sessions_runs():
         ref = s.run(record=False)
         np.testing.assert_array_equal(batch.points, ref.final_points)
         assert list(batch.steps) == list(ref.steps)
+def test_compared_coordinate_systems_expand_the_runs_and_are_saved(tmp_path):
+    s = Session()
+    s.set_compare(coordinates=["cartesian", "polar:metric", "polar:naive"])
+    assert [(sp.system, sp.label) for sp in s.run_specs()] == [
+        ("cartesian", "Cartesian"), ("polar:metric", "polar, metric"), ("polar:naive", "polar, naive")]
+    assert s.descent_config().coordinates == ("cartesian", "polar:metric", "polar:naive")
+    s.save(tmp_path / "c.gdsession")
+    assert Session.load(tmp_path / "c.gdsession").settings.compare_coordinates == s.settings.compare_coordinates
+    with pytest.raises(ValueError, match="unknown coordinate system"):
+        s.set_compare(coordinates=["spherical"])

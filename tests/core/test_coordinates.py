@@ -117,3 +117,44 @@ def test_cli_refuses_polar_for_a_model_with_more_parameters(capsys):
                  "--coordinates", "polar"])
     assert code == 2
     assert "polar coordinates need a function of two variables" in capsys.readouterr().err
+
+
+# == coordinate systems side by side ==============================================================
+def test_systems_side_by_side_give_the_same_paths_as_each_system_alone():
+    from gdstudio import descend
+    from gdstudio.core.config import DescentConfig
+
+    P = [(3.0, 1.0), (3.0, 1.0), (-2.0, 0.5), (3.0, 1.0)]
+    systems = ["cartesian", "polar:metric", "polar:naive", "polar"]  # "polar" takes gradient=
+    both = descend("elongated", P, lr=0.01, steps=200, tol=0.0, coordinates=systems, gradient="naive")
+    for i, system in enumerate(systems):
+        c, _, g = system.partition(":")
+        alone = descend("elongated", [P[i]], lr=0.01, steps=200, tol=0.0, coordinates=c, gradient=g or "naive")
+        np.testing.assert_array_equal(both.trajectories[i], alone.trajectories[0])
+        assert both.status[i] == alone.status[0]
+    cfg = DescentConfig.from_dict(both.config.to_dict())
+    assert cfg.coordinates == ("cartesian", "polar:metric", "polar:naive", "polar:naive")
+    again = cfg.make_descent(both.objective)
+    while not again.done:
+        again.advance(64, record=False)
+    np.testing.assert_array_equal(again.points, both.final_points)
+
+
+def test_a_mixed_batch_changes_rates_per_run_and_reports_each_runs_internals():
+    from gdstudio.core.internals import run_internals
+    from gdstudio.core.mixed_coordinates import MixedCoordinatesDescent
+    from gdstudio.core.runner import BatchDescent
+
+    f = get_objective("elongated")
+    b = MixedCoordinatesDescent(f, [(3.0, 1.0)] * 3, ["polar:naive", "cartesian", "polar:metric"], "momentum",
+                                [0.01, 0.02, 0.03], max_steps=50, tol=0.0, momentum=0.5)
+    b.advance(3)
+    b.set_lr([0.001, 0.002, 0.003])
+    assert np.allclose(b.base_lr, [0.001, 0.002, 0.003])
+    part, j = b.part_of(1)
+    assert isinstance(part, BatchDescent) and j == 0
+    for r in range(3):
+        shown = {c.key: c.value for c in run_internals(b, r)}
+        np.testing.assert_array_equal(shown["neg_grad"], -b.grads[r])
+    with pytest.raises(ValueError, match="unknown coordinate system"):
+        MixedCoordinatesDescent(f, [(1.0, 1.0)], ["spherical"])

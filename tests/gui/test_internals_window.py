@@ -36,3 +36,33 @@ def test_a_polar_runs_internals_are_drawn_at_its_point_in_x_y(qtbot):
     assert abs(abs(along @ r_hat) - 1) < 1e-9
     text = w.findChild(QLabel, "optimizerInternals").text()
     assert "in (r, θ)" in text and "naive gradient" in text and "−∇f" in text
+
+
+def test_compare_coordinates_draws_one_path_per_system_with_a_legend(qtbot):
+    from PySide6.QtWidgets import QCheckBox, QComboBox
+
+    from gdstudio.app import colors
+
+    w = make_window(qtbot, function="elongated", lr=0.01, max_steps=300, tol=0.0)
+    w.session.set_starts([(3.0, 1.0)])
+    check = w.findChild(QCheckBox, "compareCoordinatesCheck")
+    check.setChecked(True)
+    assert w.session.settings.compare_coordinates == ("cartesian", "polar:metric", "polar:naive")
+    assert [sp.system for sp in w.c.specs] == ["cartesian", "polar:metric", "polar:naive"]
+    assert not w.findChild(QComboBox, "coordinatesCombo").isEnabled()
+    w.c.run()
+    qtbot.waitUntil(lambda: w.c.state == "done", timeout=20_000)
+    qtbot.wait(100)
+    cart, metric, naive = (w.c.store.path(i, 4096)[:, :2] for i in range(3))
+    assert np.abs(metric - cart).max() < 0.05 and np.abs(naive - cart).max() > 1.0
+    labels = [lab.text for _, lab in w.contour.legend.items]
+    assert {"Cartesian", "polar, metric", "polar, naive"} <= set(labels)
+    frame = w._latest
+    assert tuple(frame.run_colors[2]) == colors.system("polar:naive") != tuple(frame.run_colors[0])
+    assert w.c.specs[2].label == "polar, naive"
+    # the selected naive run's internals are its own: a polar descent's, in x, y
+    w.c.select_run(2)
+    w._stage_table()
+    assert "naive gradient" in w.findChild(QLabel, "optimizerInternals").text()
+    w.session.undo()  # one undo step
+    assert not check.isChecked() and len(w.c.specs) == 1 and w.findChild(QComboBox, "coordinatesCombo").isEnabled()

@@ -6,12 +6,17 @@ objectName ``coordinatesCombo`` (item data ``cartesian``, ``polar:metric``, ``po
 on the same (x, y) map and surface whatever the choice. A model on data always descends in
 its own parameters: the box is disabled then. ``sig_settings(dict)`` carries
 ``{"coordinates": ..., "gradient": ...}`` (the window sends it to the session: an undo step).
+
+**Compare all three** (``compareCoordinatesCheck``): every start descends in all three
+systems at once, one path each, coloured by system with a legend (``compare_coordinates``),
+so the naive path is seen bending away while the metric one follows the Cartesian one.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QGroupBox, QLabel, QVBoxLayout
+from PySide6.QtCore import QSignalBlocker
+from PySide6.QtWidgets import QCheckBox, QComboBox, QGroupBox, QLabel, QVBoxLayout
 
 CHOICES = (
     ("cartesian", "Cartesian (x, y)"),
@@ -43,8 +48,14 @@ class CoordinatesBox(QGroupBox):
         self.note.setObjectName("coordinatesNote")
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #aaaaaa;")
+        self.compare = QCheckBox("Compare all three side by side")
+        self.compare.setObjectName("compareCoordinatesCheck")
+        self.compare.setToolTip("Every start descends in Cartesian, polar (metric) and polar (naive) "
+                                "coordinates at once: one path each, coloured by system")
         lay.addWidget(self.combo)
+        lay.addWidget(self.compare)
         lay.addWidget(self.note)
+        self.compare.toggled.connect(self._compare_toggled)
         self._showing = False
         self.combo.currentIndexChanged.connect(self._changed)
         self.show_settings("cartesian", "metric")
@@ -57,6 +68,7 @@ class CoordinatesBox(QGroupBox):
         def show(*_):
             st = session.settings
             self.show_settings(st.coordinates, st.gradient)
+            self.show_compare(st.compare_coordinates)
             self.setEnabled(isinstance(session.problem, FunctionSpec))
 
         session.sig_settings_changed.connect(show)
@@ -80,3 +92,13 @@ class CoordinatesBox(QGroupBox):
         self.note.setText(NOTES["cartesian" if coordinates != "polar" else gradient])
         if not self._showing:
             self.sig_settings.emit({"coordinates": coordinates, "gradient": gradient})
+
+    def show_compare(self, systems) -> None:
+        """Show whether coordinate systems are compared (from the session), sending nothing."""
+        with QSignalBlocker(self.compare):
+            self.compare.setChecked(bool(systems))
+        self.combo.setEnabled(not systems)  # every system runs: the one choice does not apply
+
+    def _compare_toggled(self, on: bool) -> None:
+        self.combo.setEnabled(not on)
+        self.sig_settings.emit({"compare_coordinates": tuple(d for d, _ in CHOICES) if on else ()})
