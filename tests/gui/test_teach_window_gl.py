@@ -44,3 +44,33 @@ def test_the_side_view_lesson_frames_the_step_left_to_right_with_its_cross_secti
     assert sec.section.length == pytest.approx(0.4) and sec.section.f_end == pytest.approx(0.36)
     s.set_camera("top")
     assert not sec.isVisible()  # the section goes with the side view
+
+
+def test_the_side_view_sees_over_the_bowl_and_its_markers_stay_on_their_points(qtbot):
+    if QGuiApplication.platformName() in ("offscreen", "minimal"):
+        pytest.fail("this test needs OpenGL: run it under Xvfb (xvfb-run -a ... pytest -m gl)")
+    w = make_window(qtbot, function="x**2")
+    assert w.open_lesson("side-view")  # a step inside a round bowl: its near wall is in front
+    w.c.select_run(0)
+    w.c.run()
+    wait_done(qtbot, w)
+    w._stage_surface()
+    qtbot.wait(300)
+    s = w.surface
+    L = s._layers
+    elevation = s.camera()["elevation"]
+    assert 8.0 < elevation <= 50.0  # raised just enough to look over the wall, still from the side
+    # no surface point between the camera and the step's start rises above the line of sight
+    a, _ = L.step_visual()
+    u = np.array([0.0, -1.0])  # azimuth -90: the camera stands towards −y
+    t = np.linspace(0.02, 1.0, 50)
+    xy = a[:2] + t[:, None] * u
+    zs = L.surface_vis_z_many(xy[:, 0], xy[:, 1])
+    assert np.all(zs <= a[2] + t * np.tan(np.radians(elevation)))
+    # the start's disc is drawn where the start is, after the camera moved (it was placed for
+    # the camera before and stayed 90 px off)
+    s.gl_view.update()
+    qtbot.wait(200)
+    drawn = s._camera.project(np.asarray(L._start_core_top.pos, float))[0]
+    want = s.screen_position(*L.starts[0])
+    assert abs(drawn[0] - want.x()) < 2.0 and abs(drawn[1] - want.y()) < 8.0

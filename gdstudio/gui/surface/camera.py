@@ -13,6 +13,9 @@ from PySide6.QtCore import QPointF
 
 from .style import CAMERA_PRESETS, FLOOR_Z
 
+#: the side view's elevation (degrees): low, looking across the surface
+SIDE_ELEVATION = 8.0
+
 
 class Camera:
     """Camera of one canvas; ``layers`` gives the surface height and the step to frame."""
@@ -45,11 +48,12 @@ class Camera:
             fov = 40.0
             azim, cx, cy, cz = -90.0, 0.0, 0.0, mid
             v.setCameraParams(fov=fov)
-            v.setCameraPosition(pos=pg.Vector(cx, cy, cz), distance=5.0, elevation=8.0, azimuth=azim)
+            v.setCameraPosition(pos=pg.Vector(cx, cy, cz), distance=5.0, elevation=SIDE_ELEVATION, azimuth=azim)
             self.fit()
             if self.layers.step is not None:
-                # look across the step, centred on it and zoomed so it spans about a quarter of
-                # the width, with the neighbourhood in view. The camera stands on the side from
+                # look across the step, centred on it and zoomed so it spans about a fifth of
+                # the width, with the neighbourhood in view, from just high enough that the
+                # surface in front (the near wall of a bowl) does not hide it. The camera stands on the side from
                 # which x (or, for a step along y, y) runs left to right: the line of the step
                 # is taken in the direction of increasing x, whichever way the step goes
                 hhalf = math.radians(fov / 2)
@@ -61,12 +65,33 @@ class Camera:
                     azim = math.degrees(math.atan2(dy, dx)) - 90.0
                 cx, cy = 0.5 * (a[0] + b[0]), 0.5 * (a[1] + b[1])
                 cz = 0.5 * (a[2] + b[2])
-                span = min(max(4.0 * math.hypot(dx, dy, b[2] - a[2]), 0.6), 3.0)
+                span = min(max(5.0 * math.hypot(dx, dy, b[2] - a[2]), 0.8), 3.0)
                 d = 0.5 * span / math.tan(hhalf)
-                v.setCameraPosition(pos=pg.Vector(cx, cy, cz), distance=d, elevation=8.0, azimuth=azim)
+                elevation = self.clear_elevation((a, b), azim)
+                v.setCameraPosition(pos=pg.Vector(cx, cy, cz), distance=d, elevation=elevation, azimuth=azim)
         self.preset = preset
         self._preset_state = self.state()
         v.update()
+
+    def clear_elevation(self, points, azim: float, low: float = SIDE_ELEVATION, high: float = 50.0) -> float:
+        """The lowest camera elevation (degrees, at least ``low``) from which the surface
+        between the camera and each of ``points`` (visual) does not hide them: a side view
+        looks across the step, not into the wall of the bowl in front of it (with 4° to
+        spare; at most ``high``)."""
+        if self.layers.Zv is None:
+            return low
+        u = np.array([math.cos(math.radians(azim)), math.sin(math.radians(azim))])  # towards the camera
+        t = np.linspace(0.02, 2.9, 120)
+        need = low
+        for p in points:
+            xy = p[:2] + t[:, None] * u
+            inside = np.all(np.abs(xy) <= 1.0, axis=1)
+            if not inside.any():
+                continue
+            zs = self.layers.surface_vis_z_many(xy[inside, 0], xy[inside, 1])
+            ang = np.degrees(np.arctan2(zs - p[2], t[inside]))
+            need = max(need, float(np.max(ang)) + 4.0)
+        return float(min(need, high))
 
     def frame_points(self) -> np.ndarray:
         """What a preset must show whole: the box of the surface (floor to top) and the axis

@@ -150,6 +150,12 @@ class Layers:
             return 0.0
         return float(bilinear(self.xsv, self.ysv, self.Zv, vx, vy))
 
+    def surface_vis_z_many(self, vx, vy) -> np.ndarray:
+        """Visual surface heights at visual points (arrays)."""
+        if self.Zv is None:
+            return np.zeros(np.shape(vx))
+        return np.asarray(bilinear(self.xsv, self.ysv, self.Zv, np.asarray(vx, float), np.asarray(vy, float)))
+
     def starts_visual(self) -> np.ndarray:
         Sv = self.map.to_visual(self.starts)
         Sv[:, 2] += LIFT_MARKERS
@@ -308,8 +314,14 @@ class Layers:
         return "surface" if self.canvas.opts["elevation"] > ARROWS_DRAPE_ELEVATION else "floor"
 
     def before_paint(self):
-        if self._marker_camera is not None and self._marker_camera != self.camera_key():
-            # the camera moved: the markers' offsets toward it follow
+        key = self.camera_key()
+        if self._marker_camera != key:
+            # the camera moved: the markers' offsets toward it follow. The key is kept here,
+            # once every marker layer is redrawn, not by each layer: a layer drawn after a
+            # camera change must not mark the others (placed for the old camera) as current,
+            # or they stay off their pixels (the side view's start disc sat 90 px below the
+            # step arrow it starts)
+            self._marker_camera = key
             self.draw_positions()
             self.draw_starts()
             self.draw_critical()
@@ -385,7 +397,6 @@ class Layers:
     def toward_camera(self, Pv: np.ndarray, size_px: float) -> np.ndarray:
         if not len(Pv):
             return Pv
-        self._marker_camera = self.camera_key()
         eye = self._eye()
         d = eye[None, :] - Pv
         dist = np.maximum(np.linalg.norm(d, axis=1), 1e-9)
