@@ -4,7 +4,8 @@ surface at the run's point, in the map's colours.
 
 Each segment is cut into short pieces that follow the surface (lifted a little above it), so
 an arrow reads as lying on the surface whichever way the camera looks; the items are drawn
-over everything (like the step arrow), so a hill in front never hides them.
+over the surface (no depth test), so a hill in front never hides them, and under the start
+markers.
 """
 
 from __future__ import annotations
@@ -30,10 +31,12 @@ class InternalsLayer:
         self.segs: dict = {}
         self.items = {}
         for k, key in enumerate(INTERNALS_COLORS):
+            # drawn after the surface and the positions, before the start markers (16, 17):
+            # at step 0 the run's point is its start, whose disc must stay whole
             under = gl.GLLinePlotItem(mode="lines", width=5.0, glOptions=GL_OVERLAY)
-            under.setDepthValue(22 + 2 * k)
+            under.setDepthValue(12 + 0.3 * k)
             line = gl.GLLinePlotItem(mode="lines", width=2.5, antialias=True, glOptions=GL_OVERLAY)
-            line.setDepthValue(23 + 2 * k)
+            line.setDepthValue(12.15 + 0.3 * k)
             for it in (under, line):
                 it.setVisible(False)
                 layers.canvas.addItem(it)
