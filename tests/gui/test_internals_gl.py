@@ -18,8 +18,8 @@ def _paused_after(qtbot, w, steps):
     w.c.select_run(0)
     w.c.step(steps)
     qtbot.waitUntil(lambda: int(w.c.store.steps[0]) == steps and w.c.state == "paused", timeout=5000)
-    w._stage_table()
-    w._stage_surface()
+    w.frame_link.stage_table()
+    w.frame_link.stage_surface()
     qtbot.wait(150)
 
 
@@ -71,7 +71,7 @@ def test_a_start_dragged_on_the_surface_with_ctrl_snaps_as_on_the_map(qtbot):
     w.session.set_starts([(1.3, 0.7)])
     s = w.surface
     s.set_camera("top")
-    w._stage_surface()
+    w.frame_link.stage_surface()
     qtbot.wait(200)
     s.action_move_starts.setChecked(True)
     canvas = s.gl_view

@@ -54,7 +54,7 @@ def test_the_side_view_sees_over_the_bowl_and_its_markers_stay_on_their_points(q
     w.c.select_run(0)
     w.c.run()
     wait_done(qtbot, w)
-    w._stage_surface()
+    w.frame_link.stage_surface()
     qtbot.wait(300)
     s = w.surface
     L = s._layers
