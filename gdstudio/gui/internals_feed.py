@@ -87,8 +87,9 @@ class InternalsFeed:
                 return None
 
         def done(out, key=key):
-            if key != self._key:
-                return  # superseded
+            job = self._job
+            if key != self._key or job is None or job.cancelled():
+                return  # superseded, or cancelled (the window closing): its views may be gone
             self._job = None
             if out is None:
                 self._clear()
