@@ -499,23 +499,6 @@ class Layers:
             t = (hit[axis] - eye[axis]) / d[axis] if abs(d[axis]) > 1e-12 else 1.0
             out[k] = (1.0 - t) * dist[k] <= tol[k]
         return out
-        V = self.map.to_visual(P)
-        V[:, 2] += LIFT_MARKERS
-        cam = self.canvas.cameraPosition()
-        eye = np.array([cam.x(), cam.y(), cam.z()], float)
-        for k, p in enumerate(V):
-            if not np.all(np.isfinite(p)):
-                continue
-            d = p - eye
-            hit = ray_height_field_intersection(eye, d, self.xsv, self.ysv, self.Zv)
-            if hit is None:
-                out[k] = True
-                continue
-            # the hit's share of the way to the point, from its horizontal position
-            axis = 0 if abs(d[0]) >= abs(d[1]) else 1
-            t = (hit[axis] - eye[axis]) / d[axis] if abs(d[axis]) > 1e-12 else 1.0
-            out[k] = t >= 1.0 - 0.04 / max(float(np.linalg.norm(d)), 1e-9)
-        return out
 
     def draw_critical(self):
         """The known points of a preset (a gold disc for a global minimum, the others hollow) and the
