@@ -30,6 +30,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from ..worker.jobs import JobPool
 from .model_views import Shown
 from .panels.bruteforce_panel import BruteForcePanel
+from .panels.landscape_panel import LandscapePanel
 from .panels.model_panel import ModelPanel
 from .views.data_view import DataView
 
@@ -75,7 +76,7 @@ class ModelFeatures(QObject):
         self.compute = None
 
         self.data_view = DataView()
-        self.panel = ModelPanel(self)
+        self.panel = ModelPanel(self, LandscapePanel(self))  # the network part, composed here
         self.bruteforce = BruteForcePanel(self)
         self._overlays()
 

@@ -51,10 +51,12 @@ def network_spec(s: dict, pair=(0, 1)) -> ModelSpec:
 
 
 class LandscapePanel(QGroupBox):
-    def __init__(self, features, model_panel, parent=None):
+    def __init__(self, features, parent=None):
         super().__init__("Neural network", parent)
         self.f = features
-        self.mp = model_panel
+        #: the data and the description (model_panel.ModelPanel, which sets itself here): csv_table(),
+        #: columns(), network_data_chosen(csv), say(text), set_shown(shown), say_shown()
+        self.data = None
         self.training: Optional[Training] = None
         self._job = None
         self._names: tuple = ()
@@ -251,25 +253,19 @@ class LandscapePanel(QGroupBox):
                 self.dataset.setCurrentIndex(TOY.index("moons"))
 
     def _dataset_chosen(self, _i: int) -> None:
-        if self.uses_csv() and self.mp.tables.get("csv") is None:
+        if not self.data.network_data_chosen(self.uses_csv()):
             self.error.setText("Open a CSV file first (Open CSV… or drop one on the window).")
             self.error.show()
-            self.mp._sections()
-            self.mp.data_box.setVisible(True)
             return
-        self.mp.source = "csv" if self.uses_csv() else self.mp.source
-        self.mp._filled = None
-        self.mp._sections()
         self.apply()
 
     def settings(self) -> dict:
         """The network's settings, read in the GUI thread (jobs get plain values)."""
-        csv = self.uses_csv() and self.mp.tables.get("csv") is not None
-        data = self.mp.tables["csv"].path if csv else self.dataset.currentData()
+        table = self.data.csv_table() if self.uses_csv() else None
+        data = table.path if table is not None else self.dataset.currentData()
         if data == CSV_KEY:
             data = "moons"
-        x = self.mp.feature.currentData() if csv else None
-        y = self.mp.target.currentData() if csv else None
+        x, y = self.data.columns() if table is not None else (None, None)
         return dict(data=data, x=x, y=y, hidden=self.hidden.text().strip(),
                     activation=self.activation.currentData(), seed=int(self.seed.value()),
                     batch_size=int(self.batch.value()) or None)
@@ -302,7 +298,7 @@ class LandscapePanel(QGroupBox):
             return shown_in_job(spec, job, base=base, base_from=base_from, weights=weights)
 
         self.error.hide()
-        self.mp.description.setText("Building the network and the slice…")
+        self.data.say("Building the network and the slice…")
         self.f.request(build, self._slice_built, self._failed, label="mlp")
 
     def _slice_built(self, shown: Shown) -> None:
@@ -322,16 +318,15 @@ class LandscapePanel(QGroupBox):
         self.slice_note.setText(f"{names[i]} and {names[j]} vary; the other {len(names) - 2} weights are "
                                 f"frozen at {shown.extra['base_from']}. Press ▶ Run to descend on the two.")
         self._shown = shown
-        self.mp._shown = shown
+        self.data.set_shown(shown)
         self.f.show(shown)
-        self.mp.description.setText(shown.description)
+        self.data.say(shown.description)
 
     def _failed(self, message: str, err) -> None:
         text = sentence(message)
         self.error.setText(text)
         self.error.show()
-        self.mp.description.setText(self.mp._shown.description if self.mp._shown is not None
-                                    else "Nothing shown: fix the problem above.")
+        self.data.say_shown()
 
     # -- full training ---------------------------------------------------------------------------
     def _lr_value(self) -> Optional[float]:
@@ -448,9 +443,9 @@ class LandscapePanel(QGroupBox):
         self._fill_table(tr, k)
         self._plot_losses(tr)
         self._shown = shown
-        self.mp._shown = shown
+        self.data.set_shown(shown)
         self.f.show(shown)
-        self.mp.description.setText(shown.description)
+        self.data.say(shown.description)
 
     def _fill_table(self, tr: Training, current: int) -> None:
         n = tr.final_loss.size

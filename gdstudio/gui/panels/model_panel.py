@@ -46,9 +46,13 @@ class ModelPanel(QWidget):
     """See the module docstring. ``features`` is the :class:`~.model_features.ModelFeatures`
     that owns the jobs and talks to the controller."""
 
-    def __init__(self, features, parent=None):
+    def __init__(self, features, network, parent=None):
         super().__init__(parent)
         self.f = features
+        #: the network part (landscape_panel.LandscapePanel, built by ModelFeatures): it reads
+        #: the data through this panel's public methods (csv_table, columns, ...)
+        self.network = network
+        network.data = self
         self.setObjectName("modelPanel")
         self.tables: dict = {"housing": None, "csv": None}
         self.source = "housing"           # data of "Your model" (and the network on a CSV)
@@ -200,10 +204,7 @@ class ModelPanel(QWidget):
         self.distance = label("distanceLabel", rich=True)
         lay.addWidget(self.distance)
 
-        # -- network (landscape panel) ------------------------------------------------------
-        from .landscape_panel import LandscapePanel
-
-        self.network = LandscapePanel(features, self)
+        # -- network (the landscape panel) --------------------------------------------------
         lay.addWidget(self.network)
         lay.addStretch(1)
 
@@ -231,6 +232,40 @@ class ModelPanel(QWidget):
         self.housing_button.clicked.connect(self.use_housing)
         self.stable_button.clicked.connect(self._use_stable_lr)
         self._sections()
+
+    # -- what the network part uses -------------------------------------------------------
+    def csv_table(self):
+        """The open CSV's table, or None."""
+        return self.tables.get("csv")
+
+    def columns(self) -> tuple:
+        """The chosen (x, y) columns."""
+        return self.feature.currentData(), self.target.currentData()
+
+    def network_data_chosen(self, csv: bool) -> bool:
+        """The network's data changed to a toy set or the CSV; False (the data section shown)
+        when the CSV is asked for and none is open."""
+        if csv and self.csv_table() is None:
+            self._sections()
+            self.data_box.setVisible(True)
+            return False
+        if csv:
+            self.source = "csv"
+        self._filled = None
+        self._sections()
+        return True
+
+    def say(self, text: str) -> None:
+        self.description.setText(text)
+
+    def set_shown(self, shown: Shown) -> None:
+        """What the map shows now (a model view built by the network part)."""
+        self._shown = shown
+
+    def say_shown(self) -> None:
+        """Back to the description of what is shown, after a failed build."""
+        self.description.setText(self._shown.description if self._shown is not None
+                                 else "Nothing shown: fix the problem above.")
 
     # -- state -------------------------------------------------------------------------
     @property
