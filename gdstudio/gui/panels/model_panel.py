@@ -13,7 +13,7 @@ objectNames (stable, for tests and automation): ``modelCombo`` (Function / Linea
 Numbers come from the core (``gdstudio.core.models``); this module only arranges them.
 Anything slow (building a model, evaluating its cost on the map's grid) runs in a
 background :class:`Job`; see :func:`~..model_views.grid_in_job` for how the map's grid is computed off
-the GUI thread.
+the GUI thread. The sections' widgets are laid out in :mod:`.model_sections`.
 
 Jobs are :mod:`gdstudio.worker.jobs`; the assembly of what the map shows is
 :mod:`..model_views`; number formatting is :mod:`..text`.
@@ -24,19 +24,15 @@ from __future__ import annotations
 from typing import Optional
 
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QDoubleSpinBox, QLineEdit, QPushButton, QSpinBox, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ...app.problem_views import ModelSpec
 from ..model_views import Shown, linreg_notes, live_fit_text, load_two_columns, shown_in_job
-from ..text import (ERROR_STYLE, NOTE_STYLE, WARN_STYLE, label, plain_text, sentence,
-                    with_unit)
+from ..text import NOTE_STYLE, label, plain_text, sentence, with_unit
+from .model_sections import build_sections
 
 MODES = (("function", "Function"), ("linreg", "Linear regression (housing)"),
          ("typed", "Your model"), ("mlp", "Neural network"))
-CONVENTION = "J(a, b) = (1/n)·Σ(yᵢ − (a·xᵢ + b))²"
 
 
 # ---------------------------------------------------------------------------------------
@@ -82,122 +78,7 @@ class ModelPanel(QWidget):
         self.description.setStyleSheet(NOTE_STYLE)
         lay.addWidget(self.description)
 
-        # -- data ------------------------------------------------------------------------
-        self.data_box = QGroupBox("Data")
-        form = QFormLayout(self.data_box)
-        form.setVerticalSpacing(4)
-        drow = QHBoxLayout()
-        self.data_label = label("dataLabel", "Ames housing (1460 sales)")
-        drow.addWidget(self.data_label, 1)
-        self.open_button = QPushButton("Open CSV…")
-        self.open_button.setObjectName("openDataButton")
-        self.open_button.setToolTip("Fit your model to your own data (or drop a .csv file on the window)")
-        drow.addWidget(self.open_button)
-        self.housing_button = QPushButton("Housing")
-        self.housing_button.setObjectName("housingButton")
-        self.housing_button.setToolTip("Back to the shipped Ames housing data")
-        drow.addWidget(self.housing_button)
-        form.addRow(drow)
-        self.feature = QComboBox()
-        self.feature.setObjectName("featureCombo")
-        self.feature.setToolTip("The input x")
-        form.addRow("x (feature)", self.feature)
-        self.target = QComboBox()
-        self.target.setObjectName("targetCombo")
-        self.target.setToolTip("The target y the model predicts")
-        form.addRow("y (target)", self.target)
-        self.scale = QComboBox()
-        self.scale.setObjectName("scaleCombo")
-        self.scale.addItem("none (raw numbers)", "none")
-        self.scale.addItem("standard (z-scores)", "standard")
-        self.scale.setToolTip("Chosen per model (a model starts on the raw numbers). "
-                              "Standardising x and y makes the cost a round bowl: descent converges "
-                              "in a few steps instead of crawling")
-        form.addRow("Scaling", self.scale)
-        self.curve_batch = QSpinBox()
-        self.curve_batch.setObjectName("curveBatchSpin")
-        self.curve_batch.setRange(0, 100_000)
-        self.curve_batch.setSpecialValueText("full batch")
-        self.curve_batch.setSuffix(" points")
-        self.curve_batch.setToolTip("Mini-batch stochastic descent: each step's gradient uses this many "
-                                    "points, reshuffled every epoch (seeded), so the path gets noisy. "
-                                    "0: the full batch")
-        form.addRow("Mini-batch", self.curve_batch)
-        self.data_error = label("dataError", style=ERROR_STYLE, hidden=True)
-        form.addRow(self.data_error)
-        lay.addWidget(self.data_box)
-
-        # -- the straight line -------------------------------------------------------------
-        self.line_box = QGroupBox("Straight line ŷ = a·x + b")
-        ll = QVBoxLayout(self.line_box)
-        ll.setSpacing(4)
-        self.convention = label("conventionLabel", f"Cost: {CONVENTION}  (mean squared error, factor 1/n, no ½)")
-        ll.addWidget(self.convention)
-        self.hessian = label("hessianLabel", rich=True)
-        ll.addWidget(self.hessian)
-        self.warning = label("lrWarning", style=WARN_STYLE, hidden=True)
-        ll.addWidget(self.warning)
-        self.stable_button = QPushButton("Use a stable rate (0.9 × 2/λmax)")
-        self.stable_button.setObjectName("useStableLrButton")
-        self.stable_button.hide()
-        ll.addWidget(self.stable_button)
-        self.closed = label("closedFormLabel")
-        ll.addWidget(self.closed)
-        lay.addWidget(self.line_box)
-
-        # -- your model -------------------------------------------------------------------
-        self.typed_box = QGroupBox("Your model ŷ = m(x; parameters)")
-        tl = QVBoxLayout(self.typed_box)
-        tl.setSpacing(4)
-        self.model_edit = QLineEdit("a*x + b")
-        self.model_edit.setObjectName("modelEdit")
-        mono = QFont("monospace")
-        mono.setStyleHint(QFont.StyleHint.Monospace)
-        self.model_edit.setFont(mono)
-        self.model_edit.setPlaceholderText("e.g. a*exp(b*x), a*x**2 + b*x + c")
-        self.model_edit.setToolTip("x is the data; every other name is a parameter to fit")
-        tl.addWidget(self.model_edit)
-        self.caret = QLabel("")
-        self.caret.setObjectName("modelCaret")
-        self.caret.setFont(mono)
-        self.caret.setStyleSheet(ERROR_STYLE)
-        self.caret.hide()
-        tl.addWidget(self.caret)
-        self.model_error = label("modelError", style=ERROR_STYLE, hidden=True)
-        tl.addWidget(self.model_error)
-        tform = QFormLayout()
-        tform.setVerticalSpacing(4)
-        self.loss = QComboBox()
-        self.loss.setObjectName("lossCombo")
-        for key, title in (("mse", "MSE (1/n)·Σr²"), ("mae", "MAE (1/n)·Σ|r|"), ("huber", "Huber (δ below)")):
-            self.loss.addItem(title, key)
-        tform.addRow("Loss", self.loss)
-        self.huber_delta = QDoubleSpinBox()
-        self.huber_delta.setObjectName("huberDeltaSpin")
-        self.huber_delta.setDecimals(4)
-        self.huber_delta.setRange(1e-4, 1e9)
-        self.huber_delta.setValue(1.0)
-        self.huber_delta.setToolTip("Huber threshold δ: residuals smaller than δ cost r²/2, larger ones "
-                                    "δ·(|r| − δ/2). In the units of y (standardised units with scaling).")
-        self.huber_delta.setEnabled(False)
-        tform.addRow("Huber δ", self.huber_delta)
-        prow = QHBoxLayout()
-        self.param_x = QComboBox()
-        self.param_x.setObjectName("paramXCombo")
-        self.param_y = QComboBox()
-        self.param_y.setObjectName("paramYCombo")
-        prow.addWidget(self.param_x, 1)
-        prow.addWidget(QLabel("×"))
-        prow.addWidget(self.param_y, 1)
-        self.param_row = QWidget()
-        self.param_row.setLayout(prow)
-        prow.setContentsMargins(0, 0, 0, 0)
-        self.param_label = QLabel("Show")
-        tform.addRow(self.param_label, self.param_row)
-        tl.addLayout(tform)
-        self.held = label("heldLabel", style=NOTE_STYLE)
-        tl.addWidget(self.held)
-        lay.addWidget(self.typed_box)
+        build_sections(self, lay)  # data, straight line, your model (model_sections.py)
         self._show_params(False)
 
         # -- shared live fit -----------------------------------------------------------
