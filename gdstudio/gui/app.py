@@ -60,7 +60,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     target = next((a for a in argv if not a.startswith("-")), None)
     kind, value = classify_target(target) if target is not None else ("function", None)
-    window = MainWindow(function=value if kind == "function" else None, restore_layout=True)
+    # a preset named on the command line arrives as if chosen in the window: at its
+    # recommended settings (`gdstudio rosenbrock` then Run converges instead of diverging)
+    window = MainWindow(function=value if kind == "function" else None, restore_layout=True, recommended=True)
     if kind == "data":
         window.open_data(value)
     elif kind == "session":

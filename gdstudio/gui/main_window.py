@@ -69,7 +69,7 @@ class MainWindow(QMainWindow):
     when it was last closed (the application does; tests start from the default layout)."""
 
     def __init__(self, controller: Optional[StudioController] = None, function: Optional[str] = None,
-                 restore_layout: bool = False):
+                 restore_layout: bool = False, recommended: bool = False):
         super().__init__()
         self.setWindowTitle("Gradient Descent Studio")
         self.jobs = JobPool(self)  # every background job of the window (worker/jobs.py)
@@ -125,7 +125,7 @@ class MainWindow(QMainWindow):
         # the convergence map over two settings (docs/sweep.md), computed on the window's jobs
         self.sweep = SweepPanel(lambda: studio_context(c), self.jobs, compute=self.compute)
         # the document: an app.Session; the link sends edits to it and its changes to the controller
-        self.session, self._first_error = first_session(function)
+        self.session, self._first_error = first_session(function, recommended)
         self.link = SessionLink(self.session, c, self.editor, self.jobs, self.show_message, self)
         self.models.document = self.link  # model choices are edits of the document
         self.link.present_model = self.models.present

@@ -253,16 +253,24 @@ def _label(changes: dict) -> str:
     return names.get(next(iter(changes)), "Settings") if len(changes) == 1 else "Settings"
 
 
-def first_session(function=None) -> tuple[Session, Optional[ValueError]]:
+def first_session(function=None, recommended: bool = False) -> tuple[Session, Optional[ValueError]]:
     """The document a window opens on: ``function`` (a preset name or an expression), else
     the default preset. Text that does not compile gives the default and its error (the
-    window shows it in the editor)."""
+    window shows it in the editor). ``recommended``: a preset arrives with its recommended
+    settings, as when it is chosen in the window (``gdstudio PRESET`` opens it so)."""
     from .panels.editor_panel import _presets
 
     text, domain = function, None
     if text is None:
         text, domain = (DEFAULT_PRESET, None) if DEFAULT_PRESET in _presets() else (DEFAULT_TEXT, DEFAULT_DOMAIN)
     try:
-        return Session(SessionState(problem=FunctionSpec(str(text).strip()), domain=domain)), None
+        state = SessionState(problem=FunctionSpec(str(text).strip()), domain=domain)
+        if recommended and function is not None and state.problem.preset is not None:
+            from ..app.session import with_recommended
+            from ..core.presets import PRESETS
+
+            preset = state.problem.preset
+            state = with_recommended(state, preset, domain if domain is not None else PRESETS[preset].domain)
+        return Session(state), None
     except ValueError as err:
         return Session(SessionState(problem=FunctionSpec(DEFAULT_PRESET))), err

@@ -108,3 +108,26 @@ def test_every_preset_picked_in_the_window_runs_without_divergence(qtbot, window
     status = np.asarray(w.c.store.status[: w.c.store.n])
     assert status.size == len(w.session.run_specs()) and DIVERGED not in status
     assert "diverged" not in w.findChild(QLabel, "stateLabel").text()
+
+
+def test_a_preset_named_on_the_command_line_arrives_at_its_recommended_settings(qtbot):
+    """`gdstudio rosenbrock` (gui/app.main) opens the window as if the preset had been chosen
+    in it: Run converges instead of diverging at the default rate."""
+    from gdstudio.gui import MainWindow
+
+    w = MainWindow(function="rosenbrock", recommended=True)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.c.problem is not None and w.c.problem.objective.preset is not None, timeout=15_000)
+    rec = PRESETS["rosenbrock"].recommended
+    assert _widgets(w) == (rec.optimizer, rec.lr, rec.steps, rec.tol)
+    assert _start_rows(w) == [tuple(p) for p in rec.starts]
+    assert not w.session.can_undo  # the document it opened on, not an edit of the default
+    w.buttons["run"].click()
+    wait_done(qtbot, w, timeout=30_000)
+    assert int(w.c.store.status[0]) == CONVERGED
+    # without the flag (the tests' windows, a typed function) nothing is applied
+    plain = MainWindow(function="rosenbrock")
+    qtbot.addWidget(plain)
+    assert plain.session.settings.optimizer != rec.optimizer or plain.session.settings.lr != rec.lr
