@@ -111,7 +111,8 @@ def internals_segments(point, carried: list[Carried], domain) -> tuple[dict, str
     ``domain``, as (2k, 2) arrays of x, y segment end points (pairs), keys of
     core/internals.py:
 
-    * ``neg_grad``: −∇f, its direction, ``ARROW_FRAC`` of the map long;
+    * ``neg_grad``: −∇f, its direction, ``ARROW_FRAC`` of the map long (not drawn, like the
+      velocity and m̂, once the run has arrived: see ``step``);
     * ``step``: the next step at its true length (at least ``MIN_FRAC`` of the map; the note
       then says the magnification, e.g. ``next step ×12``; not drawn when it would need more
       than ``MAX_MAGNIFY``: the run has arrived);
@@ -127,12 +128,9 @@ def internals_segments(point, carried: list[Carried], domain) -> tuple[dict, str
     by = {c.key: c for c in carried}
     val = {k: np.asarray(c.value, float) for k, c in by.items()}
     segs: dict = {}
-    g = val.get("neg_grad")
-    gn = float(np.hypot(*g)) if g is not None else 0.0
-    if g is not None and gn > 0 and math.isfinite(gn):
-        segs["neg_grad"] = _arrow(point, g / gn * ARROW_FRAC * span)
     step = val.get("step")
     note = ""
+    arrived = False
     if step is not None and np.all(np.isfinite(step)):
         L = float(np.hypot(*step))
         k = MIN_FRAC * span / L if 0 < L < MIN_FRAC * span else 1.0
@@ -140,11 +138,19 @@ def internals_segments(point, carried: list[Carried], domain) -> tuple[dict, str
             if k > 1.0:
                 note = f"next step ×{k:.3g}"
             segs["step"] = _arrow(point, step * k)
+        else:
+            arrived = True
+    # Once the run has arrived, −∇f, the velocity and m̂ are vanishing vectors whose direction
+    # is rounding noise: drawn at full length they would point somewhere arbitrary.
+    g = val.get("neg_grad")
+    gn = float(np.hypot(*g)) if g is not None else 0.0
+    if g is not None and gn > 0 and math.isfinite(gn) and not arrived:
+        segs["neg_grad"] = _arrow(point, g / gn * ARROW_FRAC * span)
     b = val.get("velocity")
-    if b is not None and np.all(np.isfinite(b)) and gn > 0:
+    if b is not None and np.all(np.isfinite(b)) and gn > 0 and not arrived:
         segs["velocity"] = _arrow(point, b / gn * ARROW_FRAC * span)
     m = val.get("m_hat")
-    if m is not None and np.all(np.isfinite(m)):
+    if m is not None and np.all(np.isfinite(m)) and not arrived:
         mn = float(np.hypot(*m))
         if mn > 0:
             segs["m_hat"] = _arrow(point, -m / mn * 0.7 * ARROW_FRAC * span)
