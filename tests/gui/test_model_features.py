@@ -398,3 +398,24 @@ def test_a_model_is_an_undo_step_and_a_session_file_reopens_it(win, qtbot, tmp_p
     assert np.isfinite(res.values).all()
     w2.models.shutdown()
     w2.c.shutdown(3000)
+
+
+def test_the_data_view_without_a_model_keeps_no_old_axes_and_centres_its_hint(qtbot):
+    """A function shown after a model (a lesson after the housing one): the Data view says how
+    to get data there, centred and whole, over no axes left at the old data's scale."""
+    from gdstudio.gui.views.data_view import DataView
+
+    v = DataView()
+    qtbot.addWidget(v)
+    v.resize(330, 420)
+    v.show()
+    qtbot.waitExposed(v)
+    v.getPlotItem().vb.setRange(xRange=(0, 200_000), yRange=(0, 800_000))
+    v.clear_model()
+    (x0, x1), (y0, y1) = v.getPlotItem().vb.viewRange()
+    assert x1 <= 1.0 and y1 <= 1.0
+    r = v.getPlotItem().vb.boundingRect()
+    p = v.placeholder.pos()
+    assert abs(p.x() - r.center().x()) < 1 and abs(p.y() - r.center().y()) < 1
+    hint = v.placeholder.mapRectToParent(v.placeholder.boundingRect())
+    assert r.contains(hint)  # the whole sentence is inside the plot

@@ -74,11 +74,17 @@ class DataView(pg.PlotWidget):
         self.legend = pi.addLegend(offset=(8, 8), labelTextSize="8pt", brush=pg.mkBrush(20, 20, 26, 190))
         self.placeholder = pg.TextItem("", color=(170, 170, 170), anchor=(0.5, 0.5))
         self.placeholder.setParentItem(pi.vb)
+        pi.vb.sigResized.connect(self._place_placeholder)  # centred and wrapped in the plot
         self.shown = None
         self._last: Optional[np.ndarray] = None
         self._grid = None
         self.redraws = 0
         self.clear_model()
+
+    def _place_placeholder(self, *_):
+        r = self.getPlotItem().vb.boundingRect()
+        self.placeholder.setTextWidth(max(120.0, r.width() - 24.0))
+        self.placeholder.setPos(r.center())
 
     # -- problem -------------------------------------------------------------------------
     def clear_model(self, text: str = "Choose a model in the Data & model panel to see its data here") -> None:
@@ -95,9 +101,13 @@ class DataView(pg.PlotWidget):
         pi = self.getPlotItem()
         pi.setTitle("")
         self.placeholder.setText(text)
+        self._place_placeholder()
         self.placeholder.setVisible(True)
         pi.setLabel("bottom", "")
         pi.setLabel("left", "")
+        # no axes left at the previous model's scale (a function lesson after the housing one
+        # showed an empty chart up to 800,000)
+        pi.vb.setRange(xRange=(0.0, 1.0), yRange=(0.0, 1.0), padding=0.0)
 
     def set_shown(self, shown) -> None:
         """Show the data of a model problem (a :class:`~.model_panel.Shown`)."""
