@@ -12,14 +12,17 @@ from __future__ import annotations
 from typing import Callable, Iterable, Optional
 
 from ..core.config import DescentConfig
-from ..core.runner import BatchDescent
+from .batches import make_batch
 from ..io.trajectories import ExportError, TrajectoryWriter
 
 
 def replay(objective, config: DescentConfig, upto: Optional[int] = None, chunk_steps: int = 512):
     """Yield the chunks of the configured batch (step 0 first) up to step ``upto`` (default:
     until every run stopped), applying ``config.live_changes`` before their steps."""
-    batch = BatchDescent(objective, **config.batch_kwargs())
+    # the configured coordinates too: a polar run (or a comparison of systems) replayed as a
+    # Cartesian batch would write another descent than the one shown
+    batch = make_batch({"objective": objective, **config.batch_kwargs(), "coordinates": config.coordinates,
+                        "gradient": config.gradient})
     changes = sorted(config.live_changes, key=lambda c: c.step)
     end = config.steps if upto is None else int(upto)
     yield batch.initial_chunk()

@@ -144,3 +144,20 @@ def test_a_run_ending_on_a_saddle_is_not_drawn_in_the_minimums_colour():
     for r in range(2):
         assert far(frame.run_colors[r], colors.KIND_COLORS["minimum"])
         assert far(frame.run_colors[r], colors.KIND_COLORS["saddle"])
+
+
+def test_an_export_replays_a_polar_descent_in_polar_coordinates():
+    """The replay behind an export builds the configured coordinates: a polar run (naive or
+    metric) replayed as a Cartesian batch would write another path than the one shown."""
+    from gdstudio import descend
+    from gdstudio.app.export import replay
+    from gdstudio.core.compiled import compile_function
+
+    text = "(x - 1)**2 + 3*(y + 0.5)**2"
+    starts = [[2.0, 1.0], [-1.0, 1.5]]
+    cart = descend(text, starts, optimizer="gd", lr=0.05, steps=20, tol=0)
+    for gradient in ("metric", "naive"):
+        r = descend(text, starts, optimizer="gd", lr=0.05, steps=20, tol=0, coordinates="polar", gradient=gradient)
+        chunks = list(replay(compile_function(text), r.config))
+        assert np.array_equal(chunks[-1].points[-1], r.final_points)
+    assert not np.allclose(r.final_points, cart.final_points)  # the naive path is another path
