@@ -96,22 +96,9 @@ def numpy_loop(n, steps):
 
 
 def torch_loop(n, steps):
-    try:
-        import torch
-    except ImportError:
-        return None
-    torch.set_num_threads(1)
-
-    def go():
-        P = torch.tensor(starts(n).T.copy(), dtype=torch.float64, requires_grad=True)
-        opt = torch.optim.Adam([P], lr=LR)
-        for _ in range(steps):
-            opt.zero_grad()
-            x, y = P[0], P[1]
-            ((1 - x) ** 2 + 100 * (y - x * x) ** 2).sum().backward()
-            opt.step()
-
-    return timed(go, repeat=2)
+    """Seconds of torch.optim.Adam doing the work (best of 2), or None without torch."""
+    go = torch_adam(n, steps)
+    return None if go is None else timed(go, repeat=2)
 
 
 #: floating-point operations in one point-step of Adam on Rosenbrock (fused kernel): per

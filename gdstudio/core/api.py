@@ -373,35 +373,10 @@ def _descend_batch(objective, P, optimizer, lr, steps, tol, record, schedule, do
                    run.status, run.steps, trajs, tvals, tgrads, config)
 
 
-def _descend_polar(objective, P, optimizer, lr, steps, tol, record, schedule, dom, gradient, hyper):
-    from .coordinates import PolarDescent
-
-    run = PolarDescent(objective, P, optimizer, lr, schedule, steps, tol, dom, gradient, **hyper)
-    config = DescentConfig.from_batch(run)
-    frames = []
-    if record:
-        frames.append(run.initial_chunk())
-    while not run.done:
-        chunk = run.advance(256, record=record)
-        if record and chunk.n_steps:
-            frames.append(chunk)
-    result = _finish(objective, P, run.points.copy(), run.values.copy(), run.grads.copy(),
-                     run.status, run.steps, None, None, None, config)
-    result.coordinate_names = run.coordinate_names
-    if record:
-        allp, allf, allg, allc = (np.concatenate([getattr(c, k) for c in frames])
-                                  for k in ("points", "values", "grads", "coords"))
-        result.trajectories = [allp[: s + 1, i].copy() for i, s in enumerate(result.steps)]
-        result.trajectory_values = [allf[: s + 1, i].copy() for i, s in enumerate(result.steps)]
-        result.trajectory_grads = [allg[: s + 1, i].copy() for i, s in enumerate(result.steps)]
-        result.coordinate_trajectories = [allc[: s + 1, i].copy() for i, s in enumerate(result.steps)]
-    return result
-
-
-def _descend_mixed(objective, P, systems, optimizer, lr, steps, tol, record, schedule, dom, hyper):
-    from .mixed_coordinates import MixedCoordinatesDescent
-
-    run = MixedCoordinatesDescent(objective, P, systems, optimizer, lr, schedule, steps, tol, dom, **hyper)
+def _drive(objective, P, run, record: bool, own_coordinates: bool = False) -> DescentResult:
+    """Step ``run`` (a polar or mixed-coordinates batch, whose chunks carry x, y) until every
+    run stopped, and build the result; ``own_coordinates``: also keep the chunks' ``coords``
+    (the polar descent's own r, θ) as ``coordinate_trajectories``."""
     config = DescentConfig.from_batch(run)
     frames = [run.initial_chunk()] if record else []
     while not run.done:
@@ -411,11 +386,32 @@ def _descend_mixed(objective, P, systems, optimizer, lr, steps, tol, record, sch
     result = _finish(objective, P, run.points.copy(), run.values.copy(), run.grads.copy(),
                      run.status, run.steps, None, None, None, config)
     if record:
-        allp, allf, allg = (np.concatenate([getattr(c, k) for c in frames]) for k in ("points", "values", "grads"))
-        result.trajectories = [allp[: s + 1, i].copy() for i, s in enumerate(result.steps)]
-        result.trajectory_values = [allf[: s + 1, i].copy() for i, s in enumerate(result.steps)]
-        result.trajectory_grads = [allg[: s + 1, i].copy() for i, s in enumerate(result.steps)]
+        def per_run(key):
+            a = np.concatenate([getattr(c, key) for c in frames])
+            return [a[: s + 1, i].copy() for i, s in enumerate(result.steps)]
+
+        result.trajectories = per_run("points")
+        result.trajectory_values = per_run("values")
+        result.trajectory_grads = per_run("grads")
+        if own_coordinates:
+            result.coordinate_trajectories = per_run("coords")
     return result
+
+
+def _descend_polar(objective, P, optimizer, lr, steps, tol, record, schedule, dom, gradient, hyper):
+    from .coordinates import PolarDescent
+
+    run = PolarDescent(objective, P, optimizer, lr, schedule, steps, tol, dom, gradient, **hyper)
+    result = _drive(objective, P, run, record, own_coordinates=True)
+    result.coordinate_names = run.coordinate_names
+    return result
+
+
+def _descend_mixed(objective, P, systems, optimizer, lr, steps, tol, record, schedule, dom, hyper):
+    from .mixed_coordinates import MixedCoordinatesDescent
+
+    run = MixedCoordinatesDescent(objective, P, systems, optimizer, lr, schedule, steps, tol, dom, **hyper)
+    return _drive(objective, P, run, record)
 
 
 def summarize_run(run: BatchDescent, starts: np.ndarray | None = None,
