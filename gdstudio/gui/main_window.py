@@ -509,7 +509,7 @@ class MainWindow(QMainWindow):
         self.exports.cancel_and_clean(3000)
         self.exports.cancel_animation(3000)  # a cancelled export leaves no file behind
         self.models.shutdown()
-        self.jobs.shutdown(500)  # a job still running then is cut loose (worker/jobs.py)
+        self.jobs.close(500)  # a job still running then is cut loose (worker/jobs.py)
         self.compute.close()  # a local cluster's processes end with the window
         self.c.shutdown(3000)
         super().closeEvent(ev)

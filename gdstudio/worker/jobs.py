@@ -13,6 +13,10 @@ descent worker's loop).
   ``sig_finished``.
 * :class:`JobPool` starts jobs and keeps them alive until they end; ``shutdown`` cancels them,
   waits a bounded time, and cuts the ones still running loose (their late results go nowhere).
+  ``close`` does the same for good (the window closing). A pool delivers a job's signals only
+  while it is open and alive: a result that arrives after its window was closed, or after the
+  window's C++ side was deleted (the pool is its child), is dropped instead of reaching views
+  that no longer exist.
 
 Signals are emitted from the background thread; Qt queues them to the receivers' thread.
 """
@@ -25,6 +29,7 @@ import warnings
 import traceback
 from typing import Callable, Optional
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 #: jobs cut loose by a pool's shutdown while still running: referenced here until they end,
@@ -132,18 +137,39 @@ class JobPool(QObject):
     def __init__(self, parent: Optional[QObject] = None):
         super().__init__(parent)
         self._jobs: set = set()
+        self._closed = False
+
+    def _deliver(self, slot: Callable) -> Callable:
+        # The slots are plain Python callables, so Qt cannot disconnect them when their views
+        # die; the pool is the window's child and stands in for it.
+        def deliver(*args):
+            if not self._closed and shiboken6.isValid(self):
+                slot(*args)
+        return deliver
 
     def start(self, fn: Callable, on_result=None, on_failed=None, on_progress=None,
               on_cancelled=None, name: str = "gdstudio-job") -> Job:
         job = Job(fn, name)
+        if self._closed:  # asked for after the window closed (a late event): never runs
+            job.cancel()
+            return job
         for sig, slot in ((job.sig_result, on_result), (job.sig_failed, on_failed),
                           (job.sig_progress, on_progress), (job.sig_cancelled, on_cancelled)):
             if slot is not None:
-                sig.connect(slot)
+                sig.connect(self._deliver(slot))
         job.sig_finished.connect(lambda j=job: self._jobs.discard(j))
         self._jobs.add(job)
         job.start()
         return job
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self, timeout_ms: int = 5000) -> bool:
+        """:meth:`shutdown` for good: no job starts and no signal is delivered afterwards."""
+        self._closed = True
+        return self.shutdown(timeout_ms)
 
     @property
     def busy(self) -> bool:

@@ -159,6 +159,48 @@ def test_a_job_that_cannot_be_cancelled_outlives_its_pool_without_aborting(qtbot
     assert results == []  # cut loose: the result goes nowhere
 
 
+def test_a_result_never_reaches_a_closed_or_deleted_window(qtbot):
+    """A job that ends after its window closed, or after the window's C++ side was deleted
+    (its views with it), delivers nothing: the slot would draw into deleted plot items (the
+    CI failure "Internal C++ object (PlotDataItem) already deleted"). A job asked for after
+    the close never runs."""
+    import threading
+
+    import shiboken6
+    from PySide6.QtCore import QObject
+
+    from gdstudio.worker.jobs import JobPool
+
+    delivered = []
+    release = threading.Event()
+    # the window's C++ side deleted under a job still running
+    owner = QObject()
+    pool = JobPool(owner)
+    job = pool.start(lambda j: release.wait(5) and "late", on_result=delivered.append)
+    shiboken6.delete(owner)
+    assert not shiboken6.isValid(pool)
+    release.set()
+    assert job.wait(3000)
+    qtbot.wait(100)
+    # a closed pool: the job had ended, its result was still queued
+    owner2 = QObject()
+    pool2 = JobPool(owner2)
+    done = threading.Event()
+    job2 = pool2.start(lambda j: done.set() or "queued", on_result=delivered.append)
+    assert job2.wait(3000) and done.is_set()
+    pool2.close(100)
+    qtbot.wait(100)
+    ran = []
+    job3 = pool2.start(lambda j: ran.append(1), on_result=delivered.append, on_cancelled=delivered.append)
+    qtbot.wait(100)
+    assert delivered == [] and ran == [] and job3.cancelled() and not job3.isRunning()
+    # an open pool delivers
+    owner4 = QObject()
+    job4 = JobPool(owner4).start(lambda j: "now", on_result=delivered.append)
+    qtbot.waitUntil(lambda: delivered == ["now"], timeout=3000)
+    assert job4.wait(1000)
+
+
 def test_closing_the_window_during_a_stuck_job_does_not_abort(qtbot):
     import gc
     import threading
