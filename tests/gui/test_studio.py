@@ -7,11 +7,12 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLineEdit, QPushButton, QSpinBox
 
 from gdstudio.core.status import CONVERGED
+from gdstudio.gui.views.runs_table import VALUE as VALUE_COLUMN
 
 from .helpers import click, make_window, map_point, mouse, near, wait_done, NONE, LEFT
 
@@ -316,7 +317,7 @@ def test_selecting_a_row_highlights_the_run(qtbot):
     idx = t.model().index(7, 0)
     t.selectionModel().setCurrentIndex(idx, t.selectionModel().SelectionFlag.ClearAndSelect
                                        | t.selectionModel().SelectionFlag.Rows)
-    r = t.proxy.mapToSource(idx).row()
+    r = t.model_.run_at(idx.row())
     assert w.c.selected == r
     qtbot.wait(80)
     xy = w.contour.selected_path.getData()
@@ -324,6 +325,45 @@ def test_selecting_a_row_highlights_the_run(qtbot):
     assert w.inspector.report["where"].startswith(f"run {r}")
     assert w.inspector.report["eig"] is not None
     assert abs(w.inspector.report["lr_max"] - 2 / 6) < 1e-9  # Hessian diag(2, 6)
+
+
+def test_the_runs_table_sorts_on_a_header_click_and_shows_fresh_rows_when_scrolled(qtbot):
+    """300 runs: a click on "value" puts the lowest value first (and selecting that row
+    selects that run), a second click reverses; a row scrolled into view shows its run's
+    current values, and the selection made on the map brings its row into view."""
+    w = make_window(qtbot, function="(x**2 + y - 11)**2 + (x + y**2 - 7)**2", lr=0.01, max_steps=300)
+    w.c.set_domain(((-5, 5), (-5, 5)))
+    w.c.random_starts(300, "uniform", 0, run=True)
+    wait_done(qtbot, w, 20_000)
+    t = w.table
+    m = t.model()
+    st = w.c.store
+    header = t.horizontalHeader()
+    x = header.sectionViewportPosition(VALUE_COLUMN) + 5
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2))
+    vals = np.asarray(st.val[:300], float)
+    best = int(np.argmin(vals))
+    assert m.index(0, 0).data() == str(best)
+    assert m.index(0, VALUE_COLUMN).data() == f"{vals[best]:.4g}"
+    first_rows = [float(m.index(i, VALUE_COLUMN).data()) for i in range(5)]
+    assert first_rows == sorted(first_rows)
+    t.selectionModel().setCurrentIndex(m.index(0, 0), t.selectionModel().SelectionFlag.ClearAndSelect
+                                       | t.selectionModel().SelectionFlag.Rows)
+    assert w.c.selected == best and t.selected_runs() == [best]
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2))
+    assert m.index(0, 0).data() == str(int(np.argmax(vals)))
+    # the last rows, scrolled into view, show their runs as they are now
+    t.scrollToBottom()
+    qtbot.wait(20)
+    last = m.rowCount() - 1
+    r = t.model_.run_at(last)
+    assert m.index(last, 0).data() == str(r) and m.index(last, 4).data() == f"{int(st.steps[r]):,}"
+    # selecting a run elsewhere scrolls the table to it
+    w.c.select_run(best)
+    qtbot.wait(20)
+    row = t.model_.row_of(best)
+    first, end = t.visible_rows()
+    assert first <= row <= end and m.index(row, 0).data() == str(best)
 
 
 def test_live_learning_rate_change_reaches_the_running_batch(qtbot):
