@@ -2,9 +2,10 @@
 slices, the point inspector (hover, then back to the selected run), the run buttons and the
 status bar's figures. The window composes one; it connects the controller's signals here.
 
-Frames are staged so that no single pass of the event loop paints everything: the map at
-once, the 3D view, the curves and the table (with the inspector and the optimizer's
-internals) on later timer shots. A slice always draws the newest frame."""
+Frames are staged so that no single pass of the event loop paints everything: while runs
+run, the map on the next pass after the frame was built (building and drawing back to back
+kept other events waiting ~30 ms), the 3D view, the curves and the table (with the inspector
+and the optimizer's internals) on later timer shots. A slice always draws the newest frame."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ class FrameLink(QObject):
         self._hover_timer.setInterval(HOVER_MS)
         self._hover_timer.timeout.connect(self._hover_ended)
         self._stage_timers = []
-        for slot in (self.stage_surface, self.stage_curves, self.stage_table):
+        for slot in (self.stage_map, self.stage_surface, self.stage_curves, self.stage_table):
             t = QTimer(self)
             t.setSingleShot(True)
             t.timeout.connect(slot)
@@ -89,11 +90,14 @@ class FrameLink(QObject):
         another frame. A slice always draws the newest frame."""
         self.latest = frame
         self._frames += 1
-        self.stage_map()
         running = self.c.state == "running"
         # the 3D view at a half or a third of the map's rate while running (a software-GL
         # render costs ~16 ms), curves and table at a third (text need not move at 30 Hz)
-        t_surface, t_curves, t_table = self._stage_timers
+        t_map, t_surface, t_curves, t_table = self._stage_timers
+        if running:
+            t_map.start(0)  # after the timers already due: building the frame and drawing it are two passes
+        else:
+            self.stage_map()
         every = 3 if frame.n_runs > 50 else 2  # 3D: 10 Hz for big batches, else 15 Hz
         if not running or self._frames % every == 0:
             t_surface.start(8)

@@ -155,8 +155,11 @@ class RunsModel(QStandardItemModel):
         st = c.store
         version = (st.version, id(c.specs), id(c.run_critical), c.basin_mode, c.generation)
         editable = self.on_start_edited is not None
+        n = self.runs
         for row in range(max(0, first), min(last, self.order.size - 1) + 1):
             r = int(self.order[row])
+            if r >= n:
+                continue  # the runs changed under the rows (their reset is on its way)
             if self._filled.get(row) == (r, version, editable):
                 continue
             self._filled[row] = (r, version, editable)
