@@ -61,6 +61,23 @@ def test_every_try_this_step_applies_to_a_fresh_session(name):
         assert session.can_undo
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_every_lesson_as_opened_starts_and_stays_on_its_map(name):
+    """Opened and run, a lesson's paths start inside the map and never leave it (only the
+    learning-rate lesson has a run that diverges, on purpose). The line-fit bowl started off
+    the map, and the network's slice was left behind after 40 of its 500 steps."""
+    lesson, session = open_lesson(name)
+    r = session.run()
+    (xa, xb), (ya, yb) = session.domain
+    for k, T in enumerate(r.trajectories):
+        if name == "learning-rate" and str(r.status[k]) == "diverged":
+            continue
+        P = np.asarray(T)[:, :2]
+        assert np.isfinite(P).all(), (name, k)
+        inside = (P[:, 0] >= xa) & (P[:, 0] <= xb) & (P[:, 1] >= ya) & (P[:, 1] <= yb)
+        assert inside.all(), (name, k, P[~inside][0])
+
+
 def _run_json(capsys, name, *extra):
     assert main(["run", "--lesson", name, "--json", *extra]) == 0
     return json.loads(capsys.readouterr().out)
