@@ -217,6 +217,8 @@ class Lessons:
         if data is not None and not isinstance(w.session.problem, FunctionSpec):
             data.show()  # a model's lesson: its data beside the views
             data.raise_()
+        elif getattr(w, "brute_dock", None) is not None and w.brute_dock.isVisible():
+            w.brute_dock.raise_()  # a function's lesson has no data: the comparison applies, not an empty plot
 
     def do_step(self, step: TryStep) -> None:
         """A "try this" button: its actions as one undo step, then run if it says so."""
