@@ -59,6 +59,30 @@ def test_type_function_run_and_finish(qtbot):
     assert "best f" in w.stat_labels["best"].text()
 
 
+def test_the_selected_runs_loss_curves_are_drawn_over_its_steps_in_log_scale(qtbot):
+    """The selected run's value and gradient-norm curves (white halo, the run's colour on
+    top) go from step 0 at log10 f(start) to its last step, in both plots."""
+    w = make_window(qtbot)
+    w.c.add_start(2.0, 1.0)
+    w.c.run()
+    wait_done(qtbot, w)
+    st = w.c.store
+    r = int(np.argmax(np.all(st.starts[:st.n] == (2.0, 1.0), axis=1)))
+    assert tuple(st.starts[r]) == (2.0, 1.0)
+    w.c.select_run(r)
+    qtbot.wait(100)
+    f0 = 2.0**2 + 3 * 1.0**2
+    g0 = float(np.hypot(2 * 2.0, 6 * 1.0))
+    for plot, first in ((w.curves.value_plot, f0), (w.curves.grad_plot, g0)):
+        halo, line = w.curves._sel[plot]
+        path = line.path()
+        assert path.elementCount() > 5 and halo.path().elementCount() == path.elementCount()
+        p0, p1 = path.elementAt(0), path.elementAt(path.elementCount() - 1)
+        assert (p0.x, p0.y) == pytest.approx((0.0, np.log10(first)), abs=1e-6)
+        assert p1.x == pytest.approx(float(st.steps[r]), rel=0.02)
+        assert line.pen().widthF() == 2.0 and halo.pen().widthF() == 4.0
+
+
 def test_click_on_map_adds_a_start_and_runs_from_there(qtbot):
     w = make_window(qtbot)
     n0 = w.c.store.n
