@@ -40,6 +40,7 @@ from ..text import html_text
 from .internals_overlay import InternalsOverlay
 from .known_points import KnownPointsLayer
 from .points_item import PointsItem, Scatter
+from .polyline import Polyline
 
 #: how close (pixels) a press must be to a start marker to drag it
 PICK_RADIUS_PX = 10
@@ -118,8 +119,8 @@ class ContourView(pg.PlotWidget):
         for it in (self.image, self.isolines.curve, self.arrows.curve):
             it.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._path_items: dict = {}
-        self.selected_halo = pg.PlotDataItem(connect="finite", pen=pg.mkPen((255, 255, 255, 230), width=4))
-        self.selected_path = pg.PlotDataItem(connect="finite", pen=pg.mkPen("w", width=2.5))
+        self.selected_halo = Polyline((1.0, 1.0, 1.0), 230 / 255, 4.0)
+        self.selected_path = Polyline((1.0, 1.0, 1.0), 1.0, 2.5)
         self.selected_halo.setZValue(5)
         self.selected_path.setZValue(6)
         pi.addItem(self.selected_halo)
@@ -321,7 +322,7 @@ class ContourView(pg.PlotWidget):
         if sel_path is not None:
             xy = sel_path[0]
             self.selected_halo.setData(xy[:, 0], xy[:, 1])
-            self.selected_path.setPen(pg.mkPen(palette.qcolor(sel_path[1]), width=2.5))
+            palette.set_line_style(self.selected_path, sel_path[1], 1.0, 2.5)
             self.selected_path.setData(xy[:, 0], xy[:, 1])
         else:
             self.selected_halo.setData([], [])
