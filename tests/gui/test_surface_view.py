@@ -427,6 +427,26 @@ def test_dragging_a_start_point_slides_it_and_keeps_the_camera(view, qtbot):
 
 
 @pytest.mark.gl
+def test_a_start_dragged_off_the_surface_stops_at_the_domains_edge(view, qtbot):
+    """Past the surface's edge the start slides along the level plane at its height and is
+    kept in the domain: released beyond the corner, it ends on the corner."""
+    from gdstudio.gui.surface.style import LIFT_MARKERS
+
+    setup_himmelblau(view, "top")
+    s = np.array([[3.0, 3.0, himmelblau(3.0, 3.0)]])
+    view.set_starts(s)
+    finished = []
+    view.sig_start_drag_finished.connect(lambda i, x, y: finished.append((i, x, y)))
+    start = view.screen_position(3.0, 3.0, s[0, 2], lift=LIFT_MARKERS)
+    corner = view.screen_position(5.0, 5.0)
+    beyond = corner + (corner - start) * 0.5  # past the corner, off the surface
+    assert view.surface_point_at(beyond) is None
+    _press_move_release(qtbot, view, start, beyond)
+    assert len(finished) == 1 and finished[0][0] == 0
+    assert finished[0][1:] == pytest.approx((5.0, 5.0), abs=1e-9)
+
+
+@pytest.mark.gl
 def test_plain_drag_rotates_without_emitting(view, qtbot):
     setup_himmelblau(view, "perspective")
     view.set_starts(np.array([[-2.0, -1.0, himmelblau(-2.0, -1.0)]]))

@@ -221,5 +221,29 @@ class Camera:
         origin = np.array([cam.x(), cam.y(), cam.z()], float)
         return origin, b - a
 
+    def nearest(self, pts_vis: np.ndarray, pos: QPointF, radius: Optional[float]) -> int:
+        """Index of the visual point drawn nearest to widget position ``pos``, if within
+        ``radius`` pixels (None: at any distance); -1 when none is."""
+        if not len(pts_vis):
+            return -1
+        sp = self.project(pts_vis)
+        d = np.hypot(sp[:, 0] - pos.x(), sp[:, 1] - pos.y())
+        d = np.where(np.isfinite(d), d, np.inf)
+        i = int(np.argmin(d))
+        if not np.isfinite(d[i]) or (radius is not None and d[i] > radius):
+            return -1
+        return i
+
+    def on_plane(self, pos: QPointF, z: float) -> Optional[tuple[float, float]]:
+        """Where the ray through ``pos`` meets the level plane at visual height ``z``, kept
+        in the box [-1, 1]²; None when the plane is behind the camera or parallel to the ray."""
+        o, d = self.ray(pos)
+        if abs(d[2]) < 1e-12:
+            return None
+        t = (z - o[2]) / d[2]
+        if t <= 0:
+            return None
+        return float(np.clip(o[0] + t * d[0], -1, 1)), float(np.clip(o[1] + t * d[1], -1, 1))
+
     # ------------------------------------------------------------------------------------------
     # mouse: dragging starts, hover readout

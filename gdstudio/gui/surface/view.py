@@ -404,23 +404,11 @@ class SurfaceView(QWidget):
     # ------------------------------------------------------------------------------------------
     # camera maths
     # ------------------------------------------------------------------------------------------
-    def _start_screen_positions(self) -> np.ndarray:
-        if not len(self._layers.starts):
-            return np.zeros((0, 2))
-        return self._camera.project(self._layers.starts_visual())
-
     def _pick_start(self, pos: QPointF, any_distance: bool) -> int:
-        sp = self._start_screen_positions()
-        if not len(sp):
+        L = self._layers
+        if not len(L.starts):
             return -1
-        d = np.hypot(sp[:, 0] - pos.x(), sp[:, 1] - pos.y())
-        d = np.where(np.isfinite(d), d, np.inf)
-        i = int(np.argmin(d))
-        if not np.isfinite(d[i]):
-            return -1
-        if any_distance or d[i] <= PICK_RADIUS_PX + 6.0:
-            return i
-        return -1
+        return self._camera.nearest(L.starts_visual(), pos, None if any_distance else PICK_RADIUS_PX + 6.0)
 
     def _press(self, ev):
         if ev.button() != Qt.MouseButton.LeftButton or self._layers.Zv is None:
@@ -456,18 +444,11 @@ class SurfaceView(QWidget):
         if i is None or i >= len(self._layers.starts):
             return
         hit = self.surface_point_at(pos)
-        if hit is None:
-            # off the surface: slide along the plane at the marker's height, kept in the box
-            o, d = self._camera.ray(pos)
-            zv = self._layers.starts_visual()[i, 2]
-            if abs(d[2]) < 1e-12:
+        if hit is None:  # off the surface: slide along the plane at the marker's height
+            on = self._camera.on_plane(pos, self._layers.starts_visual()[i, 2])
+            if on is None:
                 return
-            t = (zv - o[2]) / d[2]
-            if t <= 0:
-                return
-            px, py = o[0] + t * d[0], o[1] + t * d[1]
-            px, py = float(np.clip(px, -1, 1)), float(np.clip(py, -1, 1))
-            hit = (float(self._layers.map.rx(px)), float(self._layers.map.ry(py)))
+            hit = (float(self._layers.map.rx(on[0])), float(self._layers.map.ry(on[1])))
         x, y = hit
         if snap:  # Ctrl: onto a known point or round numbers, as on the map
             x, y = self.snap(x, y)
