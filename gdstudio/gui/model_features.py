@@ -33,6 +33,7 @@ from .panels.bruteforce_panel import BruteForcePanel
 from .panels.landscape_panel import LandscapePanel
 from .panels.model_panel import ModelPanel
 from .views.data_view import DataView
+from .views.points_item import Scatter
 
 __all__ = ["ModelFeatures", "csv_of"]
 
@@ -90,7 +91,8 @@ class ModelFeatures(QObject):
     # -- overlays ---------------------------------------------------------------------------
     def _overlays(self) -> None:
         pi = self.contour.getPlotItem()
-        self.cf_marker = pg.ScatterPlotItem(symbol="d", size=17, brush=pg.mkBrush(*CF_COLOR),
+        # Scatter: empty for a typed function (most of the time), and then no part of a repaint
+        self.cf_marker = Scatter(symbol="d", size=17, brush=pg.mkBrush(*CF_COLOR),
                                             pen=pg.mkPen((0, 0, 0), width=1.5), pxMode=True)
         self.cf_marker.setZValue(16)
         # up and to the right, clear of the diamond and of the best-minimum star (24 px) that
@@ -99,9 +101,9 @@ class ModelFeatures(QObject):
         self.cf_text.setZValue(16)
         self.path_item = pg.PlotDataItem(pen=pg.mkPen(PATH_COLOR, width=2.2, style=Qt.PenStyle.DashLine))
         self.path_item.setZValue(3)
-        self.path_start = pg.ScatterPlotItem(symbol="o", size=9, brush=pg.mkBrush(*PATH_COLOR), pen=None)
+        self.path_start = Scatter(symbol="o", size=9, brush=pg.mkBrush(*PATH_COLOR), pen=None)
         self.path_start.setZValue(3)
-        self.grid_best = pg.ScatterPlotItem(symbol="x", size=15, brush=pg.mkBrush(*GRID_COLOR),
+        self.grid_best = Scatter(symbol="x", size=15, brush=pg.mkBrush(*GRID_COLOR),
                                             pen=pg.mkPen(*GRID_COLOR, width=2), pxMode=True)
         self.grid_best.setZValue(16)
         for it in (self.cf_marker, self.cf_text, self.path_item, self.path_start, self.grid_best):
