@@ -361,6 +361,8 @@ class ContourView(pg.PlotWidget):
         while len(items) < len(groups):
             it = Scatter(pxMode=True) if not many else \
                 PointsItem(edge=None, size=6, symbol="s")
+            if many:  # the starts stand still while runs run: one cached pixmap, not 1,000 stamps
+                it.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             it.setZValue(12)
             self.getPlotItem().addItem(it)
             items.append(it)
