@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QButtonGroup, QDialog, QDialogButtonBox, QGroupBo
 
 from ..app.compute import ComputeTarget
 from .dialogs import settings_store
-from .text import ERROR_STYLE, NOTE_STYLE
+from .text import ERROR_STYLE, NOTE_STYLE, label
 
 KEY_WHERE = "compute/where"
 KEY_WORKERS = "compute/workers"
@@ -98,10 +98,7 @@ class PreferencesDialog(QDialog):
         self.group = QButtonGroup(self)
         for b in (self.process, self.local, self.scheduler):
             self.group.addButton(b)
-        self.dask_note = QLabel("")
-        self.dask_note.setObjectName("computeDaskNote")
-        self.dask_note.setWordWrap(True)
-        self.dask_note.setStyleSheet(NOTE_STYLE)
+        self.dask_note = label("computeDaskNote", style=NOTE_STYLE)
         has_dask = dask_available()
         if not has_dask:
             self.dask_note.setText(DASK_MISSING.replace(", or run in-process with --workers 0", "") + ".")
@@ -110,11 +107,7 @@ class PreferencesDialog(QDialog):
         self.dask_note.setVisible(not has_dask)
         bl.addWidget(self.dask_note)
         lay.addWidget(box)
-        self.error = QLabel("")
-        self.error.setObjectName("preferencesError")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.hide()
+        self.error = label("preferencesError", style=ERROR_STYLE, hidden=True)
         lay.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGroup
 from .. import palette
 from ...app.problem_views import ModelSpec, Training, train_landscape
 from ..model_views import Shown, landscape_shown, shown_in_job
-from ..text import ERROR_STYLE, NOTE_STYLE, fmt, sentence
+from ..text import ERROR_STYLE, NOTE_STYLE, fmt, label, sentence
 
 TOY = ("sine", "xor", "moons", "circles", "spirals")
 CSV_KEY = "csv"
@@ -101,11 +101,7 @@ class LandscapePanel(QGroupBox):
                               "batch, so the path is noisy")
         form.addRow("Mini-batch", self.batch)
         lay.addLayout(form)
-        self.error = QLabel("")
-        self.error.setObjectName("networkError")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.hide()
+        self.error = label("networkError", style=ERROR_STYLE, hidden=True)
         lay.addWidget(self.error)
 
         # slice
@@ -125,10 +121,7 @@ class LandscapePanel(QGroupBox):
         self.slice_button = QPushButton("Show the slice over these two weights")
         self.slice_button.setObjectName("sliceButton")
         sl.addWidget(self.slice_button)
-        self.slice_note = QLabel("")
-        self.slice_note.setObjectName("sliceNote")
-        self.slice_note.setWordWrap(True)
-        self.slice_note.setStyleSheet(NOTE_STYLE)
+        self.slice_note = label("sliceNote", style=NOTE_STYLE)
         sl.addWidget(self.slice_note)
         lay.addWidget(sbox)
 
@@ -187,14 +180,9 @@ class LandscapePanel(QGroupBox):
         self.cancel_button.setEnabled(False)
         prow.addWidget(self.cancel_button)
         tl.addLayout(prow)
-        self.phase = QLabel("")
-        self.phase.setObjectName("landscapePhase")
-        self.phase.setStyleSheet(NOTE_STYLE)
-        self.phase.setWordWrap(True)
+        self.phase = label("landscapePhase", style=NOTE_STYLE)
         tl.addWidget(self.phase)
-        self.explained = QLabel("")
-        self.explained.setObjectName("explainedLabel")
-        self.explained.setWordWrap(True)
+        self.explained = label("explainedLabel")
         tl.addWidget(self.explained)
         self.table = QTableWidget(0, 4)
         self.table.setObjectName("initsTable")
