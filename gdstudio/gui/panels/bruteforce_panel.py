@@ -12,13 +12,17 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import time
+
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..text import NOTE_STYLE, fmt
 
 SWEEP_DIMS = range(1, 9)
+#: the live line on gradient descent changes at most this often while runs run (ms)
+GD_LABEL_MS = 250
 EXPLANATION = ("The curse of dimensionality: to get within 0.05 of the minimum a grid needs k points on "
                "every axis, so kᵈ evaluations — it explodes with the dimension d — while gradient descent "
                "follows the slope and needs about the same number of steps in any dimension.")
@@ -31,6 +35,11 @@ class BruteForcePanel(QWidget):
         self.setObjectName("bruteForcePanel")
         self.setMinimumWidth(260)
         self.result = None  # the last GridResult
+        self._gd_stale = False
+        self._gd_written = 0.0
+        self._gd_timer = QTimer(self)
+        self._gd_timer.setSingleShot(True)
+        self._gd_timer.timeout.connect(self._write_gd)
         self._job = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
@@ -118,6 +127,29 @@ class BruteForcePanel(QWidget):
         self.grid_label.setText(f"Grid search failed: {message}")
 
     def update_gd(self) -> None:
+        """The selected run's steps and value against the grid's. While runs run, at most
+        every ``GD_LABEL_MS`` and only while the panel shows: a new text re-lays the panel, its
+        dock and the window out (~3 ms a frame), and a wrapped line more resized the map."""
+        if self.f.controller.state == "running":
+            if not self.isVisible():
+                self._gd_stale = True
+                return
+            if self._gd_timer.isActive():
+                return
+            wait = GD_LABEL_MS - (time.monotonic() - self._gd_written) * 1000
+            if wait > 0:
+                self._gd_timer.start(int(wait) + 1)
+                return
+        self._write_gd()
+
+    def showEvent(self, ev) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(ev)
+        if self._gd_stale:
+            self._write_gd()
+
+    def _write_gd(self) -> None:
+        self._gd_stale = False
+        self._gd_written = time.monotonic()
         c = self.f.controller
         st = c.store
         r = c.selected if 0 <= c.selected < st.n else (0 if st.n else -1)

@@ -18,6 +18,10 @@ from .. import palette
 from ..geometry import finite_path
 
 
+#: pixels for the y axes' tick labels (1e-300 to 1e+300) and title
+AXIS_WIDTH = 62
+
+
 class CurvesView(pg.GraphicsLayoutWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -29,10 +33,16 @@ class CurvesView(pg.GraphicsLayoutWidget):
             p.setLogMode(False, True)
             for side in ("left", "bottom"):
                 p.getAxis(side).enableAutoSIPrefix(False)  # no "(x1e+24)" on log axes
+            # a fixed width: a tick label of another width re-laid the whole plot out (a
+            # repaint of up to 22 ms instead of 6, measured while 1,000 runs ran)
+            p.getAxis("left").setWidth(AXIS_WIDTH)
             # no grid: pyqtgraph's grid costs ~10 ms per repaint (measured)
             p.setMenuEnabled(False)
             p.hideButtons()
         self.grad_plot.setXLink(self.value_plot)
+        # one step axis, under both plots: the value plot's own repeated it, and every change
+        # of the step range regenerated its ticks too (~3 ms of pyqtgraph per axis)
+        self.value_plot.hideAxis("bottom")
         self.grad_plot.setLabel("bottom", "step")
         self.grad_plot.setLabel("left", "‖∇f‖ (log)")
         self.grad_plot.setTitle("gradient norm", size="9pt")

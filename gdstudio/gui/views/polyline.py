@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtGui import QPainterPath
-from PySide6.QtWidgets import QGraphicsPathItem
 
 from .. import palette
 from ..geometry import finite_path
 
 
-class Polyline(QGraphicsPathItem):
+class Polyline(palette.PathItem):
     def __init__(self, rgba=(1.0, 1.0, 1.0), alpha=None, width: float = 1.0):
         super().__init__()
-        self.setPen(palette.fast_lines(rgba, alpha, width).pen())
+        palette.set_line_style(self, rgba, alpha, width)
         self._xy = (np.empty(0), np.empty(0))
 
     def setData(self, x, y) -> None:  # noqa: N802 (pyqtgraph's name)
