@@ -40,7 +40,8 @@ class FrameLink(QObject):
         self._hover_timer.setInterval(HOVER_MS)
         self._hover_timer.timeout.connect(self._hover_ended)
         self._stage_timers = []
-        for slot in (self.stage_map, self.stage_surface, self.stage_curves, self.stage_table):
+        for slot in (self.stage_map, self.stage_surface, self.stage_curves, self.stage_table,
+                     self.stage_internals):
             t = QTimer(self)
             t.setSingleShot(True)
             t.timeout.connect(slot)
@@ -93,7 +94,7 @@ class FrameLink(QObject):
         running = self.c.state == "running"
         # the 3D view at a half or a third of the map's rate while running (a software-GL
         # render costs ~16 ms), curves and table at a third (text need not move at 30 Hz)
-        t_map, t_surface, t_curves, t_table = self._stage_timers
+        t_map, t_surface, t_curves, t_table, t_internals = self._stage_timers
         if running:
             t_map.start(0)  # after the timers already due: building the frame and drawing it are two passes
         else:
@@ -105,6 +106,8 @@ class FrameLink(QObject):
             t_curves.start(16)
         if not running or self._frames % 3 == 2:
             t_table.start(16)
+        if not running or self._frames % 3 == 0:
+            t_internals.start(24)  # after the 3D view's slice, in a pass of its own
 
     def stage_map(self) -> None:
         self.v.contour.show_frame(self.latest)
@@ -117,6 +120,8 @@ class FrameLink(QObject):
 
     def stage_table(self) -> None:
         self.v.table.refresh()
+
+    def stage_internals(self) -> None:
         self.v.internals.update()
         if self.c.selected >= 0 and not self._hovering:
             self.inspect_selected()

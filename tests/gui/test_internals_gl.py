@@ -18,7 +18,7 @@ def _paused_after(qtbot, w, steps):
     w.c.select_run(0)
     w.c.step(steps)
     qtbot.waitUntil(lambda: int(w.c.store.steps[0]) == steps and w.c.state == "paused", timeout=5000)
-    w.frame_link.stage_table()
+    w.frame_link.stage_internals()
     w.frame_link.stage_surface()
     qtbot.wait(150)
 

@@ -19,7 +19,7 @@ def test_a_polar_runs_internals_are_drawn_at_its_point_in_x_y(qtbot):
     w.c.select_run(0)
     w.c.step(6)
     qtbot.waitUntil(lambda: int(w.c.store.steps[0]) == 6 and w.c.state == "paused", timeout=5000)
-    w.frame_link.stage_table()
+    w.frame_link.stage_internals()
     shown = w.contour.internals.shown
     assert {"neg_grad", "step", "m_hat", "effective_lr"} <= set(shown)
     ref = PolarDescent(w.c.problem.objective, [[-3.0, 1.5]], "adam", 0.01, max_steps=500, gradient="naive")
@@ -62,7 +62,7 @@ def test_compare_coordinates_draws_one_path_per_system_with_a_legend(qtbot):
     assert w.c.specs[2].label == "polar, naive"
     # the selected naive run's internals are its own: a polar descent's, in x, y
     w.c.select_run(2)
-    w.frame_link.stage_table()  # a finished run's internals are replayed on a background job
+    w.frame_link.stage_internals()  # a finished run's internals are replayed on a background job
     label = w.findChild(QLabel, "optimizerInternals")
     qtbot.waitUntil(lambda: "naive gradient" in label.text(), timeout=5000)
     w.session.undo()  # one undo step

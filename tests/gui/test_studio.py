@@ -567,7 +567,7 @@ def test_a_staged_frame_is_a_snapshot_clearing_the_starts_meanwhile_is_harmless(
     staged = link.latest
     paths = [p.copy() for p in staged.paths]
     w.c.clear_starts()  # the store now holds one run; the staged frame still 300
-    for stage in (link.stage_map, link.stage_surface, link.stage_curves, link.stage_table):
+    for stage in (link.stage_map, link.stage_surface, link.stage_curves, link.stage_table, link.stage_internals):
         stage()  # draws the staged frame: must not raise
     assert staged.n_runs == 300 and len(staged.paths) == len(paths)
     assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(paths, staged.paths))

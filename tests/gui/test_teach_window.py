@@ -242,7 +242,7 @@ def test_inside_the_optimizer_is_drawn_at_the_selected_runs_point(qtbot):
     w.c.select_run(0)
     w.c.step(7)
     qtbot.waitUntil(lambda: int(w.c.store.steps[0]) == 7 and w.c.state == "paused", timeout=5000)
-    w.frame_link.stage_table()
+    w.frame_link.stage_internals()
     shown = w.contour.internals.shown
     assert {"neg_grad", "step", "velocity"} <= set(shown)
     b = BatchDescent(w.c.problem.objective, [[-3.0, 1.5]], "momentum", 0.02, max_steps=500, use_fused=False,
@@ -262,7 +262,7 @@ def test_inside_the_optimizer_is_drawn_at_the_selected_runs_point(qtbot):
     w.session.set_optimizer("adam")
     w.c.step(3)
     qtbot.waitUntil(lambda: int(w.c.store.steps[0]) == 3 and w.c.state == "paused", timeout=5000)
-    w.frame_link.stage_table()
+    w.frame_link.stage_internals()
     assert w.c.specs[0].optimizer == "adam"  # a new optimizer while paused: the restart uses it
     assert "effective_lr" in w.contour.internals.shown and "velocity" not in w.contour.internals.shown
     assert "lr/(√v̂ + ε)" in w.findChild(QLabel, "optimizerInternals").text()
@@ -291,7 +291,7 @@ def test_internals_of_a_running_run_come_live_from_the_worker(qtbot):
     qtbot.waitUntil(lambda: w.c.state == "paused", timeout=5000)
     live = w.c.live_internals
     assert live is not None and live.run == 1 and live.steps == int(w.c.store.steps[1]) > 3000
-    w.frame_link.stage_table()
+    w.frame_link.stage_internals()
     p, carried = w.internals.carried
     ref_p, ref = _reference_internals(w, (2.0, -1.0), "adam", 0.001, live.steps)
     assert np.array_equal(p, ref_p)  # the same run, bit for bit
@@ -308,7 +308,7 @@ def test_internals_of_a_stopped_run_are_replayed_off_the_gui_thread(qtbot):
     w.c.run()
     wait_done(qtbot, w)
     assert int(w.c.store.steps[0]) == 40  # stopped at max steps: the batch's state moved on
-    w.frame_link.stage_table()
+    w.frame_link.stage_internals()
     qtbot.waitUntil(lambda: w.internals.carried is not None, timeout=10_000)
     assert w.internals._key[0] == "replay" and w.internals._job is None  # a finished background job
     p, carried = w.internals.carried

@@ -10,7 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.opengl as gl
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QLinearGradient, QPainter, QPen
+from PySide6.QtGui import QColor, QLinearGradient, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from .mapping import ViewMapping
@@ -76,6 +76,8 @@ class ColorBar(QWidget):
         self._title = "f"
         self.setMinimumHeight(90)
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._cache = QPixmap()
+        self._cache_key = None
 
     def sizeHint(self):
         fm = self.fontMetrics()
@@ -86,6 +88,7 @@ class ColorBar(QWidget):
     def set_mapping(self, mapping: Optional[ViewMapping], title: str):
         self._mapping = mapping
         self._title = title
+        self._cache_key = None
         self.resize(self.sizeHint().width(), self.height())
         self.update()
 
@@ -101,7 +104,23 @@ class ColorBar(QWidget):
         return [(float(t), float(v)) for t, v in zip(fr, vals) if -1e-9 <= t <= 1 + 1e-9]
 
     def paintEvent(self, ev):
+        # drawn once per look: the bar repaints with every 3D frame beneath it, and drawing
+        # it (gradient, ticks, text) took ~2 ms a time
+        dpr = self.devicePixelRatioF()
+        key = (self.width(), self.height(), dpr)
+        if key != self._cache_key:
+            pix = QPixmap(int(self.width() * dpr), int(self.height() * dpr))
+            pix.setDevicePixelRatio(dpr)
+            pix.fill(Qt.GlobalColor.transparent)
+            self._draw(pix)
+            self._cache, self._cache_key = pix, key
         p = QPainter(self)
+        p.drawPixmap(0, 0, self._cache)
+        p.end()
+
+    def _draw(self, device) -> None:
+        p = QPainter(device)
+        p.setFont(self.font())
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.fillRect(self.rect(), QColor(*BACKGROUND, OVERLAY_ALPHA))
         fm = p.fontMetrics()
@@ -151,7 +170,23 @@ class Legend(QWidget):
                           self._row_h * len(self._rows) + 8)
 
     def paintEvent(self, ev):
+        # drawn once per look: the bar repaints with every 3D frame beneath it, and drawing
+        # it (gradient, ticks, text) took ~2 ms a time
+        dpr = self.devicePixelRatioF()
+        key = (self.width(), self.height(), dpr)
+        if key != self._cache_key:
+            pix = QPixmap(int(self.width() * dpr), int(self.height() * dpr))
+            pix.setDevicePixelRatio(dpr)
+            pix.fill(Qt.GlobalColor.transparent)
+            self._draw(pix)
+            self._cache, self._cache_key = pix, key
         p = QPainter(self)
+        p.drawPixmap(0, 0, self._cache)
+        p.end()
+
+    def _draw(self, device) -> None:
+        p = QPainter(device)
+        p.setFont(self.font())
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.fillRect(self.rect(), QColor(*BACKGROUND, OVERLAY_ALPHA))
         for k, (shape, col, ring, text) in enumerate(self._rows):

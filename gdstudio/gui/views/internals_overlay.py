@@ -49,21 +49,25 @@ class InternalsOverlay:
         return pg.mkPen(COLORS[key], width=width, style=style)
 
     def clear(self) -> None:
-        for it in self.items.values():
-            it.setData([], [])
-        self.note.setText("")
+        for key in self.shown:
+            self.items[key].setData([], [])
+        self._set_note("")
         self.shown = {}
+
+    def _set_note(self, text: str) -> None:
+        if text != self.note.toPlainText():  # (a TextItem lays its text out again on every set)
+            self.note.setText(text)
 
     def show(self, point, carried, domain) -> None:
         """Draw ``carried`` (list of core.internals.Carried) at ``point`` on a map of ``domain``."""
         segs, note = internals_segments(point, carried, domain)
         for key, it in self.items.items():
             s = segs.get(key)
-            if s is None:
-                it.setData([], [])
-            else:
+            if s is not None:
                 it.setData(s[:, 0], s[:, 1])
-        self.note.setText(note)
+            elif key in self.shown:  # (an empty PlotDataItem's setData still costs ~0.4 ms)
+                it.setData([], [])
+        self._set_note(note)
         self.note.setPos(float(point[0]), float(point[1]))
         self.shown = segs
 
