@@ -157,10 +157,10 @@ def build_frame(session, store, analysis=None, parts: Sequence[str] = ("paths", 
         # lines (≤ 20,000): pyqtgraph rebuilds a line's path on every repaint
         k = max(1, len(drawn))
         per_run = max(64, min(2048, (8_000 if k <= 10 else 20_000) // k))
-        paths = tuple(_freeze(store.path(r, per_run)) for r in drawn)
+        paths = tuple(_freeze(p) for p in store.paths(drawn, per_run))
     if "curves" in parts:
         per_run = 1024 if len(drawn) <= 10 else 256
-        curves = tuple(tuple(_freeze(a) for a in store.curve(r, per_run)) for r in drawn)
+        curves = tuple(tuple(_freeze(a) for a in c) for c in store.curves(drawn, per_run))
     if "envelope" in parts and n > ENVELOPE_ABOVE and store.owned.any():
         env = store.envelopes()
         if env is not None:

@@ -329,6 +329,74 @@ class RunStore:
             steps, v, g = steps[keep], v[keep], g[keep]
         return steps, v, g
 
+    def _alike(self, runs) -> list[tuple[np.ndarray, int, bool]]:
+        """``runs`` grouped by their sample layout: (runs, sampled rows n, whether the newest
+        sample is the current step). The runs of a batch share one layout, so building a
+        frame reads their samples with one fancy index instead of one call per run."""
+        runs = np.asarray(runs, np.int64)
+        if not runs.size:
+            return []
+        n = self.n_samples[runs].copy()
+        own = self.owned[runs]
+        stride = self.stride[runs].astype(np.int64)
+        steps = self.steps[runs].astype(np.int64)
+        n[own] = np.minimum(n[own], steps[own] // stride[own] + 1)
+        at_current = (n > 0) & ((n - 1) * stride == steps)
+        keys = np.stack([n, stride, at_current], axis=1)
+        groups, inverse = np.unique(keys, axis=0, return_inverse=True)
+        inverse = inverse.ravel()
+        return [(runs[inverse == g], int(k[0]), bool(k[2])) for g, k in enumerate(groups)]
+
+    def _current(self, group: np.ndarray) -> np.ndarray:
+        """(len(group), 4) x, y, f, |∇f| now (|∇f| by math.hypot, as ``path`` and ``curve``)."""
+        cur = np.empty((group.size, 4))
+        cur[:, 0:2] = self.pos[group]
+        cur[:, 2] = self.val[group]
+        cur[:, 3] = [math.hypot(gx, gy) for gx, gy in self.grad[group].tolist()]
+        return cur
+
+    def paths(self, runs, max_vertices: int = MAX_CAP) -> list[np.ndarray]:
+        """``[self.path(r, max_vertices) for r in runs]``, read a layout at a time."""
+        out: dict[int, np.ndarray] = {}
+        for group, n, at_current in self._alike(runs):
+            # the samples, the newest replaced by (or followed by) the exact current point
+            m = n if at_current else n + 1
+            rows = np.empty((group.size, m, 4))
+            rows[:, :n] = self.samples[group, :n]
+            if not (at_current and n == 1):
+                rows[:, m - 1] = self._current(group)
+            if n:
+                rows[:, 0, 0:2] = self.starts[group]  # exact (samples are float32)
+            keep = self._thin(m, max_vertices)
+            if keep is not None:
+                rows = rows[:, keep]
+            out.update(zip(group.tolist(), rows))
+        return [out[int(r)] for r in runs]
+
+    def curves(self, runs, max_vertices: int = MAX_CAP) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """``[self.curve(r, max_vertices) for r in runs]``, read a layout at a time."""
+        out: dict[int, tuple] = {}
+        for group, n, at_current in self._alike(runs):
+            m = n if at_current else n + 1
+            v = np.empty((group.size, m))
+            g = np.empty((group.size, m))
+            v[:, :n] = self.samples[group, :n, 2]
+            g[:, :n] = self.samples[group, :n, 3]
+            if not at_current:
+                cur = self._current(group)
+                v[:, n], g[:, n] = cur[:, 2], cur[:, 3]
+            keep = self._thin(m, max_vertices)
+            index = np.arange(m, dtype=float) if keep is None else keep.astype(float)
+            if keep is not None:
+                v, g = v[:, keep], g[:, keep]
+            stride = float(self.stride[group[0]])
+            for i, r in enumerate(group.tolist()):
+                steps = index * stride
+                if not at_current:
+                    steps[-1] = float(self.steps[r])  # the last vertex is kept by any thinning
+                out[r] = (steps, v[i], g[i])
+        return [out[int(r)] for r in runs]
+
     def envelopes(self, max_rows: int = ENVELOPE_ROWS):
         """Min / median / max of value and of |∇f| over all batch runs (stopped runs carry
         their last value) at up to ``max_rows`` steps: (steps, vmin, vmed, vmax,

@@ -30,6 +30,8 @@ from .function_text import _compile, check_syntax, preset_domain, resolve_functi
 from .runtime_types import Problem, Settings  # noqa: F401 (public here too)
 
 REDRAW_HZ = 30
+#: the parts of a frame that every view draws from (app.frames.build_frame)
+FULL_FRAME = ("paths", "curves", "envelope")
 #: runs expanded from starts × compared optimizers × learning rates at most
 MAX_RUNS = 20_000
 
@@ -81,6 +83,7 @@ class StudioController(QObject):
         self.live_internals = None  # descent_worker.LiveInternals of the selected running run
         self._changes: list = []  # (step, name, value) applied to the live batch
         self._frame_version = -1
+        self._ticks = 0
         self._dirty = True
         self._critical_due = 0.0
         self._critical_version = -1
@@ -524,10 +527,13 @@ class StudioController(QObject):
             return
         self._dirty = False
         self._frame_version = st.version
-        frame = self.build_frame()
+        self._ticks += 1
+        running = self.state == "running"
+        # while runs run, the loss curves are drawn from every third frame (10 Hz is plenty
+        # for them, and their part is a third of a frame's building): the others leave it out
+        frame = self.build_frame(FULL_FRAME if not running or self._ticks % 3 == 1 else ("paths",))
         self.sig_frame.emit(frame)
-        self._ticks = getattr(self, "_ticks", 0) + 1
-        if self.state != "running" or self._ticks % 3 == 0:  # text at 10 Hz is plenty
+        if not running or self._ticks % 3 == 0:  # text at 10 Hz is plenty
             self.sig_stats.emit(self.stats())
 
     def run_color(self, r: int) -> tuple:
@@ -535,7 +541,7 @@ class StudioController(QObject):
         rc = run_colors(self.specs[r:r + 1], self.settings, self.basin_mode, self.run_critical[r:r + 1])
         return tuple(rc[0])
 
-    def build_frame(self, parts=("paths", "curves", "envelope")):
+    def build_frame(self, parts=FULL_FRAME):
         """An immutable :class:`~gdstudio.app.frames.Frame` of what the views draw now."""
         rt = _Runtime(self)
         return build_frame(rt, self.store, rt, parts)

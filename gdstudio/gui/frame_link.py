@@ -32,6 +32,7 @@ class FrameLink(QObject):
         self.models = models
         self.status = status
         self.latest = None
+        self._with_curves = None  # the newest frame that carries the loss curves
         self.known = None
         self._frames = 0
         self._hovering = False
@@ -102,7 +103,8 @@ class FrameLink(QObject):
         every = 3 if frame.n_runs > 50 else 2  # 3D: 10 Hz for big batches, else 15 Hz
         if not running or self._frames % every == 0:
             t_surface.start(8)
-        if not running or self._frames % 3 == 1:
+        if frame.curves is not None:  # (while running, a third of the frames carry them)
+            self._with_curves = frame
             t_curves.start(16)
         if not running or self._frames % 3 == 2:
             t_table.start(16)
@@ -116,7 +118,8 @@ class FrameLink(QObject):
         self.v.surface_feed.show(self.latest, self.c.problem, self.c.step_arrow())
 
     def stage_curves(self) -> None:
-        self.v.curves.show_frame(self.latest)
+        if self._with_curves is not None:
+            self.v.curves.show_frame(self._with_curves)
 
     def stage_table(self) -> None:
         self.v.table.refresh()

@@ -106,3 +106,31 @@ def test_previous_point_is_one_step_back():
     ref = descend(Bowl(), st.starts, "gd", 0.01, steps=13, tol=0.0)
     for r in range(3):
         assert np.allclose(st.prev[r, :2], ref.trajectories[r][-2])
+
+
+def _same(a, b) -> bool:
+    return a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
+
+
+def test_frames_read_many_runs_at_once_exactly_as_one_at_a_time():
+    """A frame reads its drawn runs' paths and curves a sample layout at a time; every
+    layout gives what reading each run alone gives: batch runs mid-chunk, runs that stopped
+    at their own step, an instant run, a fresh run with no step yet, with and without thinning."""
+    st, b = _store_with_batch(40, 3000, lr=0.05, tol=1e-4)
+    checks = 0
+    for chunk in (1, 7, 250, 333, 1000):
+        st.ingest(b.advance(chunk))
+        if st.n == 40:
+            st.set_instant(5, descend(Bowl(), [[1.5, -1.0]], "gd", 0.01, steps=400, tol=1e-6), CONVERGED)
+            st.add_runs([[0.3, 0.3]], [0.36], [[0.6, 1.8]])
+        runs = list(range(st.n))[::-1]
+        for max_vertices in (2, 16, 64, 100_000):
+            many = st.paths(runs, max_vertices)
+            assert all(_same(p, st.path(r, max_vertices)) for r, p in zip(runs, many))
+            many = st.curves(runs, max_vertices)
+            for r, c in zip(runs, many):
+                one = st.curve(r, max_vertices)
+                assert all(_same(x, y) for x, y in zip(c, one)), (r, max_vertices)
+                checks += 1
+    assert checks == 5 * 4 * 41
+    assert len(st._alike(range(st.n))) > 2  # several layouts were exercised
