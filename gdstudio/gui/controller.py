@@ -1,60 +1,26 @@
-"""The window's runtime: the problem on the maps, the runs, the worker that descends, and the
-redraw clock. It turns the window's intents into engine calls and tells the views what to
-draw (an immutable :class:`~gdstudio.app.frames.Frame` at most 30 times a second, never one per
-chunk). The document (what a session file saves, what undo restores) is the
-:class:`~gdstudio.app.session.Session`; gui/session_link.py keeps this runtime in step with it.
-Its public methods and signals are listed in docs/gui.md ("The runtime")."""
+"""The window's runtime: :class:`~gdstudio.app.runtime.Runtime` (no Qt: the problem, the runs,
+the rules) with what only a window has. Its events are Qt signals (``sig_<event>``, delivered
+in the GUI thread); a worker thread steps the batches (worker/descent_worker.py); a 30 Hz timer
+builds the frames; mouse moves of one event-loop pass are one drag computation. Its public
+methods and signals are listed in docs/gui.md ("The runtime")."""
 
 from __future__ import annotations
 
 import atexit
-import time
 import weakref
-from dataclasses import replace
-from typing import Optional, Sequence
+from typing import Optional
 
-import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
-from ..core.objective import Objective
+from ..app.function_text import _compile, check_syntax, preset_domain, resolve_function  # noqa: F401 (public here too)
+from ..app.runtime import EVENTS, FULL_FRAME, MAX_RUNS, Runtime  # noqa: F401 (public here too)
+from ..app.runtime_types import Problem, Settings  # noqa: F401 (public here too)
 from ..worker import WorkerThread
-from ..app.geometry import GridData, compute_grid, point_report
-from ..core.status import RUNNING
-from ..app.batches import batch_spec, make_batch
-from ..app.frames import build_frame, run_colors
-from ..app.problem_views import default_start
-from ..app.run_store import RunStore
-from .instant_paths import INSTANT_STEPS, instant_run
-from ..app.session import RunSpec, analyse_runs, expand_runs
-from .function_text import _compile, check_syntax, preset_domain, resolve_function  # noqa: F401 (public here too)
-from .runtime_types import Problem, Settings  # noqa: F401 (public here too)
 
 REDRAW_HZ = 30
-#: the parts of a frame that every view draws from (app.frames.build_frame)
-FULL_FRAME = ("paths", "curves", "envelope")
-#: runs expanded from starts × compared optimizers × learning rates at most
-MAX_RUNS = 20_000
 
 
-class _Runtime:
-    """The controller read as app.frames reads a session (run specs, settings, starts,
-    selection, basin mode) and its critical points as an analysis: one presentation policy
-    (drawn runs, colours, legend) for the window, the exported animation and the tests."""
-
-    def __init__(self, c: "StudioController"):
-        self._c = c
-        self.settings = c.settings
-        self.basin_mode = c.basin_mode
-        self.starts = c.starts
-        self.selected = c.selected
-        self.points = c.critical
-        self.run_point = c.run_critical
-
-    def run_specs(self) -> list:
-        return self._c.specs
-
-
-class StudioController(QObject):
+class StudioController(QObject, Runtime):
     sig_problem_changed = Signal(object)
     sig_frame = Signal(object)
     sig_runs_reset = Signal()
@@ -66,46 +32,19 @@ class StudioController(QObject):
     sig_settings_changed = Signal(object)
 
     def __init__(self, parent: Optional[QObject] = None, start_worker: bool = True):
-        super().__init__(parent)
-        self.settings = Settings()
-        self.problem: Optional[Problem] = None
-        self.store = RunStore()
-        self.starts = np.empty((0, 2))
-        self.specs: list[RunSpec] = []
-        self.state = "idle"
-        self.selected = -1
-        self.basin_mode = False
-        self.generation = 0
-        self.critical: list = []
-        self.run_critical = np.empty(0, np.int64)  # group index of each run's end (-1 none)
-        self._batch_spec: Optional[dict] = None
-        self._batch_initial = None
-        self.live_internals = None  # descent_worker.LiveInternals of the selected running run
-        self._changes: list = []  # (step, name, value) applied to the live batch
-        self._frame_version = -1
-        self._ticks = 0
-        self._dirty = True
-        self._critical_due = 0.0
-        self._critical_version = -1
-        self._rate_steps = 0
-        self._rate_t0 = time.perf_counter()
-        self._steps_per_second = 0.0
-        self._drag_pending: Optional[tuple] = None
-        #: how many times a dragged start's trajectory was recomputed (tests, diagnostics)
-        self.drag_computations = 0
+        QObject.__init__(self, parent)
+        self.wt: Optional[WorkerThread] = WorkerThread() if start_worker else None
+        Runtime.__init__(self, self.wt.worker if self.wt is not None else None)
         self._drag_timer = QTimer(self)
         self._drag_timer.setSingleShot(True)
         self._drag_timer.setInterval(0)
         self._drag_timer.timeout.connect(self._drag_compute)
-        self.wt: Optional[WorkerThread] = None
-        if start_worker:
-            self.wt = WorkerThread()
+        if self.wt is not None:
             w = self.wt.worker
-            w.sig_chunk.connect(self._on_chunk)
-            w.sig_finished.connect(self._on_finished)
-            w.sig_error.connect(self._on_error)
-            w.sig_idle.connect(self._on_idle)
-            w.set_speed(self.settings.speed)
+            w.sig_chunk.connect(self.on_chunk)
+            w.sig_finished.connect(self.on_finished)
+            w.sig_error.connect(self.on_error)
+            w.sig_idle.connect(self.on_idle)
             # stop the thread however the program ends (a QThread destroyed while running
             # aborts the process)
             app = QCoreApplication.instance()
@@ -115,475 +54,21 @@ class StudioController(QObject):
             atexit.register(lambda: ref() is not None and ref().shutdown(1000))
         self.timer = QTimer(self)
         self.timer.setInterval(int(1000 / REDRAW_HZ))
-        self.timer.timeout.connect(self._tick)
+        self.timer.timeout.connect(self.tick)
         self.timer.start()
 
-    # ------------------------------------------------------------------ problems
-    def set_objective(self, objective: Objective, domain=None, description: str = "",
-                      grid: Optional[GridData] = None) -> None:
-        """Descend on any Objective (typed function, preset, model cost...). Starts inside
-        the new domain are kept; without any, one default start is placed. ``grid``: the
-        map's grid evaluated already (in a background job)."""
-        if objective.dim != 2:
-            raise ValueError("the studio views need an objective of two parameters")
-        dom = tuple(tuple(map(float, r)) for r in (domain or objective.domain()))
-        if grid is None:
-            grid = compute_grid(objective, dom)
-        self._stop_job()
-        self.problem = Problem(objective, dom, description or objective.label or objective.source, grid)
-        (xa, xb), (ya, yb) = dom
-        keep = [p for p in self.starts if xa <= p[0] <= xb and ya <= p[1] <= yb]
-        self.starts = np.array(keep, float).reshape(-1, 2) if keep else self._default_start()
-        self.sig_problem_changed.emit(self.problem)
-        self._rebuild_runs()
+    def _emit(self, event: str, *args) -> None:
+        getattr(self, "sig_" + event).emit(*args)
 
-    def set_function_text(self, text: str, domain=None) -> bool:
-        """Compile ``text`` (preset name or expression) now. On an error the previous problem
-        stays and ``sig_expression_error`` carries the error (with its column). (The window
-        compiles in the background through its session: gui/session_link.py.)"""
-        dom = domain or preset_domain(text) or (self.problem.domain if self.problem else None)
-        try:
-            obj = _compile(text)
-        except ValueError as err:
-            self.sig_expression_error.emit(err)
-            return False
-        self.sig_expression_error.emit(None)
-        self.set_objective(obj, dom)
-        return True
-
-    def set_domain(self, domain) -> None:
-        if self.problem is not None:
-            self.set_objective(self.problem.objective, domain, self.problem.description)
-
-    def _default_start(self) -> np.ndarray:
-        return default_start(self.problem.objective, self.problem.domain)  # the session's rule
-
-    # ------------------------------------------------------------------ settings
-    def update_settings(self, **changes) -> None:
-        """Change settings. ``lr``, ``speed`` and ``max_steps`` apply live to a running
-        descent; other changes restart an active descent from its starts (new generation),
-        keeping it running or paused."""
-        old = self.settings
-        if "hyper" in changes:
-            merged = {k: dict(v) for k, v in old.hyper.items()}
-            for k, v in changes["hyper"].items():
-                merged.setdefault(k, {}).update(v)
-            changes["hyper"] = merged
-        changes = {k: v for k, v in changes.items() if getattr(old, k) != v}
-        if not changes:
-            return
-        self.settings = replace(old, **changes)
-        self.sig_settings_changed.emit(self.settings)
-        live = {"lr", "speed", "max_steps"}
-        if self.wt is not None:
-            if "speed" in changes:
-                self.wt.worker.set_speed(self.settings.speed)
-        if set(changes) <= {"speed"}:
-            return
-        # (a new optimizer restarts a paused batch: its runs must say so, or it steps the old one)
-        if ({"optimizer", "lr"} & set(changes) and self.state not in ("running", "paused")) or "optimizer" in changes \
-                or {"coordinates", "gradient"} & set(changes):
-            # every run spec says what it runs with: the next run, the instant paths and an
-            # export's sidecar all read them (a rate set before the first run was recorded
-            # as the old one). A live change of a running batch is recorded as such instead.
-            expanded = self._expand()
-            if len(expanded) == len(self.specs):
-                self.specs = expanded
-        structural = set(changes) - live
-        if "lr" in changes and (self.settings.compare_lrs or set(self.settings.compare_optimizers) - {None}):
-            structural.add("lr")
-        if structural & {"compare_optimizers", "compare_lrs", "compare_coordinates"}:
-            self._rebuild_runs(keep_state=True)
-            return
-        if self.state in ("running", "paused") and not structural:
-            if "lr" in changes and self.wt is not None:
-                self.wt.worker.set_lr(self._batch_lrs(len(self.specs)))
-            if "max_steps" in changes and self.wt is not None:
-                self.wt.worker.set_max_steps(self.settings.max_steps)
-            return
-        self._restart_for_settings()
-
-    def _restart_for_settings(self) -> None:
-        if self.state == "running":
-            self._start_batch(paused=False)
-        elif self.state == "paused":
-            self._start_batch(paused=True)
-        elif self.state == "done":
-            self._start_batch(paused=False)
-        else:
-            self._recompute_instant()
-
-    # ------------------------------------------------------------------ runs
-    def _expand(self) -> list[RunSpec]:
-        return expand_runs(self.settings, range(self.starts.shape[0]))
-
-    def _batch_lrs(self, n: int):
-        s = self.settings
-        if s.compare_lrs:
-            return np.array([sp.lr for sp in self.specs[:n]])
-        return float(s.lr)
-
-    def _rebuild_runs(self, keep_state: bool = False) -> None:
-        """Starts or comparison changed: new run list, back at step 0."""
-        prev = self.state
-        self._stop_job()
-        specs = self._expand()
-        if len(specs) > MAX_RUNS:
-            self.sig_message.emit(f"{len(specs):,} runs is too many; the limit is {MAX_RUNS:,}", "error")
-            specs = specs[:MAX_RUNS]
-        self.specs = specs
-        P = self._run_starts()
-        f, G = self._eval(P)
-        self.store.reset(P, f, G)
-        self.selected = -1 if self.selected >= len(specs) else self.selected
-        self.critical = []
-        self.run_critical = np.full(len(specs), -1, np.int64)
-        self._set_state("idle")
-        self.sig_runs_reset.emit()
-        if self.selected < 0 and len(specs) == 1:
-            self.select_run(0)
-        self._dirty = True
-        if keep_state and prev in ("running", "paused", "done"):
-            self._start_batch(paused=prev == "paused")
-
-    def _run_starts(self) -> np.ndarray:
-        if not self.specs:
-            return np.empty((0, 2))
-        return self.starts[[sp.start for sp in self.specs]]
-
-    def _eval(self, P):
-        obj = self.problem.objective
-        if P.shape[0] == 0:
-            return np.empty(0), np.empty((0, 2))
-        with np.errstate(all="ignore"):
-            f, G = obj.value_and_grad(P)
-        return np.asarray(f, float), np.asarray(G, float)
-
-    def add_start(self, x: float, y: float) -> int:
-        """One more start (a click on the map); its runs are computed at once. Returns the
-        index of the start marker."""
-        self.starts = np.vstack([self.starts, [[float(x), float(y)]]])
-        i = self.starts.shape[0] - 1
-        new = expand_runs(self.settings, [i])
-        P = np.repeat(self.starts[i:i + 1], len(new), axis=0)
-        f, G = self._eval(P)
-        rows = self.store.add_runs(P, f, G)
-        self.specs.extend(new)
-        self.run_critical = np.r_[self.run_critical, np.full(len(new), -1, np.int64)]
-        truncated = False
-        for r in rows:
-            truncated |= self._compute_instant(int(r))
-        self._update_critical()
-        self.sig_runs_reset.emit()
-        self.select_run(int(rows[0]))
-        self._dirty = True
-        if truncated:
-            self._continue_in_worker()
-        return i
-
-    def runs_of_start(self, i: int) -> list[int]:
-        return [r for r, sp in enumerate(self.specs) if sp.start == i]
-
-    def drag_start(self, i: int, x: float, y: float) -> None:
-        """Start ``i`` is being dragged: its runs are recomputed for the latest position
-        (mouse moves are coalesced; at most one computation per event-loop pass)."""
-        if not 0 <= i < self.starts.shape[0]:
-            return
-        self.starts[i] = (float(x), float(y))
-        self._drag_pending = (i, float(x), float(y))
+    def _schedule_drag(self) -> None:
         if not self._drag_timer.isActive():
             self._drag_timer.start()
 
-    def finish_drag(self, i: int, x: float, y: float) -> None:
+    def _unschedule_drag(self) -> None:
         self._drag_timer.stop()
-        self.drag_start(i, x, y)
-        self._drag_timer.stop()
-        truncated = self._drag_compute()
-        self._update_critical()
-        if truncated:
-            self._continue_in_worker()
 
-    def _drag_compute(self) -> bool:
-        """Recompute the dragged start's runs; True when a path was cut at INSTANT_STEPS."""
-        if self._drag_pending is None:
-            return False
-        i, x, y = self._drag_pending
-        self._drag_pending = None
-        truncated = False
-        for r in self.runs_of_start(i):
-            self.store.starts[r] = (x, y)
-            truncated |= self._compute_instant(r)
-        self._dirty = True
-        self.drag_computations += 1
-        return truncated
-
-    def _compute_instant(self, r: int) -> bool:
-        """Run ``r``'s path from its start, now, cut at INSTANT_STEPS; True when it was cut
-        there (the caller then lets the worker continue)."""
-        sp = self.specs[r]
-        try:
-            coordinates, gradient = sp.coordinates  # its own system when systems are compared
-            settings = replace(self.settings, coordinates=coordinates, gradient=gradient)
-            res, code, cut = instant_run(self.problem, self.starts[sp.start], sp.optimizer, sp.lr, settings)
-        except (ValueError, FloatingPointError) as err:
-            self.sig_message.emit(str(err), "error")
-            return False
-        self.store.set_instant(r, res, code)
-        return cut
-
-    def _continue_in_worker(self) -> None:
-        """Paths cut at INSTANT_STEPS: every run descends in the worker, up to Max steps."""
-        if self.state in ("idle", "done"):
-            self.sig_message.emit(f"The first {INSTANT_STEPS:,} steps were drawn at once; the runs continue "
-                                  f"to {self.settings.max_steps:,} steps in the background.", "info")
-            self._start_batch(paused=False)
-
-    def _recompute_instant(self) -> None:
-        truncated = False
-        for r in list(self.store.instant):
-            if r < len(self.specs):
-                truncated |= self._compute_instant(r)
-        self._update_critical()
-        self._dirty = True
-        if truncated:
-            self._continue_in_worker()
-
-    def random_starts(self, n: int, sampler: str = "uniform", seed: Optional[int] = 0, run: bool = True) -> None:
-        """Replace the starts by ``n`` random ones in the domain (uniform or a
-        low-discrepancy sampler), colour each by the critical point it reaches, and run."""
-        from ..core.starts import make_starts
-
-        self.starts = make_starts(sampler, int(n), self.problem.domain, seed)
-        self.basin_mode = True
-        self._rebuild_runs()
-        if run:
-            self.run()
-
-    def set_starts(self, P, basins: bool = False) -> None:
-        """Replace the starts by ``P`` (M, 2); every run goes back to step 0 (idle)."""
-        P = np.asarray(P, float).reshape(-1, 2)
-        if P.shape[0] == 0 or not np.all(np.isfinite(P)):
-            raise ValueError("start points must be a non-empty (M, 2) array of finite numbers")
-        self.starts = P.copy()
-        self.basin_mode = bool(basins)
-        self._rebuild_runs()
-
-    def clear_starts(self) -> None:
-        """Remove every start (and its runs); a click on the map adds new ones."""
-        self.basin_mode = False
-        self.starts = np.empty((0, 2))
-        self._rebuild_runs()
-
-    def select_run(self, i: int) -> None:
-        i = int(i) if 0 <= int(i) < len(self.specs) else -1
-        if i == self.selected:
-            return
-        self.selected = i
-        if self.wt is not None:
-            self.wt.worker.watch(i)
-        self._dirty = True
-        self.sig_selection_changed.emit(i)
-
-    # ------------------------------------------------------------------ run controls
-    def run(self) -> None:
-        if self.state == "running":
-            return
-        if self.state == "paused" and self.wt is not None:
-            self.wt.worker.resume()
-            self._set_state("running")
-            return
-        self._start_batch(paused=False)
-
-    def pause(self) -> None:
-        if self.state == "running" and self.wt is not None:
-            self.wt.worker.pause()
-            self._set_state("paused")
-
-    def toggle_run(self) -> None:
-        self.pause() if self.state == "running" else self.run()
-
-    def step(self, n: int = 1) -> None:
-        if self.state in ("idle", "done"):
-            self._start_batch(paused=True, steps=n)
-        elif self.wt is not None:
-            self.wt.worker.step(n)
-            self._set_state("paused")
-
-    def reset(self) -> None:
-        """Stop and put every run back at its start."""
-        self._rebuild_runs()
-
-    def _stop_job(self) -> None:
-        self.generation += 1
-        if self.wt is not None:
-            self.wt.worker.cancel()
-
-    def _start_batch(self, paused: bool, steps: int = 0) -> None:
-        """A new descent of every run from its start (new generation)."""
-        self._stop_job()
-        if not self.specs:
-            self.sig_message.emit("There are no start points: click the contour map to add one.", "info")
-            return
-        spec = batch_spec(self.problem.objective, self.problem.domain, self.starts, self.specs, self.settings)
-        try:
-            batch = make_batch(spec)
-        except ValueError as err:
-            self.sig_message.emit(str(err), "error")
-            return
-        self._batch_spec = spec
-        self._batch_initial = batch.initial_chunk()
-        self._changes = []
-        self.live_internals = None
-        self.store.begin_batch(len(self.specs), batch.values.copy(), batch.grads.copy())
-        self.critical = []
-        self.run_critical = np.full(len(self.specs), -1, np.int64)
-        self._rate_steps = 0
-        self._rate_t0 = time.perf_counter()
-        self._steps_per_second = 0.0
-        self._dirty = True
-        if batch.done:
-            self._set_state("done")
-            self._update_critical()
-            return
-        if self.wt is None:  # shut down (or built without a worker): nothing can step
-            self.sig_message.emit("the descent worker is not running", "error")
-            return
-        self.wt.worker.watch(self.selected)
-        self.wt.worker.start(self.generation, batch, paused=paused, steps=steps)
-        self._set_state("paused" if paused else "running")
-
-    def _set_state(self, state: str) -> None:
-        if state != self.state:
-            self.state = state
-            self.sig_state_changed.emit(state)
-
-    # ------------------------------------------------------------------ worker signals
-    def _on_chunk(self, msg) -> None:
-        if msg.generation != self.generation:
-            return  # a cancelled job's late chunk
-        if msg.chunks:
-            for name, value in msg.changes:
-                self._changes.append((msg.chunks[0].first_step - 1, name, value))
-        self.live_internals = msg.internals  # the selected run's (descent_worker.LiveInternals)
-        for chunk in msg.chunks:
-            self.store.ingest(chunk)
-            self._rate_steps += chunk.n_steps
-        now = time.perf_counter()
-        if now - self._rate_t0 >= 0.5:
-            self._steps_per_second = self._rate_steps / (now - self._rate_t0)
-            self._rate_steps = 0
-            self._rate_t0 = now
-        self._dirty = True
-
-    def _on_finished(self, generation: int) -> None:
-        if generation != self.generation:
-            return
-        self._set_state("done")
-        self._update_critical()
-        self._dirty = True
-
-    def _on_idle(self, generation: int) -> None:
-        if generation == self.generation and self.state == "running":
-            self._set_state("paused")
-
-    def _on_error(self, generation: int, message: str) -> None:
-        if generation != self.generation:
-            return
-        self._set_state("done")
-        self.sig_message.emit(message, "error")
-
-    # ------------------------------------------------------------------ critical points
-    def _update_critical(self) -> None:
-        st = self.store
-        if self.problem is None or st.n == 0:
-            self.critical, self.run_critical = [], np.empty(0, np.int64)
-            return
-        try:  # the API's rule (app.session.analyse_runs)
-            found = analyse_runs(self.problem.objective, st.status, st.pos, st.grad, st.val)
-            self.critical, self.run_critical = list(found.points), found.run_point
-        except Exception as err:  # analysis must never take the window down
-            self.sig_message.emit(f"critical-point analysis failed: {err}", "error")
-            self.critical, self.run_critical = [], np.full(st.n, -1, np.int64)
-        self._critical_version = st.version
-        self._dirty = True
-
-    def run_kind(self, r: int) -> str:
-        k = int(self.run_critical[r]) if r < self.run_critical.size else -1
-        if k >= 0:
-            return self.critical[k].kind
-        st = int(self.store.status[r])
-        if st == RUNNING:
-            return ""
-        return "none"
-
-    # ------------------------------------------------------------------ redraw
-    def _tick(self) -> None:
-        st = self.store
-        now = time.perf_counter()
-        if self.state == "running" and st.version != self._critical_version and now >= self._critical_due:
-            self._critical_due = now + 1.0
-            self._update_critical()
-        if not self._dirty and st.version == self._frame_version:
-            return
-        self._dirty = False
-        self._frame_version = st.version
-        self._ticks += 1
-        running = self.state == "running"
-        # while runs run, the loss curves are drawn from every third frame (10 Hz is plenty
-        # for them, and their part is a third of a frame's building): the others leave it out
-        frame = self.build_frame(FULL_FRAME if not running or self._ticks % 3 == 1 else ("paths",))
-        self.sig_frame.emit(frame)
-        if not running or self._ticks % 3 == 0:  # text at 10 Hz is plenty
-            self.sig_stats.emit(self.stats())
-
-    def run_color(self, r: int) -> tuple:
-        """RGBA of run ``r`` (the runs table's swatch), by the frames' rule."""
-        rc = run_colors(self.specs[r:r + 1], self.settings, self.basin_mode, self.run_critical[r:r + 1])
-        return tuple(rc[0])
-
-    def build_frame(self, parts=FULL_FRAME):
-        """An immutable :class:`~gdstudio.app.frames.Frame` of what the views draw now."""
-        rt = _Runtime(self)
-        return build_frame(rt, self.store, rt, parts)
-
-    def stats(self) -> dict:
-        st = self.store
-        best, where = st.best()
-        return {
-            "step": int(st.batch_step if st.owned.any() else (st.steps.max() if st.n else 0)),
-            "best": best,
-            "best_at": where,
-            "steps_per_second": self._steps_per_second if self.state == "running" else 0.0,
-            "runs": st.n,
-            "state": self.state,
-            "memory_mb": st.nbytes() / 2**20,
-        }
-
-    def step_arrow(self):
-        """The selected run's last step ((x, y, f) before, after) while paused, or after the runs
-        ended if long enough to see (app/run_summary.visible_step); the 3D view draws it."""
-        from ..app.run_summary import visible_step
-
-        step = self.store.last_step(self.selected) if self.state in ("paused", "done") else None
-        return step if self.state == "paused" else visible_step(step, self.problem.domain)
-
-    def inspect(self, x: float, y: float) -> dict:
-        return point_report(self.problem.objective, x, y)
-
-    # ------------------------------------------------------------------ export
-    def export_trajectories(self, path, runs: Optional[Sequence[int]] = None) -> int:
-        """Write the trajectories of ``runs`` (all by default) as the engine's CSV plus a
-        JSON sidecar. Returns the number of rows. Batch runs come from the kept chunks
-        when they fit the memory budget, otherwise the deterministic descent is replayed
-        from the same starts and settings (with the recorded live learning-rate changes)
-        up to the step on screen."""
-        from .exporter import export_runs
-
-        return export_runs(self, path, runs)
-
-    # ------------------------------------------------------------------ shutdown
     def shutdown(self, timeout_ms: int = 3000) -> bool:
-        """Stop the worker thread (idempotent); True when it ended in time."""
+        """Stop the redraw clock and the worker thread (idempotent); True when it ended in time."""
         try:
             self.timer.stop()
             self._drag_timer.stop()
@@ -592,5 +77,5 @@ class StudioController(QObject):
         self.generation += 1
         if self.wt is None:
             return True
-        wt, self.wt = self.wt, None
+        wt, self.wt, self.stepper = self.wt, None, None
         return wt.stop(timeout_ms)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Callable, Optional
 
 from .dialogs import ask_save_path
-from .exporter import BACKGROUND_ROWS, ExportJob
+from ..app.run_export import BACKGROUND_ROWS, ExportJob
 
 
 class Exports:

@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, Signal
 from ..app.problem_views import ModelSpec, function_view
 from ..app.session import FunctionSpec, Session, SessionState
 from ..core.optimizers import OPTIMIZERS
-from .function_text import check_syntax
+from ..app.function_text import check_syntax
 from .model_views import shown_of, view_of
 
 DEFAULT_PRESET = "himmelblau"

@@ -43,11 +43,9 @@ import traceback
 from dataclasses import dataclass
 from typing import Optional
 
-import numpy as np
 from PySide6.QtCore import QAbstractEventDispatcher, QCoreApplication, QObject, Signal, Slot
 
-from ..core.internals import Carried, run_internals
-from ..core.status import RUNNING
+from ..app.chunks import ChunkMessage, LiveInternals, live_internals  # noqa: F401 (public here too)
 from .jobs import BackgroundThread
 
 #: target compute time of one chunk at full speed (seconds)
@@ -63,49 +61,6 @@ GUI_WAIT_MAX = 0.05
 #: the interpreter's thread switch interval while a worker exists (default 5 ms): the GUI
 #: thread gets the GIL back from a computing worker within this time
 SWITCH_INTERVAL = 0.001
-
-
-@dataclass(frozen=True)
-class LiveInternals:
-    """What the optimizer of a running run carries after ``steps`` steps, at ``point``."""
-
-    run: int
-    steps: int
-    point: np.ndarray  # (d,)
-    carried: tuple  # core.internals.Carried, ...
-
-
-def live_internals(batch, run: Optional[int]) -> Optional[LiveInternals]:
-    """:class:`LiveInternals` of ``run`` of ``batch``, or None when the run is not running
-    (a stopped run's state keeps changing with the batch's, so it is not the run's any more)
-    or left the finite numbers."""
-    if run is None or not 0 <= run < batch.n_runs or int(batch.status[run]) != RUNNING \
-            or int(batch.steps[run]) != int(batch.step):
-        return None
-    point = np.array(batch.points[run], float)  # x, y (a polar batch keeps (r, θ) in X)
-    if not np.all(np.isfinite(point)):
-        return None
-    try:
-        with np.errstate(all="ignore"):
-            carried: tuple[Carried, ...] = tuple(run_internals(batch, run))
-    except (ValueError, IndexError, FloatingPointError):
-        return None
-    return LiveInternals(int(run), int(batch.step), point, carried)
-
-
-@dataclass(frozen=True)
-class ChunkMessage:
-    """What the worker sends: one immutable chunk of one job (generation)."""
-
-    generation: int
-    chunks: tuple  # gdstudio.core.runner.Chunk objects (read-only arrays), in step order
-    seconds: float  # compute time of these chunks
-    batch_step: int  # the batch's step counter after the chunk
-    done: bool  # every run has stopped
-    #: live changes applied to the batch just before this chunk: (("lr", value), ...)
-    changes: tuple = ()
-    #: the watched run's optimizer internals after the chunk (None: no watched running run)
-    internals: Optional[LiveInternals] = None
 
 
 @dataclass

@@ -511,7 +511,7 @@ def test_a_click_with_ten_million_max_steps_is_bounded_and_continues_in_the_work
     """abs(x)+abs(y) never converges (the gradient never vanishes): a click used to compute all
     10,000,000 steps on the GUI thread (35 s, 3.8 GB). Now the click draws INSTANT_STEPS at
     once and the worker continues."""
-    from gdstudio.gui.controller import INSTANT_STEPS
+    from gdstudio.app.instant_paths import INSTANT_STEPS
 
     w = make_window(qtbot, function="abs(x) + abs(y)", speed=1000, max_steps=10_000_000, tol=0.0, lr=1e-3)
     w.c.clear_starts()

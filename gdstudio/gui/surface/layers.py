@@ -17,7 +17,8 @@ from PySide6.QtGui import QColor, QFont
 
 from .internals_layer import InternalsLayer
 from .mapping import ViewMapping, bilinear, ray_height_field_intersection
-from .segments import arrow_segments, contour_segments, format_value, nice_ticks, trajectory_segments
+from .segments import (arrow_segments, contour_segments, format_value, nice_ticks, step_arrow_segments,
+                       trajectory_segments)
 from .style import (ARROW_COLOR, BEST_COLOR, COLORMAP, FLOOR_Z, GL_OVERLAY, GL_SURFACE, GL_TRANSLUCENT,
                     KIND_COLORS, LIFT_LINES, LIFT_MARKERS, ARROWS_DRAPE_ELEVATION, NAN_COLOR, START_COLOR, STEP_COLOR, TEXT_COLOR,
                     marker_sizes)
@@ -573,22 +574,7 @@ class Layers:
         a, b = self.step_visual()
         a[2] += LIFT_MARKERS
         b[2] += LIFT_MARKERS
-        d = b - a
-        L = float(np.linalg.norm(d))
-        segs = [a, b]
-        if L > 1e-9:
-            u = d / L
-            up = np.array([0.0, 0.0, 1.0])
-            hz = np.cross(u, up)
-            if np.linalg.norm(hz) < 1e-6:
-                hz = np.array([1.0, 0.0, 0.0])
-            hz /= np.linalg.norm(hz)
-            vt = np.cross(hz, u)
-            head = min(0.3 * L, 0.08)
-            c, s = math.cos(math.radians(24)), math.sin(math.radians(24))
-            for w in (hz, -hz, vt, -vt):  # four wings: readable from the side and from above
-                segs += [b, b - head * (c * u - s * w)]
-        pos = np.array(segs, np.float32)
+        pos = step_arrow_segments(a, b).astype(np.float32)
         self._step_line.setData(pos=pos, color=STEP_COLOR)
         self._step_under.setData(pos=pos, color=(0.0, 0.0, 0.0, 0.9))
         if self.Zv is not None:

@@ -11,6 +11,7 @@ view's modules): one implementation for the 2-D and 3D views.
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import numpy as np
@@ -143,3 +144,24 @@ def arrow_segments(X, Y, U, V, length, z: float = 0.0, head: float = 0.33,
     pos[:, :2] = xy
     pos[:, 2] = z
     return pos, strength
+
+
+def step_arrow_segments(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(2k, 3) segment ends of the arrow of a step from ``a`` to ``b`` (visual coordinates):
+    the shaft and a head of four wings, readable from the side and from above."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    d = b - a
+    L = float(np.linalg.norm(d))
+    segs = [a, b]
+    if L > 1e-9:
+        u = d / L
+        hz = np.cross(u, [0.0, 0.0, 1.0])
+        if np.linalg.norm(hz) < 1e-6:  # a vertical step
+            hz = np.array([1.0, 0.0, 0.0])
+        hz /= np.linalg.norm(hz)
+        vt = np.cross(hz, u)
+        head = min(0.3 * L, 0.08)
+        c, s = math.cos(math.radians(24)), math.sin(math.radians(24))
+        for w in (hz, -hz, vt, -vt):
+            segs += [b, b - head * (c * u - s * w)]
+    return np.array(segs)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..app.geometry import GridData
-from ..app.session import Settings as DocumentSettings
+from .geometry import GridData
+from .session import Settings as DocumentSettings
 from ..core.objective import Objective
 from ..core.optimizers import HYPER_DEFAULTS
 

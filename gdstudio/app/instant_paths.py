@@ -18,7 +18,7 @@ def instant_run(problem, start, optimizer: str, lr: float, settings):
     ``problem`` (the window's Problem) with ``settings``, at most INSTANT_STEPS steps; ``cut``
     is True when it stopped there only because of that bound. Raises ValueError for
     settings the engine refuses."""
-    from .. import descend
+    from ..core.api import descend
 
     steps = min(int(settings.max_steps), INSTANT_STEPS)
     res = descend(problem.objective, np.asarray(start, float)[None, :], optimizer=optimizer, lr=lr,
