@@ -67,3 +67,27 @@ def test_compare_coordinates_draws_one_path_per_system_with_a_legend(qtbot):
     qtbot.waitUntil(lambda: "naive gradient" in label.text(), timeout=5000)
     w.session.undo()  # one undo step
     assert not check.isChecked() and len(w.c.specs) == 1 and w.findChild(QComboBox, "coordinatesCombo").isEnabled()
+
+
+def test_legend_entries_that_come_and_go_leave_the_map_where_it_is(qtbot):
+    """The optimizer's arrows join the legend under the map when a run is selected and leave
+    it when none is: the map keeps its place and size (it neither jumps nor is laid out again);
+    a new problem gives the legend row back."""
+    w = make_window(qtbot, function="himmelblau", lr=0.01, max_steps=500, optimizer="adam")
+    w.session.set_starts([(1.0, 1.0)])
+    w.c.select_run(0)
+    w.c.step(3)
+    qtbot.waitUntil(lambda: int(w.c.store.steps[0]) == 3 and w.c.state == "paused", timeout=5000)
+    vb = w.contour.getPlotItem().vb
+    legend = w.contour.legend
+    w.frame_link.stage_internals()
+    assert {"m_hat", "effective_lr"} <= set(w.contour.internals.shown)
+    rows_with_arrows = legend.layout.rowCount()
+    place = vb.sceneBoundingRect()
+    w.c.select_run(-1)
+    w.frame_link.stage_internals()
+    assert not w.contour.internals.shown and legend.layout.rowCount() < rows_with_arrows
+    assert vb.sceneBoundingRect() == place
+    w.link.function("x**2 + 3*y**2")  # no known points, no internals: no legend
+    qtbot.waitUntil(lambda: w.c.problem.objective.source == "x**2 + 3*y**2", timeout=10_000)
+    qtbot.waitUntil(lambda: vb.sceneBoundingRect().height() > place.height(), timeout=5000)
