@@ -586,3 +586,25 @@ def test_null_view_accepts_every_call_the_window_makes(qtbot):
     w.set_surface([0, 1], [0, 1], np.zeros((2, 2)))
     w.set_trajectories([np.zeros((3, 3))], [(1, 0, 0, 1)])
     assert w.findChild(QLabel, "surfaceUnavailable").text().startswith("The 3D view is unavailable")
+
+
+@pytest.mark.gl
+def test_the_floor_names_its_axes_and_labels_round_ticks(view):
+    """The axis names and the tick values stand on the floor, drawn in one painter pass."""
+    setup_himmelblau(view, "perspective")
+    view.set_axis_labels(("a", "b"))
+    labels = view._layers._labels
+    texts = labels.texts()
+    assert texts[:2] == ["a", "b"]
+    assert {"-4", "-2", "0", "2", "4"} <= set(texts[2:])
+    with_text = as_array(view.grab_image())
+    kept = list(labels._labels)
+    labels.set_labels([])
+    without = as_array(view.grab_image())
+    changed = (np.abs(with_text[..., :3].astype(int) - without[..., :3]).max(-1) > 40)
+    assert changed.sum() > 150, "the labels drew nothing"
+    # one label alone is one small glyph, not text smeared over the view
+    labels.set_labels([(t, (p.x(), p.y(), p.z()), f, c) for t, p, f, c in kept[:1]])
+    only_a = as_array(view.grab_image())
+    ys, xs = np.nonzero(np.abs(only_a[..., :3].astype(int) - without[..., :3]).max(-1) > 40)
+    assert xs.size > 10 and ys.max() - ys.min() < 30 and xs.max() - xs.min() < 30

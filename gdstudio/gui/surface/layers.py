@@ -16,6 +16,7 @@ import pyqtgraph.opengl as gl
 from PySide6.QtGui import QColor, QFont
 
 from .internals_layer import InternalsLayer
+from .labels import GLLabels
 from .mapping import ViewMapping, bilinear, ray_height_field_intersection
 from .segments import (arrow_segments, contour_segments, format_value, nice_ticks, step_arrow_segments,
                        trajectory_segments)
@@ -128,12 +129,9 @@ class Layers:
         bold.setPointSize(11)
         bold.setBold(True)
         self._font, self._bold = font, bold
-        self._labels = []  # pool of text items: axis names and tick values on the floor
-        for k in range(24):
-            t = gl.GLTextItem(text="", color=QColor(*TEXT_COLOR), font=font)
-            t.setDepthValue(20 + k)
-            v.addItem(t)
-            self._labels.append(t)
+        self._labels = GLLabels()  # axis names and tick values on the floor
+        self._labels.setDepthValue(20)
+        v.addItem(self._labels)
         self.frame_floor()
         self.internals = InternalsLayer(self)  # inside the optimizer, at the selected run's point
 
@@ -244,28 +242,15 @@ class Layers:
         col[:8] = (0.70, 0.73, 0.80, 0.8)
         self._floor.setData(pos=pos, color=col)
         self._floor.setVisible(True)
-        # labels
-        for t in self._labels:
-            t.setData(text="")
-        k = 0
-
-        def put(text, p, font=None, color=TEXT_COLOR):
-            nonlocal k
-            if k >= len(self._labels):
-                return
-            self._labels[k].setData(text=text, pos=np.asarray(p, float), font=font or self._font,
-                                    color=QColor(*color))
-            k += 1
-
         if self.Z is None:
+            self._labels.set_labels([])
             return
         a, b = self.names
-        put(a, (0.0, -1.28, z), self._bold)
-        put(b, (1.22, 0.0, z), self._bold)
-        for t in xt:
-            put(format_value(t), (float(m.vx(t)) - 0.03, -1.12, z), None, (160, 165, 178))
-        for t in yt:
-            put(format_value(t), (1.06, float(m.vy(t)), z), None, (160, 165, 178))
+        ticks = QColor(160, 165, 178)
+        self._labels.set_labels(
+            [(a, (0.0, -1.28, z), self._bold, QColor(*TEXT_COLOR)), (b, (1.22, 0.0, z), self._bold, QColor(*TEXT_COLOR))]
+            + [(format_value(t), (float(m.vx(t)) - 0.03, -1.12, z), self._font, ticks) for t in xt]
+            + [(format_value(t), (1.06, float(m.vy(t)), z), self._font, ticks) for t in yt])
 
     def draw_field(self):
         if self.field is None:
