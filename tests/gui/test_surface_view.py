@@ -608,3 +608,47 @@ def test_the_floor_names_its_axes_and_labels_round_ticks(view):
     only_a = as_array(view.grab_image())
     ys, xs = np.nonzero(np.abs(only_a[..., :3].astype(int) - without[..., :3]).max(-1) > 40)
     assert xs.size > 10 and ys.max() - ys.min() < 30 and xs.max() - xs.min() < 30
+
+
+@pytest.mark.gl
+def test_the_standing_layers_are_drawn_once_per_look_and_look_the_same(view):
+    """While runs move, the surface, its lines, the floor and the field come from a cache drawn
+    when they or the camera change; the picture is the one drawn without the cache (up to a
+    few pixels where a line lies exactly on the surface and the depth test is a tie)."""
+    cache = view.gl_view.static_cache
+    setup_himmelblau(view, "perspective")
+    xs = np.linspace(-5, 5, 15)
+    X, Y = np.meshgrid(xs, xs, indexing="ij")
+    view.set_gradient_field(xs, xs, -(4 * X * (X**2 + Y - 11) + 2 * (X + Y**2 - 7)),
+                            -(2 * (X**2 + Y - 11) + 4 * Y * (X + Y**2 - 7)))
+
+    def uncached():
+        original = cache.paint
+        cache.paint = lambda: False
+        try:
+            return as_array(view.grab_image())
+        finally:
+            cache.paint = original
+
+    def same(a, b) -> bool:
+        return int((np.abs(a[..., :3].astype(int) - b[..., :3]).max(-1) > 0).sum()) <= 20
+
+    def path(k):
+        t = np.linspace(0, 1, 50)
+        x, y = -4 + 6 * t, -3 + 5 * t + 0.1 * k
+        return np.c_[x, y, himmelblau(x, y)]
+
+    cached = as_array(view.grab_image())
+    assert same(cached, uncached())
+    renders = cache.renders
+    for k in range(4):  # runs move: the standing layers are not drawn again
+        view.set_trajectories([path(k)], [(1.0, 0.5, 0.1, 1.0)])
+        moved = as_array(view.grab_image())
+    assert cache.renders == renders
+    assert not same(moved, cached)  # (the path is there)
+    assert same(moved, uncached())
+    view.set_camera("top")  # a new look: drawn again, and right
+    assert same(as_array(view.grab_image()), uncached()) and cache.renders == renders + 1
+    xs2, ys2 = np.linspace(-5, 5, 101), np.linspace(-5, 5, 91)
+    view.set_surface(xs2, ys2, np.sqrt(himmelblau(*np.meshgrid(xs2, ys2, indexing="ij"))))  # a new surface
+    assert same(as_array(view.grab_image()), uncached()) and cache.renders > renders + 1

@@ -129,6 +129,8 @@ class Layers:
         bold.setPointSize(11)
         bold.setBold(True)
         self._font, self._bold = font, bold
+        # drawn once per look while runs move (static_cache.py)
+        v.static_cache.register(self._surface, self._iso, self._floor, self._floor_iso, self._arrows)
         self._labels = GLLabels()  # axis names and tick values on the floor
         self._labels.setDepthValue(20)
         v.addItem(self._labels)

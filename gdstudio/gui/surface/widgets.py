@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from .mapping import ViewMapping
 from .segments import format_value, log_ticks, nice_ticks
+from .static_cache import StaticCache
 
 #: opacity of the overlays' background (the surface shows through a little)
 OVERLAY_ALPHA = 200
@@ -30,10 +31,12 @@ class GLCanvas(gl.GLViewWidget):
         self._owner = owner
         self.setMouseTracking(True)
         self.setMinimumSize(200, 160)
+        self.static_cache = StaticCache(self)  # the standing layers, drawn once per look
 
     def paintGL(self):
         self._owner._before_paint()
-        super().paintGL()
+        if not self.static_cache.paint():
+            super().paintGL()
 
     def mousePressEvent(self, ev):
         super().mousePressEvent(ev)  # only records the position (for rotation)
