@@ -652,3 +652,26 @@ def test_the_standing_layers_are_drawn_once_per_look_and_look_the_same(view):
     xs2, ys2 = np.linspace(-5, 5, 101), np.linspace(-5, 5, 91)
     view.set_surface(xs2, ys2, np.sqrt(himmelblau(*np.meshgrid(xs2, ys2, indexing="ij"))))  # a new surface
     assert same(as_array(view.grab_image()), uncached()) and cache.renders > renders + 1
+
+
+def test_the_key_and_the_colour_bar_draw_their_contents_and_follow_a_new_title(qtbot):
+    """The overlays on the 3D canvas are drawn once per look and copied: the key shows its
+    markers and words, the colour bar its gradient, and a new title is drawn, not the old copy."""
+    from gdstudio.gui.surface.widgets import ColorBar, Legend
+
+    key = Legend()
+    qtbot.addWidget(key)
+    key.show()
+    img = as_array(key.grab().toImage())
+    assert len(np.unique(img[..., :3].reshape(-1, 3), axis=0)) > 20  # markers and text, not a blank box
+    bar = ColorBar()
+    qtbot.addWidget(bar)
+    bar.resize(90, 240)
+    bar.set_mapping(None, "f")
+    bar.show()
+    first = as_array(bar.grab().toImage())
+    column = first[40:220, 16, :3]
+    assert len(np.unique(column, axis=0)) > 30  # the viridis gradient
+    assert np.array_equal(as_array(bar.grab().toImage()), first)
+    bar.set_mapping(None, "log₁₀ loss")
+    assert not np.array_equal(as_array(bar.grab().toImage())[:20], first[:20])  # the title row changed

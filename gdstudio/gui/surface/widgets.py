@@ -69,7 +69,35 @@ class GLCanvas(gl.GLViewWidget):
         self._owner._refit_camera()
 
 
-class ColorBar(QWidget):
+class _Overlay(QWidget):
+    """An overlay on the GL canvas drawn once per look (``_draw(device)``) and then copied: it
+    repaints with every 3D frame beneath it, and drawing it (gradient, ticks, text) took ~2 ms
+    a time. ``_cache_key = None`` asks for a new drawing."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._cache = QPixmap()
+        self._cache_key = None
+
+    def paintEvent(self, ev):
+        dpr = self.devicePixelRatioF()
+        key = (self.width(), self.height(), dpr)
+        if key != self._cache_key:
+            pix = QPixmap(int(self.width() * dpr), int(self.height() * dpr))
+            pix.setDevicePixelRatio(dpr)
+            pix.fill(Qt.GlobalColor.transparent)
+            self._draw(pix)
+            self._cache, self._cache_key = pix, key
+        p = QPainter(self)
+        p.drawPixmap(0, 0, self._cache)
+        p.end()
+
+    def _draw(self, device) -> None:
+        raise NotImplementedError
+
+
+class ColorBar(_Overlay):
     """Vertical colour bar with raw-value ticks (uneven when the height is log-compressed)."""
 
     def __init__(self, parent=None):
@@ -78,9 +106,6 @@ class ColorBar(QWidget):
         self._mapping: Optional[ViewMapping] = None
         self._title = "f"
         self.setMinimumHeight(90)
-        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self._cache = QPixmap()
-        self._cache_key = None
 
     def sizeHint(self):
         fm = self.fontMetrics()
@@ -105,21 +130,6 @@ class ColorBar(QWidget):
         vals = nice_ticks(m.zmin, m.zmax, 6)
         fr = np.asarray(m.frac(vals), float)
         return [(float(t), float(v)) for t, v in zip(fr, vals) if -1e-9 <= t <= 1 + 1e-9]
-
-    def paintEvent(self, ev):
-        # drawn once per look: the bar repaints with every 3D frame beneath it, and drawing
-        # it (gradient, ticks, text) took ~2 ms a time
-        dpr = self.devicePixelRatioF()
-        key = (self.width(), self.height(), dpr)
-        if key != self._cache_key:
-            pix = QPixmap(int(self.width() * dpr), int(self.height() * dpr))
-            pix.setDevicePixelRatio(dpr)
-            pix.fill(Qt.GlobalColor.transparent)
-            self._draw(pix)
-            self._cache, self._cache_key = pix, key
-        p = QPainter(self)
-        p.drawPixmap(0, 0, self._cache)
-        p.end()
 
     def _draw(self, device) -> None:
         p = QPainter(device)
@@ -147,13 +157,12 @@ class ColorBar(QWidget):
         p.end()
 
 
-class Legend(QWidget):
+class Legend(_Overlay):
     """Marker legend: known and found critical points, start points, arrows, step."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self._rows = [
             ("dot", BEST_COLOR, None, "global min (known)"),
             ("dot", (0.05, 0.05, 0.08, 0.95), KIND_COLORS["minimum"], "local min (known)"),
@@ -171,21 +180,6 @@ class Legend(QWidget):
         self._row_h = max(fm.height() + 3, 16)
         self.setFixedSize(max(104, 30 + max(fm.horizontalAdvance(r[3]) for r in self._rows)),
                           self._row_h * len(self._rows) + 8)
-
-    def paintEvent(self, ev):
-        # drawn once per look: the bar repaints with every 3D frame beneath it, and drawing
-        # it (gradient, ticks, text) took ~2 ms a time
-        dpr = self.devicePixelRatioF()
-        key = (self.width(), self.height(), dpr)
-        if key != self._cache_key:
-            pix = QPixmap(int(self.width() * dpr), int(self.height() * dpr))
-            pix.setDevicePixelRatio(dpr)
-            pix.fill(Qt.GlobalColor.transparent)
-            self._draw(pix)
-            self._cache, self._cache_key = pix, key
-        p = QPainter(self)
-        p.drawPixmap(0, 0, self._cache)
-        p.end()
 
     def _draw(self, device) -> None:
         p = QPainter(device)
