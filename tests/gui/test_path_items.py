@@ -19,19 +19,24 @@ def _red_rows(widget) -> np.ndarray:
     return np.array(rows).reshape(-1, 2)
 
 
-def test_a_flat_wide_line_is_drawn_at_its_width(qtbot):
-    """A run that moves only along x has a flat path: it is drawn, as thick as its pen, across
-    the plot (its bounds are its points, with no height)."""
+def _plot_with(qtbot, item, x, y, ymax):
     plot = pg.PlotWidget()
     qtbot.addWidget(plot)
     plot.resize(300, 200)
     plot.setXRange(0, 10, padding=0)
-    plot.setYRange(-1, 1, padding=0)
-    item = palette.fast_lines((1.0, 0.0, 0.0), 1.0, 4.0)
+    plot.setYRange(-ymax, ymax, padding=0)
     plot.addItem(item)
-    item.setPath(finite_path(np.linspace(1, 9, 50), np.zeros(50)))
+    item.setPath(finite_path(x, y))
     plot.show()
     qtbot.waitExposed(plot)
+    return plot
+
+
+def test_a_flat_wide_line_is_drawn_at_its_width(qtbot):
+    """A run that moves only along x has a flat path: it is drawn, as thick as its pen, across
+    the plot (its bounds are its points, with no height)."""
+    item = palette.fast_lines((1.0, 0.0, 0.0), 1.0, 4.0)
+    plot = _plot_with(qtbot, item, np.linspace(1, 9, 50), np.zeros(50), 1)
     rows = _red_rows(plot)
     assert rows.size, "the flat line was not drawn"
     thick = rows[rows[:, 1] > 20]  # rows crossed by the line over most of its length
@@ -40,17 +45,9 @@ def test_a_flat_wide_line_is_drawn_at_its_width(qtbot):
 
 
 def test_restyling_a_line_changes_its_colour_and_width(qtbot):
-    plot = pg.PlotWidget()
-    qtbot.addWidget(plot)
-    plot.resize(300, 200)
-    plot.setXRange(0, 10, padding=0)
-    plot.setYRange(-10, 10, padding=0)
     item = palette.fast_lines((0.0, 0.0, 1.0), 1.0, 1.0)
-    plot.addItem(item)
     x = np.linspace(1, 9, 50)
-    item.setPath(finite_path(x, np.sin(x)))
-    plot.show()
-    qtbot.waitExposed(plot)
+    plot = _plot_with(qtbot, item, x, np.sin(x), 10)
     assert not _red_rows(plot).size
     palette.set_line_style(item, (1.0, 0.0, 0.0), 1.0, 3.0)
     assert item.pen().widthF() == 3.0
