@@ -55,3 +55,17 @@ class ChunkMessage:
     changes: tuple = ()
     #: the watched run's optimizer internals after the chunk (None: no watched running run)
     internals: Optional[LiveInternals] = None
+
+
+def apply_live_changes(batch, lr=None, max_steps=None) -> tuple:
+    """Apply a rate and a step limit changed while the batch runs (None: unchanged) before its
+    next block of steps; returns them as a :class:`ChunkMessage` records them."""
+    changes = []
+    if lr is not None:
+        batch.set_lr(lr)
+        changes.append(("lr", lr))
+    if max_steps is not None:
+        batch.set_max_steps(max_steps)
+        changes.append(("max_steps", max_steps))
+    return tuple(changes)
+

@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from typing import Optional
 
-from .chunks import ChunkMessage, live_internals
+from .chunks import ChunkMessage, apply_live_changes, live_internals
 from .runtime import Runtime
 
 #: steps per message (the worker sizes its chunks by time; here only the message size matters)
@@ -27,7 +27,6 @@ class InlineStepper:
         self.chunk_steps = int(chunk_steps)
         self.runtime: Optional[Runtime] = None
         self._job = None  # (generation, batch)
-        self._paused = False
         self._watch: Optional[int] = None
         self._lr = None  # a live change, applied before the next block of steps
         self._max_steps = None
@@ -38,7 +37,6 @@ class InlineStepper:
     # -- the stepper's commands (app/runtime.py) ---------------------------------------------
     def start(self, generation: int, batch, paused: bool = False, steps: int = 0) -> None:
         self._job = (generation, batch)
-        self._paused = paused or steps > 0
         self._lr = self._max_steps = None
         if steps > 0:
             self.step(steps)
@@ -46,14 +44,12 @@ class InlineStepper:
             self._advance(None)
 
     def pause(self) -> None:
-        self._paused = True
+        """(Nothing runs between two commands: Run and Step return when their steps are taken.)"""
 
     def resume(self) -> None:
-        self._paused = False
         self._advance(None)
 
     def step(self, n: int = 1) -> None:
-        self._paused = True
         if self._job is not None and self._advance(int(n)):
             self.runtime.on_idle(self._job[0])
 
@@ -81,16 +77,10 @@ class InlineStepper:
             if batch.done:
                 return False
             k = self.chunk_steps if n is None else min(self.chunk_steps, n)
-            changes = []
-            if self._lr is not None:
-                batch.set_lr(self._lr)
-                changes.append(("lr", self._lr))
-            if self._max_steps is not None:
-                batch.set_max_steps(self._max_steps)
-                changes.append(("max_steps", self._max_steps))
-            self._lr = self._max_steps = None
+            lr, max_steps, self._lr, self._max_steps = self._lr, self._max_steps, None, None
             t0 = time.perf_counter()
             try:
+                changes = apply_live_changes(batch, lr, max_steps)
                 chunk = batch.advance(k)
             except Exception as err:  # the engine failed: report it, as the worker does
                 self._job = None
@@ -98,7 +88,7 @@ class InlineStepper:
                 return False
             done = bool(batch.done)
             self.runtime.on_chunk(ChunkMessage(generation, (chunk,), time.perf_counter() - t0, int(batch.step),
-                                               done, tuple(changes), live_internals(batch, self._watch)))
+                                               done, changes, live_internals(batch, self._watch)))
             if done:
                 if self._job is job:
                     self.runtime.on_finished(generation)

@@ -281,53 +281,14 @@ class RunStore:
             return None
         return (np.arange(max_vertices) * ((n - 1) / (max_vertices - 1))).round().astype(np.int64)
 
-    def _sampled(self, run: int) -> int:
-        n = int(self.n_samples[run])
-        if self.owned[run]:
-            n = min(n, int(self.steps[run]) // int(self.stride[run]) + 1)
-        return n
-
     def path(self, run: int, max_vertices: int = MAX_CAP) -> np.ndarray:
-        """(T, 4) float array x, y, f, |∇f| of the run's decimated trajectory, ending at its
-        exact current point."""
-        n = self._sampled(run)
-        stride = int(self.stride[run])
-        gx, gy = self.grad[run]
-        cur = (self.pos[run, 0], self.pos[run, 1], self.val[run], math.hypot(gx, gy))
-        if n and int(self.steps[run]) == (n - 1) * stride:
-            rows = self.samples[run, :n].astype(float)
-            if n > 1:
-                rows[-1] = cur  # the newest sample is the current point: exact values
-        else:
-            rows = np.empty((n + 1, 4))
-            rows[:n] = self.samples[run, :n]
-            rows[n] = cur
-        if n:
-            rows[0, 0:2] = self.starts[run]  # exact (samples are float32)
-        keep = self._thin(rows.shape[0], max_vertices)
-        return rows if keep is None else rows[keep]
+        """(T, 4) float array x, y, f, |∇f| of the run's decimated trajectory, starting at its
+        exact start and ending at its exact current point."""
+        return self.paths([run], max_vertices)[0]
 
     def curve(self, run: int, max_vertices: int = MAX_CAP) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(steps, values, grad norms) for the loss plot."""
-        n = self._sampled(run)
-        stride = int(self.stride[run])
-        last = int(self.steps[run])
-        extra = n == 0 or (n - 1) * stride != last
-        m = n + 1 if extra else n
-        steps = np.arange(m, dtype=float) * stride
-        v = np.empty(m)
-        g = np.empty(m)
-        v[:n] = self.samples[run, :n, 2]
-        g[:n] = self.samples[run, :n, 3]
-        if extra:
-            steps[n] = last
-            v[n] = self.val[run]
-            gx, gy = self.grad[run]
-            g[n] = math.hypot(gx, gy)
-        keep = self._thin(m, max_vertices)
-        if keep is not None:
-            steps, v, g = steps[keep], v[keep], g[keep]
-        return steps, v, g
+        return self.curves([run], max_vertices)[0]
 
     def _alike(self, runs) -> list[tuple[np.ndarray, int, bool]]:
         """``runs`` grouped by their sample layout: (runs, sampled rows n, whether the newest
@@ -356,7 +317,7 @@ class RunStore:
         return cur
 
     def paths(self, runs, max_vertices: int = MAX_CAP) -> list[np.ndarray]:
-        """``[self.path(r, max_vertices) for r in runs]``, read a layout at a time."""
+        """``path`` of each of ``runs``, read a sample layout at a time."""
         out: dict[int, np.ndarray] = {}
         for group, n, at_current in self._alike(runs):
             # the samples, the newest replaced by (or followed by) the exact current point
@@ -374,7 +335,7 @@ class RunStore:
         return [out[int(r)] for r in runs]
 
     def curves(self, runs, max_vertices: int = MAX_CAP) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """``[self.curve(r, max_vertices) for r in runs]``, read a layout at a time."""
+        """``curve`` of each of ``runs``, read a sample layout at a time."""
         out: dict[int, tuple] = {}
         for group, n, at_current in self._alike(runs):
             m = n if at_current else n + 1

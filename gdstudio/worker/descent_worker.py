@@ -45,7 +45,7 @@ from typing import Optional
 
 from PySide6.QtCore import QAbstractEventDispatcher, QCoreApplication, QObject, Signal, Slot
 
-from ..app.chunks import ChunkMessage, LiveInternals, live_internals  # noqa: F401 (public here too)
+from ..app.chunks import ChunkMessage, LiveInternals, apply_live_changes, live_internals  # noqa: F401 (public here too)
 from .jobs import BackgroundThread
 
 #: target compute time of one chunk at full speed (seconds)
@@ -222,17 +222,11 @@ class DescentWorker(QObject):
                 max_steps, self._pending_max_steps = self._pending_max_steps, None
             gen = job.generation
             batch = job.batch
-            changes = []
             try:
-                if lr is not None:
-                    batch.set_lr(lr)
-                    changes.append(("lr", lr))
-                if max_steps is not None:
-                    batch.set_max_steps(max_steps)
-                    changes.append(("max_steps", max_steps))
+                changes = apply_live_changes(batch, lr, max_steps)
                 chunks, dt = self._advance(job, k)
                 done = bool(batch.done)
-                msg = ChunkMessage(gen, tuple(chunks), dt, int(batch.step), done, tuple(changes),
+                msg = ChunkMessage(gen, tuple(chunks), dt, int(batch.step), done, changes,
                                    live_internals(batch, self._watch))
             except Exception as err:  # the engine failed: report, drop the job, live on
                 traceback.print_exc()

@@ -43,9 +43,6 @@ class StaticCache:
             item.update = update
         self._version += 1
 
-    def invalidate(self) -> None:
-        self._version += 1
-
     def _split(self):
         c = self.canvas
         items = sorted((x for x in c.items if x.parentItem() is None and x.visible()),
