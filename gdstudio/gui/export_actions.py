@@ -102,6 +102,7 @@ class Exports:
             self.message(w.surface_error, "error")
             return False
         img = widgets[area].grab()
+        w.surface.draw_canvas_into(img, widgets[area])  # a grab does not see the GL window
         ok = bool(img.save(str(path), "PNG"))
         self.message(f"Saved {path}" if ok else f"Could not write the image {path}", "info" if ok else "error")
         return ok

@@ -72,3 +72,6 @@ class NullSurfaceView(QWidget):
 
     def grab_image(self) -> QImage:
         return self.grab().toImage()
+
+    def draw_canvas_into(self, picture, widget) -> None:
+        pass  # no GL window: a grab already shows the whole stand-in

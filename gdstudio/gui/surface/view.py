@@ -32,9 +32,8 @@ import time
 from typing import Optional, Sequence
 
 import numpy as np
-import pyqtgraph.opengl as gl
-from PySide6.QtCore import QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QObject, QPoint, QPointF, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolBar, QVBoxLayout, QWidget
 
 from .camera import Camera
@@ -43,7 +42,8 @@ from .mapping import ViewMapping, fill_nonfinite, ray_height_field_intersection
 from .segments import format_value
 from .style import (BACKGROUND, CAMERA_PRESETS, DRAG_EMIT_INTERVAL, HINT, KIND_COLORS, PICK_RADIUS_PX,
                     points3, rgba_array)
-from .widgets import ColorBar, GLCanvas, Legend
+from .overlays import MARGIN, ColorBar, Legend, Readout
+from .widgets import GLCanvas
 
 __all__ = ["SurfaceView", "KIND_COLORS", "CAMERA_PRESETS", "ray_height_field_intersection"]
 
@@ -80,7 +80,11 @@ class SurfaceView(QWidget):
     def _build_ui(self):
         self._view = GLCanvas(self)
         self._view.setBackgroundColor(BACKGROUND)
-        self._view.setToolTip("")
+        self._canvas_box = QWidget.createWindowContainer(self._view, self)
+        QObject.setParent(self._view, self._view.parent())  # the container owns it now, not Python
+        self._canvas_box.setObjectName("surfaceCanvas")
+        self._canvas_box.setMinimumSize(200, 160)
+        self._canvas_box.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
 
         tb = QToolBar("3D view", self)
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -126,19 +130,11 @@ class SurfaceView(QWidget):
             if w is not None:
                 w.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
-        # the colour bar and the key float over the canvas (translucent, transparent to the
-        # mouse): the surface gets the whole width; the key folds away (toolbar "Key")
-        self._colorbar = ColorBar(self._view)
-        self._legend = Legend(self._view)
-        self._legend.hide()
-        # what the mouse points at, over the canvas's top-left corner: its text changes on every
-        # move, so it must never take part in a layout (nothing may change size on hover)
-        self._readout = QLabel(self._view)
-        self._readout.setObjectName("surfaceReadout")
-        self._readout.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self._readout.setStyleSheet("QLabel { color: #e2e5ee; font-family: monospace; "
-                                    "background: rgba(22, 24, 30, 200); padding: 2px 4px; }")
-        self._readout.hide()
+        # drawn over the scene by the canvas (translucent, not in any layout): the colour bar,
+        # the key (folds away: toolbar "Key") and what the mouse points at (top left)
+        self._colorbar, self._legend, self._readout = ColorBar(), Legend(), Readout()
+        self._legend.visible = False
+        self._view.overlays = [self._colorbar, self._legend, self._readout]
 
         # one line, elided to the width (the full text is its tooltip): a hint that re-wraps
         # would change the canvas's height under the mouse
@@ -159,7 +155,7 @@ class SurfaceView(QWidget):
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(2)
-        row.addWidget(self._view, 3)
+        row.addWidget(self._canvas_box, 3)
         # the side view's companion: f along the step's direction (shown with the side camera
         # while a step is drawn)
         from .section import StepSectionPlot
@@ -175,9 +171,14 @@ class SurfaceView(QWidget):
 
     # ------------------------------------------------------------------------------------------
     @property
-    def gl_view(self) -> gl.GLViewWidget:
-        """The pyqtgraph GLViewWidget (for tests and screenshots)."""
+    def gl_view(self) -> GLCanvas:
+        """The GL canvas, pyqtgraph's GL view in a native window (for tests and screenshots)."""
         return self._view
+
+    @property
+    def canvas_widget(self) -> QWidget:
+        """The widget that holds the canvas in the layout (its window container)."""
+        return self._canvas_box
 
     @property
     def mapping(self) -> ViewMapping:
@@ -366,10 +367,24 @@ class SurfaceView(QWidget):
         self._layers.names = names
         self._layers.frame_floor()
         self._colorbar.set_mapping(self._layers.map if self._layers.Z is not None else None, self._bar_title())
+        self._place_overlays()
 
     def grab_image(self) -> QImage:
-        """The GL framebuffer as a QImage (renders the current frame)."""
-        return self._view.grabFramebuffer()
+        """The canvas as a QImage, overlays included (renders the current frame)."""
+        return self._view.render_image()
+
+    def draw_canvas_into(self, picture, widget: QWidget) -> None:
+        """Draw the canvas into ``picture``, a ``widget.grab()`` of this view or of a widget
+        holding it (a grab does not see the native GL window)."""
+        box = self._canvas_box
+        if not box.isVisible() or not (widget is box or widget.isAncestorOf(box)):
+            return
+        image = self.grab_image()
+        if image.isNull():
+            return
+        p = QPainter(picture)
+        p.drawImage(QRect(box.mapTo(widget, QPoint(0, 0)), box.size()), image)
+        p.end()
 
     # extras -----------------------------------------------------------------------------------
     def camera(self) -> dict:
@@ -504,14 +519,13 @@ class SurfaceView(QWidget):
         self.sig_point_hovered.emit(float(hit[0]), float(hit[1]))
 
     def _show_readout(self, text: str) -> None:
-        """The read-out floats over the canvas (it never resizes anything)."""
-        if not text:
-            self._readout.hide()
-            return
-        self._readout.setText(text)
-        self._readout.adjustSize()
-        self._readout.move(6, 6)
-        self._readout.show()
+        if self._readout.set_text(text):
+            self._view.update()
+
+    @property
+    def readout_text(self) -> str:
+        """What the hover read-out over the canvas shows ("" when hidden)."""
+        return self._readout.text if self._readout.visible else ""
 
     def _place_overlays(self, *_):
         """Colour bar at the top right of the canvas, the key (when shown) at the bottom
@@ -521,19 +535,15 @@ class SurfaceView(QWidget):
         v = self._view
         W, H = v.width(), v.height()
         cb = self._colorbar
-        bar_h = int(min(260, max(90, 0.5 * H)))
-        cb.resize(cb.sizeHint().width(), bar_h)
-        cb.move(W - cb.width() - 6, 6)
-        cb.raise_()
-        if self._camera is not None and self._camera.reserve_right_px != cb.width() + 8:
-            self._camera.reserve_right_px = cb.width() + 8  # presets frame the surface beside it
+        bar_w = cb.size_hint().width()
+        cb.rect = QRect(W - bar_w - MARGIN, MARGIN, bar_w, int(min(260, max(90, 0.5 * H))))
+        if self._camera is not None and self._camera.reserve_right_px != bar_w + 8:
+            self._camera.reserve_right_px = bar_w + 8  # presets frame the surface beside it
             self._refit_camera()
         lg = self._legend
-        show = self.action_legend.isChecked()
-        if show:
-            lg.move(W - lg.width() - 6, max(6, H - lg.height() - 6))
-            lg.raise_()
-        lg.setVisible(show)
+        lg.visible = self.action_legend.isChecked()
+        lg.rect.moveTo(W - lg.rect.width() - MARGIN, max(MARGIN, H - lg.rect.height() - MARGIN))
+        v.update()
 
     def _set_hover_start(self, i: int):
         if i == self._hover_start:
