@@ -79,10 +79,6 @@ class MainWindow(QMainWindow):
         # -- views
         self.surface, self.surface_error = make_surface_view()
         self.surface.setObjectName("surfaceView")
-        # A QOpenGLWidget switches its whole top-level window to OpenGL composition: every
-        # repaint of any widget (a status label) re-composites the full window (~10 ms on
-        # Mesa llvmpipe, measured). As a native child window the 3D view composites alone.
-        self.surface.setAttribute(Qt.WidgetAttribute.WA_NativeWindow)
         self.surface_feed = SurfaceFeed(self.surface)
         self.contour = ContourView()
         self.curves = CurvesView()

@@ -517,10 +517,16 @@ def test_hover_reports_the_surface_point(view, qtbot):
     QTest.mouseMove(view.gl_view, QPoint(round(p.x()), round(p.y())))
     qtbot.waitUntil(lambda: bool(got), timeout=2000)
     assert got[-1] == pytest.approx((1.0, -2.0), abs=0.12)
+    # the read-out, painted by the canvas over its top-left corner, says where the mouse is
+    assert view.readout_text.startswith("x = ") and "y = " in view.readout_text and "f ≈ " in view.readout_text
+    corner = as_array(view.grab_image())[6:24, 6:120, :3].astype(int)
+    assert (np.abs(corner - (226, 229, 238)).max(-1) < 60).sum() > 30  # light text on the box
     got.clear()
     QTest.mouseMove(view.gl_view, QPoint(3, 3))  # the dark corner: off the surface
     qtbot.wait(20)
-    assert got == []
+    assert got == [] and view.readout_text == ""
+    corner = as_array(view.grab_image())[6:24, 6:120, :3].astype(int)
+    assert (np.abs(corner - (226, 229, 238)).max(-1) < 60).sum() == 0  # and it is gone
 
 
 @pytest.mark.gl

@@ -2,7 +2,8 @@
 
 * :mod:`.view` -- :class:`SurfaceView`, the widget and its public API (mouse: drag starts, hover);
 * :mod:`.layers` -- the GL items and the scene they draw; :mod:`.camera` -- presets and projection;
-* :mod:`.widgets` -- the GL canvas, colour bar and legend; :mod:`.style` -- colours, sizes, GL states;
+* :mod:`.widgets` -- the GL canvas (a native window) and the hint line; :mod:`.overlays` -- the
+  colour bar, key and read-out it paints over the scene; :mod:`.style` -- colours, sizes, GL states;
 * :mod:`.mapping`, :mod:`.segments` -- raw -> visual mapping and line geometry (numpy only);
 * :mod:`.feed` -- sends a frame to the view, only what changed;
 * :mod:`.null_view` -- the stand-in when OpenGL is missing.

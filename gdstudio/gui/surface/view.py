@@ -1,9 +1,10 @@
 """The 3D view: gradient descent on a height-coloured surface.
 
-:class:`SurfaceView` is a QWidget holding a pyqtgraph.opengl ``GLViewWidget``, a toolbar
-(camera presets, "Move starts", "Log height", floor arrows, contours, "Key"), the colour bar and
-the marker key floating over the canvas, and a one-line hint below (nothing changes size when
-the mouse moves; the hover read-out floats over the canvas).  Public API (the main window codes against it):
+:class:`SurfaceView` is a QWidget holding the GL canvas (pyqtgraph's GL view in a native
+window, :mod:`.widgets`), a toolbar (camera presets, "Move starts", "Log height", floor arrows,
+contours, "Key") and a one-line hint below. The canvas paints the colour bar, the marker key and
+the hover read-out over the scene (:mod:`.overlays`); nothing changes size when the mouse moves.
+Public API (the main window codes against it):
 
 * ``sig_start_dragged(int, float, float)`` -- start index, x, y while a start is dragged
   (at most about 60 per second); ``sig_start_drag_finished(int, float, float)`` on release;
@@ -12,17 +13,18 @@ the mouse moves; the hover read-out floats over the canvas).  Public API (the ma
   ``set_trajectories(paths, colors)``, ``set_positions(P, colors)``, ``set_starts(S)``,
   ``set_critical_points(P, kinds, best_index)``, ``highlight_run(index)``,
   ``set_camera(preset)``, ``set_step_arrow(p0, p1)``, ``show_internals(point, carried)``,
-  ``set_axis_labels(names)``, ``grab_image() -> QImage``.
+  ``set_axis_labels(names)``, ``grab_image() -> QImage``, ``draw_canvas_into(picture, widget)``.
 * Extras: ``set_log_height(bool | None)``, ``screen_position(x, y, f)``,
-  ``surface_point_at(QPointF)``, ``camera()``, ``mapping``, ``gl_view``.
+  ``surface_point_at(QPointF)``, ``camera()``, ``mapping``, ``gl_view``, ``canvas_widget``,
+  ``readout_text``.
 
 All grids use ``indexing='ij'``: ``Z[i, j] = f(xs[i], ys[j])``.  Raw values go through one
 :class:`~.mapping.ViewMapping` (x, y to [-1, 1], f to [0, 1], linear or log), so
 everything drawn sits on the same surface.  Needs an OpenGL context: set
 ``Qt.AA_ShareOpenGLContexts`` before the QApplication exists.
 
-The drawing is in :mod:`.layers`, the camera in :mod:`.camera`, the side widgets in
-:mod:`.widgets`; this module is the public API and the mouse (dragging starts, hover).
+The drawing is in :mod:`.layers`, the camera in :mod:`.camera`, the canvas and the hint line
+in :mod:`.widgets`, what floats over the canvas in :mod:`.overlays`; this module is the public API and the mouse (dragging starts, hover).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from typing import Optional, Sequence
 import numpy as np
 from PySide6.QtCore import QObject, QPoint, QPointF, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPainter
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QToolBar, QVBoxLayout, QWidget
 
 from .camera import Camera
 from .layers import Layers
@@ -43,7 +45,7 @@ from .segments import format_value
 from .style import (BACKGROUND, CAMERA_PRESETS, DRAG_EMIT_INTERVAL, HINT, KIND_COLORS, PICK_RADIUS_PX,
                     points3, rgba_array)
 from .overlays import MARGIN, ColorBar, Legend, Readout
-from .widgets import GLCanvas
+from .widgets import GLCanvas, HintLine
 
 __all__ = ["SurfaceView", "KIND_COLORS", "CAMERA_PRESETS", "ray_height_field_intersection"]
 
@@ -135,18 +137,8 @@ class SurfaceView(QWidget):
         self._colorbar, self._legend, self._readout = ColorBar(), Legend(), Readout()
         self._legend.visible = False
         self._view.overlays = [self._colorbar, self._legend, self._readout]
-
-        # one line, elided to the width (the full text is its tooltip): a hint that re-wraps
-        # would change the canvas's height under the mouse
-        self._hint = QLabel(self)
+        self._hint = HintLine(self)
         self._hint.setObjectName("surfaceHint")
-        self._hint.setStyleSheet("color: #8a8f9c;")
-        small = self._hint.font()
-        small.setPixelSize(11)
-        self._hint.setFont(small)
-        self._hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self._hint.setFixedHeight(self._hint.fontMetrics().height() + 4)
-        self._hint_text = ""
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -561,22 +553,9 @@ class SurfaceView(QWidget):
         return f"{a} = {format_value(x)}   {b} = {format_value(y)}   f ≈ {format_value(f)}"
 
     def _update_hint(self, *_):
-        if self.action_move_starts.isChecked():
-            self._hint_text = HINT
-        else:
-            self._hint_text = ("Drag: rotate · Shift+drag: move the nearest start point · wheel: zoom · "
-                               "Ctrl+drag: pan · (turn on “Move starts” to grab a start by pressing on it)")
-        self._hint.setToolTip(self._hint_text.replace(" · ", "\n"))
-        self._elide_hint()
-
-    def _elide_hint(self):
-        fm = self._hint.fontMetrics()
-        self._hint.setText(fm.elidedText(self._hint_text, Qt.TextElideMode.ElideRight,
-                                         max(20, self._hint.width() - 4)))
-
-    def resizeEvent(self, ev):
-        super().resizeEvent(ev)
-        self._elide_hint()
+        self._hint.set_hint(HINT if self.action_move_starts.isChecked() else (
+            "Drag: rotate · Shift+drag: move the nearest start point · wheel: zoom · "
+            "Ctrl+drag: pan · (turn on “Move starts” to grab a start by pressing on it)"))
 
     # ------------------------------------------------------------------------------------------
     # mapping helpers

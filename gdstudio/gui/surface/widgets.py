@@ -14,15 +14,34 @@ read-out are drawn by the canvas (:mod:`.overlays`), and ``QWidget.grab`` does n
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Optional
 
 from OpenGL import GL
 from PySide6.QtCore import QEvent, QRect, Qt
-from PySide6.QtGui import QImage, QPainter, QSurfaceFormat
+from PySide6.QtGui import QImage, QOffscreenSurface, QOpenGLContext, QPainter, QSurfaceFormat
 from PySide6.QtOpenGL import QOpenGLWindow
+from PySide6.QtWidgets import QLabel, QSizePolicy
 from pyqtgraph.opengl.GLViewWidget import GLViewMixin
 
 from .static_cache import StaticCache
+
+_PAINTING = (QEvent.Type.Expose, QEvent.Type.UpdateRequest, QEvent.Type.Paint)
+
+
+_opengl_usable: Optional[bool] = None
+
+
+def opengl_usable() -> bool:
+    """Whether this platform makes OpenGL contexts (Qt's offscreen platform without a display
+    does not; a QOpenGLWindow asked to paint there crashes instead of failing)."""
+    global _opengl_usable
+    if _opengl_usable is None:
+        ctx, surface = QOpenGLContext(), QOffscreenSurface()
+        surface.create()
+        _opengl_usable = bool(ctx.create() and ctx.makeCurrent(surface) and GL.glGetString(GL.GL_VERSION))
+        if _opengl_usable:
+            ctx.doneCurrent()
+    return _opengl_usable
 
 
 class GLCanvas(GLViewMixin, QOpenGLWindow):
@@ -110,11 +129,42 @@ class GLCanvas(GLViewMixin, QOpenGLWindow):
         super().mouseReleaseEvent(ev)
 
     def event(self, ev):
-        if ev.type() == QEvent.Type.Leave:  # a QWindow has no leaveEvent
+        kind = ev.type()
+        if kind == QEvent.Type.Leave:  # a QWindow has no leaveEvent
             self._owner._hover(None)
+        elif kind in _PAINTING and not opengl_usable():
+            return True  # nothing can be drawn here (the 2-D views still work)
         return super().event(ev)
 
     def resizeEvent(self, ev):
-        super().resizeEvent(ev)
+        if opengl_usable():
+            super().resizeEvent(ev)
         self._owner._place_overlays()
         self._owner._refit_camera()
+
+
+class HintLine(QLabel):
+    """The hint under the canvas: one line, elided to the width, the full text in its tooltip.
+    A hint that re-wrapped would change the canvas's height under the mouse."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setStyleSheet("color: #8a8f9c;")
+        small = self.font()
+        small.setPixelSize(11)
+        self.setFont(small)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(self.fontMetrics().height() + 4)
+        self.hint = ""
+
+    def set_hint(self, text: str) -> None:
+        self.hint = text
+        self.setToolTip(text.replace(" · ", "\n"))
+        self._elide()
+
+    def _elide(self) -> None:
+        self.setText(self.fontMetrics().elidedText(self.hint, Qt.TextElideMode.ElideRight, max(20, self.width() - 4)))
+
+    def resizeEvent(self, ev):
+        super().resizeEvent(ev)
+        self._elide()
