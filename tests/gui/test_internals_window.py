@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QLabel
 from gdstudio.core.coordinates import PolarDescent
 from gdstudio.core.internals import run_internals
 
-from .helpers import make_window
+from .helpers import make_window, wait_done
 
 
 def test_a_polar_runs_internals_are_drawn_at_its_point_in_x_y(qtbot):
@@ -91,3 +91,29 @@ def test_legend_entries_that_come_and_go_leave_the_map_where_it_is(qtbot):
     w.link.function("x**2 + 3*y**2")  # no known points, no internals: no legend
     qtbot.waitUntil(lambda: w.c.problem.objective.source == "x**2 + 3*y**2", timeout=10_000)
     qtbot.waitUntil(lambda: vb.sceneBoundingRect().height() > place.height(), timeout=5000)
+
+
+def test_a_narrow_map_folds_its_legend_into_one_column_so_no_entry_is_cut_off(qtbot):
+    """At 1280×800 with a side dock open the map is narrow: two columns of legend entries
+    would run past its right edge. The legend folds to one column, and back when wide."""
+    w = make_window(qtbot, function="himmelblau", lr=0.01, max_steps=500, optimizer="adam")
+    w.session.set_starts([(1.0, 1.0)])
+    w.c.run()
+    wait_done(qtbot, w)
+    legend = w.contour.legend
+    qtbot.waitUntil(lambda: len(legend.items) >= 4, timeout=5000)  # known points and what was found
+
+    def inside() -> bool:
+        view = w.contour.viewport().rect()
+        for _, label in legend.items:
+            box = w.contour.mapFromScene(label.item.sceneBoundingRect()).boundingRect()  # the text
+            if not view.contains(box):
+                return False
+        return True
+
+    w.contour.setFixedWidth(260)
+    qtbot.wait(100)
+    assert inside() and legend.columnCount == 1
+    w.contour.setFixedWidth(700)
+    qtbot.wait(100)
+    assert inside() and legend.columnCount == 2

@@ -278,6 +278,17 @@ class ContourView(pg.PlotWidget):
         super().resizeEvent(ev)
         if getattr(self, "_title", None) is not None:
             self._show_title()
+        if getattr(self, "legend", None) is not None and self.legend.items \
+                and self._legend_columns() != self.legend.columnCount:
+            self._legend_key = None  # a narrow map: one column, so no entry is cut off
+            self._set_legend(getattr(self, "_last_frame", None))
+
+    def _legend_columns(self) -> int:
+        """Two columns when two fit under the map, else one."""
+        widths = [sample.boundingRect().width() + label.item.boundingRect().width() + 12
+                  for sample, label in self.legend.items]
+        room = self.width() - 90  # the left axis and the colour bar beside the map
+        return 2 if widths and 2 * max(widths) <= room else 1
 
     # -- keyboard focus -----------------------------------------------------------------
     def focusInEvent(self, ev):
@@ -427,6 +438,7 @@ class ContourView(pg.PlotWidget):
                                                        pen=pg.mkPen("w")), names[kind])
         shown = bool(self.legend.items)
         self.legend.setVisible(shown)
+        self.legend.setColumnCount(self._legend_columns())
         need = self.legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize).height() if shown else 0.0
         self.legend.setMaximumHeight(need)
         # the row under the map keeps the height of the tallest legend of this problem: entries
