@@ -175,3 +175,19 @@ def test_start_markers_are_drawn_whole(qtbot, where):
     disc = (xx - cx) ** 2 + (yy - cy) ** 2 <= r * r
     white = np.all(img > 215, axis=2)
     assert white[disc].mean() > 0.9, f"only {white[disc].mean():.0%} of the marker's core is drawn"
+
+
+def test_space_runs_and_pauses_while_the_3d_canvas_has_the_keyboard(qtbot):
+    """The canvas is a native window of its own: while it has the keyboard (a click gives it
+    with a window manager), the window's shortcuts (Space run/pause) must still reach the window."""
+    w = _window(qtbot, SIZES[0])
+    w.c.update_settings(max_steps=10_000_000, tol=0.0, speed=200)
+    w.activateWindow()
+    qtbot.waitActive(w)
+    gv = w.surface.gl_view
+    gv.requestActivate()
+    qtbot.waitUntil(lambda: QGuiApplication.focusWindow() is gv, timeout=3000)
+    QTest.keyClick(gv, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: w.c.state == "running", timeout=3000)
+    QTest.keyClick(gv, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: w.c.state == "paused", timeout=3000)
