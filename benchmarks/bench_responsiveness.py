@@ -83,6 +83,8 @@ def main(argv=None) -> int:
         time.sleep(0.001)
     step0 = c.store.batch_step
     frames[0] = 0
+    canvas = getattr(w.surface, "gl_view", None)
+    paints0 = canvas.paints if canvas is not None else 0
     timer.start()
     cpu0 = time.thread_time()  # the GUI thread's CPU time: how busy it is, whatever the load
     t0 = time.perf_counter()
@@ -101,6 +103,12 @@ def main(argv=None) -> int:
           f"p50 {np.percentile(lat, 50):.1f} ms, p99 {np.percentile(lat, 99):.1f} ms, max {lat.max():.1f} ms")
     print(f"batch steps: {steps:,} ({steps / elapsed:,.0f} steps/s = {steps * c.store.n / elapsed:,.0f} run-steps/s); "
           f"redraws: {frames[0] / elapsed:.1f} per second")
+    if w.surface_error:
+        print(f"3D view: none ({w.surface_error})")
+    else:
+        drawn = canvas.paints - paints0
+        print(f"3D view: {drawn / elapsed:.1f} frames drawn per second"
+              + ("" if drawn else " (none: this platform has no OpenGL; run under Xvfb for the 3D view)"))
     print(f"GUI thread busy {100 * gui_cpu / elapsed:.0f}% of the time ({1000 * gui_cpu / max(frames[0], 1):.1f} ms "
           f"of CPU per redraw); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"run store: {c.store.nbytes() / 2**20:.1f} MB (draw buffer {c.store.samples.nbytes / 2**20:.1f} MB, "

@@ -16,6 +16,10 @@ from .views.known_points import show_known_points
 
 #: after a hover ends, the inspector returns to the selected run this much later (ms)
 HOVER_MS = 1500
+#: with more runs than this running, the views after the map take turns, one a frame
+TURNS_ABOVE = 50
+#: a turn's slice runs this long after its frame, once the map has been drawn (ms)
+TURN_MS = 12
 
 
 class FrameLink(QObject):
@@ -88,19 +92,29 @@ class FrameLink(QObject):
     # -- frames ------------------------------------------------------------------------------
     def frame(self, frame) -> None:
         """Views update in staggered slices so no single pass of the event loop paints
-        everything: map + 3D at once, the curves 10 ms later, the table and inspector on
-        another frame. A slice always draws the newest frame."""
+        everything: the map at once, the 3D view 8 ms later, the curves and the table 16 ms
+        later, the internals at 24 ms (some on every second or third frame only); with many
+        runs running, the views after the map take turns. A slice always draws the newest frame."""
         self.latest = frame
         self._frames += 1
         running = self.c.state == "running"
-        # the 3D view at a half or a third of the map's rate while running (a software-GL
-        # render costs ~16 ms), curves and table at a third (text need not move at 30 Hz)
+        # the 3D view at half the map's rate while running (a software-GL render costs ~10 ms),
+        # curves and table at a third (text need not move at 30 Hz)
         t_map, t_surface, t_curves, t_table, t_internals = self._stage_timers
         if running:
             t_map.start(0)  # after the timers already due: building the frame and drawing it are two passes
         else:
             self.stage_map()
-        every = 3 if frame.n_runs > 50 else 2  # 3D: 10 Hz for big batches, else 15 Hz
+        if running and frame.n_runs > TURNS_ABOVE:
+            # many runs: the map takes half the event loop's time, so the views after it take
+            # turns, one a frame: the 3D view two frames in five, the curves, the internals and
+            # the table one each. Two of them in one frame ran back to back and kept input
+            # waiting 25-30 ms (Xvfb, 1,000 runs).
+            if frame.curves is not None:
+                self._with_curves = frame
+            (t_surface, t_curves, t_surface, t_internals, t_table)[self._frames % 5].start(TURN_MS)
+            return
+        every = 2  # 3D: 15 Hz
         if not running or self._frames % every == 0:
             t_surface.start(8)
         if frame.curves is not None:  # (while running, a third of the frames carry them)
@@ -125,7 +139,12 @@ class FrameLink(QObject):
         self.v.table.refresh()
 
     def stage_internals(self) -> None:
-        self.v.internals.update()
+        # while many runs run, the 3D view shows the internals with its own next turn: a
+        # paint for them as well took a second 10 ms pass (software GL)
+        f = self.latest
+        turns = self.c.state == "running" and f is not None and f.n_runs > TURNS_ABOVE
+        with self.v.surface.deferred() if turns else self.v.surface.held():
+            self.v.internals.update()
         if self.c.selected >= 0 and not self._hovering:
             self.inspect_selected()
 

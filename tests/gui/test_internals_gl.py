@@ -57,7 +57,7 @@ def test_the_selected_runs_internals_are_drawn_on_the_surface_where_the_map_draw
     # a polar run's internals are drawn too, in x, y
     w.link.settings({"coordinates": "polar", "gradient": "naive"})
     _paused_after(qtbot, w, 5)
-    assert {"neg_grad", "step"} <= set(layer.segs) and layer.items["step"][1].visible()
+    assert {"neg_grad", "step"} <= set(layer.segs) and "step" in layer.drawn()
 
 
 def test_a_start_dragged_on_the_surface_with_ctrl_snaps_as_on_the_map(qtbot):

@@ -191,3 +191,44 @@ def test_space_runs_and_pauses_while_the_3d_canvas_has_the_keyboard(qtbot):
     qtbot.waitUntil(lambda: w.c.state == "running", timeout=3000)
     QTest.keyClick(gv, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: w.c.state == "paused", timeout=3000)
+
+
+def test_with_many_runs_running_every_view_keeps_moving_and_a_3d_frame_is_one_paint(qtbot):
+    """With hundreds of runs the views after the map take turns, one a frame: each must
+    still move (the 3D view, the loss curves, the table, the selected run's internals), and
+    each 3D frame is drawn once, not once for the data and again for Qt's update timer."""
+    w = _window(qtbot, SIZES[0])
+    w.c.update_settings(optimizer="momentum", lr=1e-4, max_steps=10_000_000, tol=0.0, speed=None)
+    w.c.random_starts(300, "uniform", 0, run=True)
+    qtbot.waitUntil(lambda: w.c.state == "running" and w.c.store.n == 300, timeout=5000)
+    qtbot.wait(200)
+    st = w.c.store
+    r = int(np.argmax(np.hypot(st.grad[:st.n, 0], st.grad[:st.n, 1])))  # a run on a slope
+    w.c.select_run(r)
+    gv = w.surface.gl_view
+    model = w.table.model()
+
+    def seen():
+        path = w.curves._sel[w.curves.value_plot][1].path()  # the selected run's loss curve
+        last = path.elementAt(path.elementCount() - 1).x if path.elementCount() else 0.0
+        return (gv.paints, model.index(w.table.model_.row_of(r), 4).data(), last,
+                w.inspector.fields["point"].toolTip())
+
+    qtbot.wait(600)
+    before = seen()
+    qtbot.wait(1500)
+    after = seen()
+    assert w.c.state == "running"
+    assert after[0] >= before[0] + 4  # the 3D view: several frames (7 a second here)
+    assert after[1] != before[1]  # the table's step count for it moved
+    assert after[2] > before[2]  # the selected run's loss curve grew
+    assert after[3] != before[3]  # the inspector follows the selected run
+    # one feed of the 3D view, one paint, in the event loop's next pass
+    w.c.pause()
+    qtbot.waitUntil(lambda: w.c.state == "paused", timeout=3000)
+    qtbot.wait(300)
+    n = gv.paints
+    w.frame_link.stage_surface()
+    assert gv.paints == n  # not in the same pass
+    qtbot.wait(100)
+    assert gv.paints == n + 1

@@ -18,7 +18,12 @@ class SurfaceFeed:
         self._arrow_key = None
 
     def show(self, frame, problem, step_arrow=None) -> None:
-        """Send ``frame`` to the 3D view; ``step_arrow`` ((x, y, f), (x, y, f)) or None."""
+        """Send ``frame`` to the 3D view; ``step_arrow`` ((x, y, f), (x, y, f)) or None. The
+        view draws it in one paint, at once."""
+        with self.surface.held():
+            self._send(frame, problem, step_arrow)
+
+    def _send(self, frame, problem, step_arrow) -> None:
         s = self.surface
         key = None if step_arrow is None else tuple(map(tuple, step_arrow))
         if key != self._arrow_key:

@@ -22,28 +22,32 @@ PIECES = 12
 
 
 class InternalsLayer:
-    """GL line items, one per carried quantity; :meth:`show` with segments from
+    """Two GL line items, a dark outline under every quantity's lines and the lines in their
+    colours (one item each: under software GL every item drawn costs ~0.3 ms a frame, and the
+    runs' frames redraw them); :meth:`show` with segments from
     :func:`~gdstudio.app.internals_view.internals_segments` (raw x, y pairs), :meth:`redraw`
     after the surface or its height mapping changed."""
 
     def __init__(self, layers):
         self.layers = layers
         self.segs: dict = {}
-        self.items = {}
-        for k, key in enumerate(INTERNALS_COLORS):
-            # drawn after the surface and the positions, before the start markers (16, 17):
-            # at step 0 the run's point is its start, whose disc must stay whole
-            under = gl.GLLinePlotItem(mode="lines", width=5.0, glOptions=GL_OVERLAY)
-            under.setDepthValue(12 + 0.3 * k)
-            line = gl.GLLinePlotItem(mode="lines", width=2.5, antialias=True, glOptions=GL_OVERLAY)
-            line.setDepthValue(12.15 + 0.3 * k)
-            for it in (under, line):
-                it.setVisible(False)
-                layers.canvas.addItem(it)
-            self.items[key] = (under, line)
+        self._drawn: list = []
+        # drawn after the surface and the positions, before the start markers (16, 17): at
+        # step 0 the run's point is its start, whose disc must stay whole
+        self.under = gl.GLLinePlotItem(mode="lines", width=5.0, glOptions=GL_OVERLAY)
+        self.under.setDepthValue(12)
+        self.line = gl.GLLinePlotItem(mode="lines", width=2.5, antialias=True, glOptions=GL_OVERLAY)
+        self.line.setDepthValue(12.5)
+        for it in (self.under, self.line):
+            it.setVisible(False)
+            layers.canvas.addItem(it)
+
+    def drawn(self) -> set:
+        """The quantities drawn now."""
+        return set(self._drawn) if self.line.visible() else set()
 
     def show(self, segs: dict) -> None:
-        self.segs = {k: np.asarray(v, float) for k, v in (segs or {}).items() if k in self.items}
+        self.segs = {k: np.asarray(v, float) for k, v in (segs or {}).items() if k in INTERNALS_COLORS}
         self.redraw()
 
     def visual(self, pairs: np.ndarray) -> np.ndarray:
@@ -61,15 +65,22 @@ class InternalsLayer:
         return np.stack([P[:, :-1], P[:, 1:]], axis=2).reshape(-1, 3)
 
     def redraw(self) -> None:
-        for key, (under, line) in self.items.items():
+        pos, colors, self._drawn = [], [], []
+        for key in INTERNALS_COLORS:  # in the map's order
             s = self.segs.get(key)
             if s is None or not len(s) or not np.all(np.isfinite(s)):
-                under.setVisible(False)
-                line.setVisible(False)
                 continue
-            pos = self.visual(s).astype(np.float32)
-            rgb = np.asarray(INTERNALS_COLORS[key], np.float32) / 255.0
-            line.setData(pos=pos, color=(*rgb, 1.0))
-            under.setData(pos=pos, color=(0.0, 0.0, 0.0, 0.75))
-            under.setVisible(True)
-            line.setVisible(True)
+            p = self.visual(s).astype(np.float32)
+            rgba = (*(np.asarray(INTERNALS_COLORS[key], np.float32) / 255.0), 1.0)
+            pos.append(p)
+            colors.append(np.broadcast_to(np.asarray(rgba, np.float32), (len(p), 4)))
+            self._drawn.append(key)
+        if not pos:
+            self.under.setVisible(False)
+            self.line.setVisible(False)
+            return
+        P = np.concatenate(pos)
+        self.line.setData(pos=P, color=np.concatenate(colors))
+        self.under.setData(pos=P, color=(0.0, 0.0, 0.0, 0.75))
+        self.under.setVisible(True)
+        self.line.setVisible(True)

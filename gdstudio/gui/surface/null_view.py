@@ -3,6 +3,8 @@ nothing, and one sentence saying why. The window codes against one interface eit
 
 from __future__ import annotations
 
+import contextlib
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
@@ -75,3 +77,9 @@ class NullSurfaceView(QWidget):
 
     def draw_canvas_into(self, picture, widget) -> None:
         pass  # no GL window: a grab already shows the whole stand-in
+
+    def held(self):
+        return contextlib.nullcontext()
+
+    def deferred(self):
+        return contextlib.nullcontext()

@@ -361,6 +361,14 @@ class SurfaceView(QWidget):
         self._colorbar.set_mapping(self._layers.map if self._layers.Z is not None else None, self._bar_title())
         self._place_overlays()
 
+    def held(self):
+        """``with view.held():`` -- the changes inside are drawn in one paint, at its end."""
+        return self._view.held()
+
+    def deferred(self):
+        """``with view.deferred():`` -- the changes inside wait for the next paint."""
+        return self._view.deferred()
+
     def grab_image(self) -> QImage:
         """The canvas as a QImage, overlays included (renders the current frame)."""
         return self._view.render_image()

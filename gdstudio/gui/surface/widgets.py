@@ -14,10 +14,11 @@ read-out are drawn by the canvas (:mod:`.overlays`), and ``QWidget.grab`` does n
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Callable, Optional
 
 from OpenGL import GL
-from PySide6.QtCore import QEvent, QRect, Qt
+from PySide6.QtCore import QEvent, QRect, Qt, QTimer
 from PySide6.QtGui import QImage, QOffscreenSurface, QOpenGLContext, QPainter, QSurfaceFormat
 from PySide6.QtOpenGL import QOpenGLWindow
 from PySide6.QtWidgets import QLabel, QSizePolicy
@@ -60,6 +61,13 @@ class GLCanvas(GLViewMixin, QOpenGLWindow):
         #: painted over the scene in this order (.overlays.Overlay)
         self.overlays: list = []
         self._painter_work: list[Callable[[QPainter], None]] = []
+        self._held = 0
+        self._pending = False
+        #: frames drawn so far (diagnostics, benchmarks)
+        self.paints = 0
+        self._paint_timer = QTimer(self)
+        self._paint_timer.setSingleShot(True)
+        self._paint_timer.timeout.connect(self._paint_now)
 
     # what pyqtgraph's GL view and our layers ask of a widget
     def devicePixelRatioF(self) -> float:
@@ -68,12 +76,55 @@ class GLCanvas(GLViewMixin, QOpenGLWindow):
     def rect(self) -> QRect:
         return QRect(0, 0, self.width(), self.height())
 
+    def update(self):
+        """Ask for a repaint (pyqtgraph's items ask on every ``setData``); while updates are
+        held (:meth:`held`) the asks are gathered into one paint."""
+        if getattr(self, "_held", 0):  # (pyqtgraph asks while the canvas is being built)
+            self._pending = True
+        else:
+            super().update()
+
+    @contextmanager
+    def held(self):
+        """Changes made inside are drawn in one paint, in the event loop's next pass: not in
+        the same pass (setting the data and drawing took 15-18 ms together under software
+        GL), nor left to Qt's update timer, whose paint came ~5 ms later and landed back to
+        back with the next views' slices (one pass then took 25-30 ms)."""
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
+            if not self._held and self._pending:
+                self._pending = False
+                self._paint_timer.start(0)
+
+    @contextmanager
+    def deferred(self):
+        """Changes made inside wait for the next paint asked for (they ask for none)."""
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
+
+    def _paint_now(self) -> None:
+        """Draw and show the frame now: what the window's paint event does, without its
+        update timer (which, asked as well, painted the frame a second time)."""
+        if not (self.isValid() and self.isExposed()):
+            super().update()  # not shown or not initialised yet: the ordinary way
+            return
+        self.makeCurrent()
+        self.paintGL()
+        self.context().swapBuffers(self)
+
     def paint_with_painter(self, work: Callable[[QPainter], None]) -> None:
         """Run ``work(painter)`` in this frame's one QPainter pass, after the scene: opening a
         QPainter on the GL surface costs 2-3 ms under Mesa, once per frame is enough."""
         self._painter_work.append(work)
 
     def paintGL(self):
+        self.paints += 1
         self._owner._before_paint()
         self._painter_work = []
         dpr = self.devicePixelRatioF()
