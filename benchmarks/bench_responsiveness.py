@@ -49,7 +49,10 @@ def main(argv=None) -> int:
     app = QApplication.instance() or QApplication(["bench"])
     from gdstudio.gui import MainWindow
 
+    from gdstudio.gui.startup import freeze_startup_objects
+
     w = MainWindow(function=args.function)
+    freeze_startup_objects()  # as gdstudio's main does once the window is built
     w.resize(1600, 1000)
     w.show()
     for _ in range(20):
