@@ -105,7 +105,7 @@ class FrameLink(QObject):
             t_map.start(0)  # after the timers already due: building the frame and drawing it are two passes
         else:
             self.stage_map()
-        if running and frame.n_runs > TURNS_ABOVE:
+        if self._taking_turns(frame):
             # many runs: the map takes half the event loop's time, so the views after it take
             # turns, one a frame: the 3D view two frames in five, the curves, the internals and
             # the table one each. Two of them in one frame ran back to back and kept input
@@ -125,6 +125,10 @@ class FrameLink(QObject):
         if not running or self._frames % 3 == 0:
             t_internals.start(24)  # after the 3D view's slice, in a pass of its own
 
+    def _taking_turns(self, frame) -> bool:
+        """Whether the views after the map take turns, one a frame (many runs running)."""
+        return self.c.state == "running" and frame is not None and frame.n_runs > TURNS_ABOVE
+
     def stage_map(self) -> None:
         self.v.contour.show_frame(self.latest)
 
@@ -141,9 +145,7 @@ class FrameLink(QObject):
     def stage_internals(self) -> None:
         # while many runs run, the 3D view shows the internals with its own next turn: a
         # paint for them as well took a second 10 ms pass (software GL)
-        f = self.latest
-        turns = self.c.state == "running" and f is not None and f.n_runs > TURNS_ABOVE
-        with self.v.surface.deferred() if turns else self.v.surface.held():
+        with self.v.surface.deferred() if self._taking_turns(self.latest) else self.v.surface.held():
             self.v.internals.update()
         if self.c.selected >= 0 and not self._hovering:
             self.inspect_selected()

@@ -81,13 +81,13 @@ class ColorBar(Overlay):
         self._cmap = pg.colormap.get(COLORMAP)
         self._mapping: Optional[ViewMapping] = None
         self.title = "f"
-        self.rect = QRect(0, 0, self.size_hint().width(), 240)
+        self.rect = QRect(0, 0, self.needed_width(), 240)
 
-    def size_hint(self) -> QSize:
+    def needed_width(self) -> int:
+        """Wide enough for the title and the widest tick label."""
         fm = QFontMetrics(self.font)
         labels = [format_value(v) for _, v in self.ticks()] or ["0"]
-        w = max(fm.horizontalAdvance(self.title) + 8, 36 + max(fm.horizontalAdvance(t) for t in labels) + 6)
-        return QSize(w, 240)
+        return max(fm.horizontalAdvance(self.title) + 8, 36 + max(fm.horizontalAdvance(t) for t in labels) + 6)
 
     def set_mapping(self, mapping: Optional[ViewMapping], title: str) -> None:
         self._mapping = mapping
@@ -153,9 +153,6 @@ class Legend(Overlay):
         self._row_h = max(fm.height() + 3, 16)
         self.rect = QRect(0, 0, max(104, 30 + max(fm.horizontalAdvance(r[3]) for r in self.ROWS)),
                           self._row_h * len(self.ROWS) + 8)
-
-    def texts(self) -> list[str]:
-        return [r[3] for r in self.ROWS]
 
     def _draw(self, p: QPainter, w: int, h: int) -> None:
         p.fillRect(QRect(0, 0, w, h), QColor(*BACKGROUND, OVERLAY_ALPHA))

@@ -535,7 +535,7 @@ class SurfaceView(QWidget):
         v = self._view
         W, H = v.width(), v.height()
         cb = self._colorbar
-        bar_w = cb.size_hint().width()
+        bar_w = cb.needed_width()
         cb.rect = QRect(W - bar_w - MARGIN, MARGIN, bar_w, int(min(260, max(90, 0.5 * H))))
         if self._camera is not None and self._camera.reserve_right_px != bar_w + 8:
             self._camera.reserve_right_px = bar_w + 8  # presets frame the surface beside it

@@ -90,11 +90,10 @@ class GLCanvas(GLViewMixin, QOpenGLWindow):
         the same pass (setting the data and drawing took 15-18 ms together under software
         GL), nor left to Qt's update timer, whose paint came ~5 ms later and landed back to
         back with the next views' slices (one pass then took 25-30 ms)."""
-        self._held += 1
         try:
-            yield
+            with self.deferred():
+                yield
         finally:
-            self._held -= 1
             if not self._held and self._pending:
                 self._pending = False
                 self._paint_timer.start(0)
@@ -141,7 +140,6 @@ class GLCanvas(GLViewMixin, QOpenGLWindow):
                     overlay.paint(painter, dpr)
             finally:
                 painter.end()
-        self._painter_work = []
 
     def render_image(self) -> QImage:
         """The canvas as drawn now (scene and overlays), rendered afresh into its back buffer
