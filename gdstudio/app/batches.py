@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["batch_spec", "make_batch"]
+__all__ = ["FUSED_MIN_RUNS", "batch_spec", "kernel_for", "make_batch"]
+
+#: batches of the window with at least this many runs switch to the fused kernel once it is ready
+FUSED_MIN_RUNS = 256
 
 
 def batch_spec(objective, domain, starts, specs, settings) -> dict:
     """The keyword arguments (for :func:`make_batch`) of the batch that makes the runs
     ``specs`` (``RunSpec``: start index, optimizer, learning rate) from ``starts`` (M, 2) with
     ``settings`` (an ``app.session.Settings`` or the window's): per-run optimizers, rates and
-    hyper-parameters when the runs compare them. The fused kernel is off: numba's first
-    compile holds the GIL for about a second, which would freeze a window, and the numpy
-    path is fast enough for what the views can show."""
+    hyper-parameters when the runs compare them. The batch starts on numpy: numba's compile
+    holds the GIL for seconds, which would freeze a window. A big batch switches to the fused
+    kernel once :func:`kernel_for` has it ready (compiled in another process), as a recorded
+    live change."""
     from ..core.optimizers import HYPER_DEFAULTS
 
     s = settings
@@ -61,3 +65,17 @@ def make_batch(spec: dict):
     from ..core.runner import BatchDescent
 
     return BatchDescent(**spec)
+
+
+def kernel_for(batch):
+    """The fused kernel (core/fused.py) that can step ``batch`` from its next step on, compiled
+    in a separate process and loaded here: None when the batch is small (fewer than
+    FUSED_MIN_RUNS runs: numpy keeps up with what the views show), steps in polar or mixed
+    coordinates, compares optimizers or rates, or there is no kernel. Blocks for the compile
+    (about 2 s the first time, a few ms once cached): call it from a background thread."""
+    from ..core.fused import prepared_kernel
+    from ..core.runner import BatchDescent
+
+    if type(batch) is not BatchDescent or batch.n_runs < FUSED_MIN_RUNS or batch.fused or not batch.fusable():
+        return None
+    return prepared_kernel(batch.objective, batch.groups[0].optimizer)

@@ -57,9 +57,14 @@ class ChunkMessage:
     internals: Optional[LiveInternals] = None
 
 
-def apply_live_changes(batch, lr=None, max_steps=None) -> tuple:
-    """Apply a rate and a step limit changed while the batch runs (None: unchanged) before its
-    next block of steps; returns them as a :class:`ChunkMessage` records them."""
+#: the live change recorded when a batch switches to its fused kernel (value: "fused")
+ENGINE = "engine"
+
+
+def apply_live_changes(batch, lr=None, max_steps=None, kernel=None) -> tuple:
+    """Apply a rate and a step limit changed while the batch runs (None: unchanged), and a
+    fused kernel to step on from now (app.batches.kernel_for), before its next block of
+    steps; returns them as a :class:`ChunkMessage` records them."""
     changes = []
     if lr is not None:
         batch.set_lr(lr)
@@ -67,5 +72,22 @@ def apply_live_changes(batch, lr=None, max_steps=None) -> tuple:
     if max_steps is not None:
         batch.set_max_steps(max_steps)
         changes.append(("max_steps", max_steps))
+    if kernel is not None and batch.fusable():
+        batch.adopt_kernel(kernel)
+        changes.append((ENGINE, "fused"))
     return tuple(changes)
 
+
+def apply_recorded_change(batch, name: str, value) -> None:
+    """Re-apply one recorded live change to a replayed batch, at the step it was made."""
+    if name == "lr":
+        batch.set_lr(value)
+    elif name == "max_steps":
+        batch.set_max_steps(int(value))
+    elif name == ENGINE:
+        from .batches import kernel_for
+
+        kernel = kernel_for(batch)
+        if kernel is None:
+            raise RuntimeError("the fused kernel these runs switched to cannot be loaded, so they cannot be replayed exactly")
+        batch.adopt_kernel(kernel)

@@ -13,6 +13,7 @@ from typing import Callable, Iterable, Optional
 
 from ..core.config import DescentConfig
 from .batches import make_batch
+from .chunks import apply_recorded_change
 from ..io.trajectories import ExportError, TrajectoryWriter
 
 
@@ -29,11 +30,7 @@ def replay(objective, config: DescentConfig, upto: Optional[int] = None, chunk_s
     i = 0
     while batch.step < end and not batch.done:
         while i < len(changes) and changes[i].step <= batch.step:
-            c = changes[i]
-            if c.name == "lr":
-                batch.set_lr(c.value)
-            elif c.name == "max_steps":
-                batch.set_max_steps(int(c.value))
+            apply_recorded_change(batch, changes[i].name, changes[i].value)
             i += 1
         nxt = changes[i].step if i < len(changes) else end
         k = max(1, min(chunk_steps, nxt - batch.step, end - batch.step))

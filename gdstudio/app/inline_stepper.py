@@ -2,6 +2,8 @@
 when every run has stopped, Step when its steps are taken. Scripts and tests drive the
 studio's runtime with it, with no thread and no Qt; the window uses the worker thread
 (worker/descent_worker.py), which has the same commands and answers with the same messages.
+Like the worker, it steps a big batch on numpy first and switches it to the fused kernel
+(app.batches.kernel_for) once that is ready: here, after the first block of steps.
 
     runtime = headless_runtime()
     runtime.set_function_text("himmelblau")
@@ -15,6 +17,7 @@ from __future__ import annotations
 import time
 from typing import Optional
 
+from .batches import kernel_for
 from .chunks import ChunkMessage, apply_live_changes, live_internals
 from .runtime import Runtime
 
@@ -30,6 +33,7 @@ class InlineStepper:
         self._watch: Optional[int] = None
         self._lr = None  # a live change, applied before the next block of steps
         self._max_steps = None
+        self._kernel_asked = False
 
     def deliver_to(self, runtime: Runtime) -> None:
         self.runtime = runtime
@@ -38,6 +42,7 @@ class InlineStepper:
     def start(self, generation: int, batch, paused: bool = False, steps: int = 0) -> None:
         self._job = (generation, batch)
         self._lr = self._max_steps = None
+        self._kernel_asked = False
         if steps > 0:
             self.step(steps)
         elif not paused:
@@ -78,9 +83,13 @@ class InlineStepper:
                 return False
             k = self.chunk_steps if n is None else min(self.chunk_steps, n)
             lr, max_steps, self._lr, self._max_steps = self._lr, self._max_steps, None, None
+            kernel = None
+            if batch.step > 0 and not self._kernel_asked:
+                self._kernel_asked = True
+                kernel = kernel_for(batch)
             t0 = time.perf_counter()
             try:
-                changes = apply_live_changes(batch, lr, max_steps)
+                changes = apply_live_changes(batch, lr, max_steps, kernel)
                 chunk = batch.advance(k)
             except Exception as err:  # the engine failed: report it, as the worker does
                 self._job = None

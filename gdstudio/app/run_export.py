@@ -125,7 +125,8 @@ class ExportJob:
         return w.rows
 
     def _replay(self, writer, check) -> None:
-        from ..app.batches import make_batch
+        from .batches import make_batch
+        from .chunks import apply_recorded_change
 
         batch = make_batch(self.spec)
         changes = self.changes
@@ -133,10 +134,7 @@ class ExportJob:
         while batch.step < self.upto and not batch.done:
             while i < len(changes) and changes[i][0] <= batch.step:
                 _, name, value = changes[i]
-                if name == "lr":
-                    batch.set_lr(value)
-                elif name == "max_steps":
-                    batch.set_max_steps(value)
+                apply_recorded_change(batch, name, value)
                 i += 1
             nxt = changes[i][0] if i < len(changes) else self.upto
             k = max(1, min(512, nxt - batch.step, self.upto - batch.step))

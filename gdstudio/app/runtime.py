@@ -30,6 +30,7 @@ import numpy as np
 from ..core.objective import Objective
 from ..core.status import RUNNING
 from .batches import batch_spec, make_batch
+from .chunks import ENGINE
 from .frames import build_frame, run_colors
 from .function_text import _compile, preset_domain
 from .geometry import GridData, compute_grid, point_report
@@ -518,6 +519,13 @@ class Runtime:
         self._critical_version = st.version
         self._dirty = True
 
+    @property
+    def settings_changed_live(self) -> bool:
+        """True when the rate or the step limit changed while the batch ran, so a replay of
+        one run from the settings would not be its path (a switch to the fused kernel
+        changes only the rounding, not the path)."""
+        return any(name != ENGINE for _, name, _ in self._changes)
+
     def run_kind(self, r: int) -> str:
         k = int(self.run_critical[r]) if r < self.run_critical.size else -1
         if k >= 0:
@@ -570,6 +578,8 @@ class Runtime:
             "runs": st.n,
             "state": self.state,
             "memory_mb": st.nbytes() / 2**20,
+            # the step from which the batch stepped on the fused kernel (None: numpy throughout)
+            "fused_from": next((step for step, name, _ in self._changes if name == ENGINE), None),
         }
 
     def step_arrow(self):

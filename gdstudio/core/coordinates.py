@@ -158,6 +158,8 @@ class PolarDescent:
 
     coordinate_names = ("r", "theta")
     coordinates = "polar"
+    #: steps on numpy (a fused kernel is for Cartesian batches: core/fused.py)
+    fused = False
 
     def __init__(self, objective: Objective, starts, optimizer="gd", lr=None, schedule=None,
                  max_steps: int = 1000, tol: float = 1e-6, domain: Domain | None = None,

@@ -21,6 +21,12 @@ The compiled kernel is cached on disk (``~/.cache/gdstudio/kernels`` or
 ``$GDSTUDIO_CACHE``), so only the first batch of a given expression pays numba's compile time
 (about a second). Without numba, or for anything it cannot compile, the runner simply uses
 numpy.
+
+A process that must stay responsive (the window) never compiles: :func:`prepared_kernel`
+compiles in a separate Python process, which fills the disk cache, and only loads the result.
+numba's compile holds the interpreter lock for seconds at a time (measured: a 10 ms timer on
+another thread fired up to 1.5 s late); loading a cached kernel stalls it about 2 ms, once
+numba itself is loaded (the first load in a process, about 0.8 s, stalls it 30-60 ms).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import hashlib
 import importlib.util
 import os
 import re
+import subprocess
 import sys
 import textwrap
 import threading
@@ -88,6 +95,7 @@ def _kernel_source(args: str, body: str, opt: Optimizer) -> str:
     add = L.append
     add("import math")
     add("import numba")
+    add("import numpy as np")
     add("from math import sin, cos, tan, asin, acos, atan, atan2, sinh, cosh, tanh, asinh, acosh, atanh")
     add("from math import exp, log, log10, log2, sqrt, copysign, pi, e, inf, nan, isnan")
     add("_pow = math.pow")
@@ -139,6 +147,18 @@ def _kernel_source(args: str, body: str, opt: Optimizer) -> str:
         add(f"                RG[j, i, {c}] = G[{c}, i]")
     add("                RF[j, i] = F[i]")
     add("    last[0] = lt")
+    add("")
+    # one call with the argument types of the runner's calls and no running run: compiles
+    # (or loads from the disk cache) the one signature the runner uses, and steps nothing
+    add("def warm():")
+    add(f"    X = np.zeros(({d}, 1))")
+    add(f"    S = np.zeros(({len(state)}, {d}, 1))")
+    add(f"    status = np.full(1, {DIVERGED}, np.int8)")
+    add("    last = np.zeros(1, np.int64)")
+    zeros = ", ".join(["0.0"] * len(hyper_names))
+    add(f"    kernel(X, X.copy(), np.zeros(1), S, status, np.zeros(1, np.int64), last, np.zeros((1, 2)), 0, 1, 1,"
+        f" 0.0, np.zeros({d}), np.zeros({d}), np.empty((1, 1, {d})), np.empty((1, 1)), np.empty((1, 1, {d})),"
+        f" False, 0, 1{', ' if zeros else ''}{zeros})")
     return "\n".join(L) + "\n"
 
 
@@ -196,37 +216,134 @@ class BlockedKernel:
         last[0] = max(int(x[0]) for x in lasts)
 
 
-def fused_kernel(objective, optimizer: Optimizer) -> Optional[Callable]:
-    """The compiled kernel for this objective and optimizer, or None when there is none
-    (no numba, no scalar gradient source, per-run hyper-parameters)."""
+def _source_for(objective, optimizer: Optimizer) -> Optional[str]:
+    """The kernel's source for this objective and optimizer, or None when there is none (no
+    numba, no scalar gradient source, per-run hyper-parameters)."""
     if not numba_available() or not optimizer.record.per_coordinate \
             or any(not isinstance(v, float) for _, v in optimizer.hyper):
         return None
     parts = _scalar_body(objective)
-    if parts is None:
+    return None if parts is None else _kernel_source(*parts, optimizer)
+
+
+def _module_name(key: str) -> str:
+    return f"gdstudio_kernel_{key}"
+
+
+def _source_file(source: str, key: str) -> Path:
+    """The kernel's source in the cache folder, written once: numba's disk cache is keyed by
+    the file's time stamp, so an unchanged kernel keeps its file."""
+    folder = _cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"k_{key}.py"
+    if not path.exists() or path.read_text() != source:
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(source)
+        os.replace(tmp, path)
+    return path
+
+
+def _load_module(path: Path, key: str):
+    spec = importlib.util.spec_from_file_location(_module_name(key), path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # numba's on-disk cache looks the module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+def fused_kernel(objective, optimizer: Optimizer) -> Optional[Callable]:
+    """The compiled kernel for this objective and optimizer, or None when there is none
+    (no numba, no scalar gradient source, per-run hyper-parameters). Compiles in this
+    process when the disk cache does not have it yet."""
+    source = _source_for(objective, optimizer)
+    if source is None:
         return None
-    source = _kernel_source(*parts, optimizer)
     key = hashlib.sha256(source.encode()).hexdigest()[:24]
     with _lock:
         if key in _kernels:
             return _kernels[key]
         kernel = None
         try:
-            folder = _cache_dir()
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"k_{key}.py"
-            if not path.exists() or path.read_text() != source:
-                tmp = path.with_suffix(f".{os.getpid()}.tmp")
-                tmp.write_text(source)
-                os.replace(tmp, path)
-            spec = importlib.util.spec_from_file_location(f"gdstudio_kernel_{key}", path)
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[spec.name] = module  # numba's on-disk cache looks the module up by name
-            spec.loader.exec_module(module)
-            kernel = BlockedKernel(module.kernel)
+            kernel = BlockedKernel(_load_module(_source_file(source, key), key).kernel)
         except Exception as err:  # a kernel is an optimisation: numpy always works
             print(f"gdstudio: fused kernel unavailable ({type(err).__name__}: {err}); using numpy",
                   file=sys.stderr)
             kernel = None
         _kernels[key] = kernel
         return kernel
+
+
+#: what the compiling process runs: load the kernel's file under its module name, then warm()
+_COMPILE_SNIPPET = (
+    "import importlib.util, sys\n"
+    "spec = importlib.util.spec_from_file_location(sys.argv[2], sys.argv[1])\n"
+    "module = importlib.util.module_from_spec(spec)\n"
+    "sys.modules[spec.name] = module\n"
+    "spec.loader.exec_module(module)\n"
+    "module.warm()\n"
+)
+#: the longest a compiling process may take (a cold numba compile is about 2 s here)
+COMPILE_TIMEOUT = 300.0
+
+_prepare_lock = threading.Lock()
+
+
+def prepared_kernel(objective, optimizer: Optimizer) -> Optional[Callable]:
+    """:func:`fused_kernel`, compiled in a separate process and only loaded in this one, so a
+    thread calling this never holds the interpreter lock for long (see the module
+    docstring). Blocks until the kernel is ready: call it from a background thread. None when
+    there is no kernel or it could not be compiled; the caller carries on with numpy."""
+    source = _source_for(objective, optimizer)
+    if source is None:
+        return None
+    key = hashlib.sha256(source.encode()).hexdigest()[:24]
+    with _prepare_lock:  # one compile per kernel, however many threads ask
+        with _lock:
+            if key in _kernels:
+                return _kernels[key]
+        try:
+            path = _source_file(source, key)
+            if not _compiled(path, key):
+                _compile_elsewhere(path, key)
+            module = _load_module(path, key)
+            module.warm()  # loads the compiled code from the disk cache, in this thread
+            kernel = BlockedKernel(module.kernel)
+        except Exception as err:  # noqa: BLE001 (an optimisation: numpy always works)
+            print(f"gdstudio: fused kernel unavailable ({type(err).__name__}: {err}); using numpy",
+                  file=sys.stderr)
+            kernel = None
+        with _lock:
+            _kernels.setdefault(key, kernel)
+            return _kernels[key]
+
+
+def _compiled(path: Path, key: str) -> bool:
+    """True when numba's disk cache next to the kernel's file holds code newer than the file
+    (numba names it ``k_<key>.kernel-<line>.py311.<n>.nbc``). Only saves starting a process:
+    a cache this check misreads is compiled again there."""
+    try:
+        stamp = path.stat().st_mtime
+        return any(f.stat().st_mtime >= stamp for f in (path.parent / "__pycache__").glob(f"k_{key}.kernel-*.nbc"))
+    except OSError:
+        return False
+
+
+def _compile_elsewhere(path: Path, key: str) -> None:
+    done = subprocess.run([sys.executable, "-c", _COMPILE_SNIPPET, str(path), _module_name(key)],
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, timeout=COMPILE_TIMEOUT, check=False)
+    if done.returncode != 0:
+        last = done.stderr.decode(errors="replace").strip().splitlines()[-1:]
+        raise RuntimeError(f"the compiling process failed: {last[0] if last else done.returncode}")
+
+
+def warm_up() -> bool:
+    """Load numba and its compiler into this process with a small kernel compiled elsewhere,
+    so that a later :func:`prepared_kernel` only loads its code (a few ms). The first load in
+    a process takes about 0.8 s and holds the interpreter lock 30-60 ms at a time: the window
+    does it on a background thread at start-up, before anyone runs anything. True when a
+    kernel could be loaded."""
+    from .compiled import compile_function
+    from .optimizers import make_optimizer
+
+    return prepared_kernel(compile_function("x^2 + y^2"), make_optimizer("gd")) is not None

@@ -67,6 +67,8 @@ class MixedCoordinatesDescent:
 
     #: no columns of its own in a trajectories CSV: the runs' systems differ (x, y are shared)
     coordinate_names = ()
+    #: steps on numpy (a fused kernel is for Cartesian batches: core/fused.py)
+    fused = False
 
     def __init__(self, objective: Objective, starts, systems: Sequence[str], optimizer="gd", lr=None,
                  schedule=None, max_steps: int = 1000, tol: float = 1e-6, domain: Optional[Domain] = None,

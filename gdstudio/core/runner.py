@@ -171,15 +171,10 @@ class BatchDescent:
         self.steps = np.zeros(n, np.int64)
         self.step = 0
         self._kernel = None
-        if n * d >= FUSED_MIN_SIZE and len(self.groups) == 1 and np.ndim(self.base_lr) == 0 \
-                and not hasattr(objective, "on_step") and use_fused:
-            self._kernel = fused_kernel(objective, self.groups[0].optimizer)
-            if self._kernel is not None:
-                g = self.groups[0]
-                self._S = np.zeros((len(g.state), d, n))
-                g.state = list(self._S)  # views: both paths see the same buffers
-                self.G = np.ascontiguousarray(self.G)
-                self.f = np.ascontiguousarray(self.f)
+        if n * d >= FUSED_MIN_SIZE and use_fused and self.fusable():
+            kernel = fused_kernel(objective, self.groups[0].optimizer)
+            if kernel is not None:
+                self.adopt_kernel(kernel)
         finite = np.isfinite(self.f) & np.isfinite(self.G).all(axis=0)
         self.f = np.where(finite, self.f, np.nan)
         batch_at_start(self.status, finite, np.einsum("dn,dn->n", self.G, self.G), self._tol2, self.max_steps)
@@ -220,14 +215,46 @@ class BatchDescent:
             _frozen(self.steps.copy()),
         )
 
+    # -- the fused kernel --------------------------------------------------------------
+    def fusable(self) -> bool:
+        """True when a fused kernel (fused.py) could step this batch: one optimizer and one
+        learning rate for every run, and an objective that draws no mini-batches."""
+        return len(self.groups) == 1 and np.ndim(self.base_lr) == 0 and not hasattr(self.objective, "on_step")
+
+    @property
+    def fused(self) -> bool:
+        """True while the batch steps on a fused kernel."""
+        return self._kernel is not None
+
+    def adopt_kernel(self, kernel) -> None:
+        """Step on ``kernel`` (from :func:`~gdstudio.core.fused.fused_kernel` for this
+        objective and optimizer) from the next step on; the positions, gradients and optimizer
+        state carry over, so a running batch can switch between chunks. The kernel rounds
+        differently from numpy (results agree to about 1e-12), so a replay that must be
+        bit-identical switches at the same step."""
+        if not self.fusable():
+            raise ValueError("a fused kernel steps one optimizer with one learning rate")
+        g = self.groups[0]
+        S = np.zeros((len(g.state), self.dim, self.n_runs))
+        for i, s in enumerate(g.state):
+            S[i] = s
+        self._S = S
+        g.state = list(S)  # views: both paths see the same buffers
+        self.X = np.ascontiguousarray(self.X)
+        self.G = np.ascontiguousarray(self.G)
+        self.f = np.ascontiguousarray(self.f)
+        self._kernel = kernel
+
     # -- live changes ------------------------------------------------------------------
     def set_lr(self, lr) -> None:
         """Change the base learning rate of every run (scalar) or of each run (N values);
-        it takes effect at the next step."""
+        it takes effect at the next step. One rate per run leaves a fused kernel for numpy."""
         validate_lr(lr)
         self.base_lr = _per_run(lr, self.n_runs, "lr")
         for g in self.groups:
             g.lr = _take(self.base_lr, g.index)
+        if np.ndim(self.base_lr) != 0:
+            self._kernel = None
 
     def set_max_steps(self, max_steps: int) -> None:
         """Raise or lower the step limit of a running batch."""

@@ -67,9 +67,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         window.open_data(value)
     elif kind == "session":
         window.open_session(value)
-    from .startup import freeze_startup_objects
+    from .startup import freeze_startup_objects, warm_up_in_background
 
     freeze_startup_objects()  # a full collection of the start-up objects took ~70 ms of the GUI thread
+    warm_up_in_background()  # numba, for big batches (its first load would stutter a descent)
     window.show()
     window.raise_()
     window.activateWindow()  # keys work at once, even on a bare X server without a window manager

@@ -63,7 +63,7 @@ class InternalsFeed:
             return
         if c.state == "running" and bool(st.owned[r]) and int(st.status[r]) == RUNNING:
             return  # its internals come with the worker's next chunk
-        if c._changes and r not in st.instant:
+        if c.settings_changed_live and r not in st.instant:
             self._cancel_replay()
             self._key = ("none",)
             self._clear()

@@ -7,14 +7,33 @@ trigger collections all the time, so every few seconds input waited that long.
 Everything alive once the window is built lives for the whole session: ``gc.freeze()`` takes
 it out of the collector's walks, which then cover only what was made since (0.0 ms for a full
 collection right after). Unreachable cycles made later are still collected.
+
+numba, which steps big batches on a fused kernel (core/fused.py), is loaded on a background
+thread right after start-up: its first load takes about 0.8 s and holds the interpreter lock
+30-60 ms at a time, which would stutter a descent on screen, but not a window just opened.
 """
 
 from __future__ import annotations
 
 import gc
 
+from ..core.fused import warm_up
+from ..worker.jobs import BackgroundThread
+
 
 def freeze_startup_objects() -> None:
     """Collect once, then keep what is alive out of every later collection's walk."""
     gc.collect()
     gc.freeze()
+
+
+def warm_up_in_background() -> BackgroundThread:
+    """Load numba on a background thread (core.fused.warm_up), then keep its objects out of
+    the collector's walks too. Returns the started thread."""
+    def work():
+        warm_up()
+        freeze_startup_objects()
+
+    thread = BackgroundThread(work, "gdstudio-warm-up")
+    thread.start()
+    return thread

@@ -46,6 +46,7 @@ from typing import Optional
 from PySide6.QtCore import QAbstractEventDispatcher, QCoreApplication, QObject, Signal, Slot
 
 from ..app.chunks import ChunkMessage, LiveInternals, apply_live_changes, live_internals  # noqa: F401 (public here too)
+from ..app.batches import kernel_for
 from .jobs import BackgroundThread
 
 #: target compute time of one chunk at full speed (seconds)
@@ -68,6 +69,9 @@ class _Job:
     generation: int
     batch: object  # BatchDescent; touched only by the worker thread once started
     finished: bool = False
+    kernel_asked: bool = False  # a background thread is preparing the fused kernel
+    kernel: object = None  # the fused kernel once ready (set by that thread)
+    kernel_adopted: bool = False
 
 
 class DescentWorker(QObject):
@@ -191,6 +195,8 @@ class DescentWorker(QObject):
                         break
                     waited = True
                     self._cond.wait()
+                if not job.kernel_asked:
+                    self._prepare_kernel(job)
                 if waited or job.generation != current_gen:
                     current_gen = job.generation
                     carry = 0.0
@@ -220,10 +226,12 @@ class DescentWorker(QObject):
                 # live changes are taken only when a chunk is really about to be stepped
                 lr, self._pending_lr = self._pending_lr, None
                 max_steps, self._pending_max_steps = self._pending_max_steps, None
+                kernel = None if job.kernel_adopted else job.kernel
+                job.kernel_adopted = job.kernel_adopted or kernel is not None
             gen = job.generation
             batch = job.batch
             try:
-                changes = apply_live_changes(batch, lr, max_steps)
+                changes = apply_live_changes(batch, lr, max_steps, kernel)
                 chunks, dt = self._advance(job, k)
                 done = bool(batch.done)
                 msg = ChunkMessage(gen, tuple(chunks), dt, int(batch.step), done, changes,
@@ -255,11 +263,25 @@ class DescentWorker(QObject):
                     self.sig_idle.emit(gen)
                     time.sleep(0)
 
+    def _prepare_kernel(self, job) -> None:
+        """Have the fused kernel for a big job compiled in another process and loaded, on a
+        background thread (app.batches.kernel_for); the loop adopts it between chunks."""
+        job.kernel_asked = True
+
+        def prepare():
+            kernel = kernel_for(job.batch)
+            with self._cond:
+                job.kernel = kernel
+
+        BackgroundThread(prepare, "gdstudio-kernel").start()
+
     def _advance(self, job, k: int):
         """Up to ``k`` steps in sub-chunks of about SUB_CHUNK_SECONDS. Before each one the
         worker gives way to the GUI thread: while the GUI's event loop is awake (handling
         events, painting) the worker waits without the GIL, so drawing never competes with
-        stepping for the interpreter. Returns the sub-chunks and the compute time."""
+        stepping for the interpreter. A batch on a fused kernel steps without the GIL, so it
+        goes on while the GUI works (on another core). Returns the sub-chunks and the compute
+        time."""
         batch = job.batch
         sub = max(1, int(SUB_CHUNK_SECONDS / max(self._step_seconds, 1e-7)))
         chunks = []

@@ -13,6 +13,7 @@ from gdstudio import descend
 from gdstudio.app.chunks import ChunkMessage
 from gdstudio.app.inline_stepper import headless_runtime
 from gdstudio.app.run_store import RunStore
+from gdstudio.core.runner import BatchDescent
 from gdstudio.core.status import CONVERGED, DIVERGED, RUNNING
 from gdstudio.io.trajectories import read_trajectories_csv, sidecar_path
 
@@ -181,3 +182,46 @@ def test_pause_state_and_steps_follow_the_commands():
     rt.run()
     assert rt.state == "done" and list(rt.store.steps) == [1000, 1000]
     assert seen["state_changed"] == ["paused", "running", "done"]
+
+
+def _many_runs_stepped(full_budget, runs=300):
+    rt, _ = _runtime(optimizer="adam", lr=0.01, max_steps=600, tol=0.0)
+    rt.store = RunStore(full_budget=full_budget)
+    rt.random_starts(runs, "uniform", 3, run=True)
+    assert rt.state == "done" and int(rt.store.batch_step) == 600
+    return rt
+
+
+def test_a_big_batch_switches_to_the_fused_kernel_and_an_export_replays_the_switch_exactly(tmp_path, monkeypatch):
+    """A batch of 256 runs or more steps on numpy first, then on the compiled kernel once it is
+    ready (here after the first block of 256 steps). The kernel rounds differently from numpy,
+    so the switch is recorded like a live change: an export replayed from the settings makes
+    the same switch at the same step and writes the same numbers as the kept chunks."""
+    pytest.importorskip("numba")
+    monkeypatch.setenv("GDSTUDIO_CACHE", str(tmp_path / "kernels"))
+    # (on some machines numpy and the kernel round alike: the switch itself is watched too)
+    switched_at = []
+    adopt = BatchDescent.adopt_kernel
+    monkeypatch.setattr(BatchDescent, "adopt_kernel", lambda b, k: (switched_at.append(b.step), adopt(b, k))[1])
+    kept = _many_runs_stepped(200 * 2**20)
+    replayed = _many_runs_stepped(1)
+    assert kept.stats()["fused_from"] == 256 and replayed.stats()["fused_from"] == 256
+    assert kept.store.full_complete and not replayed.store.full_complete
+    a, b = tmp_path / "kept.csv", tmp_path / "replayed.csv"
+    kept.export_trajectories(a)
+    replayed.export_trajectories(b)
+    meta = json.loads(sidecar_path(b).read_text())
+    assert meta["live_changes"] == [{"step": 256, "name": "engine", "value": "fused"}]
+    ha, ra = read_trajectories_csv(a)
+    hb, rb = read_trajectories_csv(b)
+    assert ha == hb and np.array_equal(ra, rb)
+    assert switched_at == [256, 256, 256]  # the two runs, then the replay of the export
+    # the kernel's steps are the optimizer's: they agree with numpy's to rounding
+    ref = descend(kept.problem.objective, kept.store.starts, "adam", 0.01, steps=600, tol=0.0)
+    run7 = ra[ra[:, 0] == 7]
+    np.testing.assert_allclose(run7[:, 2:4], ref.trajectories[7], rtol=1e-9, atol=1e-9)
+
+
+def test_a_small_batch_stays_on_numpy():
+    rt = _many_runs_stepped(200 * 2**20, runs=40)
+    assert rt.stats()["fused_from"] is None

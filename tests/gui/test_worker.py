@@ -220,3 +220,35 @@ def test_closing_the_window_during_a_stuck_job_does_not_abort(qtbot):
     gc.collect()
     release.set()
     assert job.wait(3000)
+
+
+def test_a_big_job_switches_to_the_fused_kernel_prepared_in_the_background(qtbot, wt, tmp_path, monkeypatch):
+    """The worker starts a big batch on numpy, has its kernel compiled in another process,
+    and switches between chunks; the message of the first chunk after the switch records it,
+    and the runs go on as numpy would have stepped them."""
+    pytest.importorskip("numba")
+    from gdstudio.core.compiled import compile_function
+
+    monkeypatch.setenv("GDSTUDIO_CACHE", str(tmp_path))
+    f = compile_function("x^2 + 3*y^2 + 0.5*sin(x + y)")
+    P = np.random.default_rng(4).uniform(-2, 2, (256, 2))
+    batch = BatchDescent(f, P, "adam", 0.01, max_steps=10**7, tol=0.0, use_fused=False)
+    got, _, errors = _collect(wt)
+    idle = []
+    wt.worker.sig_idle.connect(idle.append)
+    wt.worker.set_speed(None)
+    wt.worker.start(3, batch, paused=False)
+
+    def switches():
+        return [(m.chunks[0].first_step - 1, c) for m in got for c in m.changes]
+
+    qtbot.waitUntil(lambda: bool(switches()) and got[-1].batch_step > switches()[0][0] + 2000, timeout=120_000)
+    wt.worker.step(1)  # pause
+    qtbot.waitUntil(lambda: idle == [3], timeout=10_000)
+    assert not errors
+    assert len(switches()) == 1 and switches()[0][1] == ("engine", "fused") and batch.fused
+    steps = [c.first_step for m in got for c in m.chunks]
+    assert steps == sorted(set(steps)) and steps[0] == 1
+    ref = BatchDescent(f, P, "adam", 0.01, max_steps=10**7, tol=0.0, use_fused=False)
+    ref.advance(batch.step, record=False)
+    np.testing.assert_allclose(batch.points, ref.points, rtol=1e-9, atol=1e-9)
