@@ -105,46 +105,96 @@ def tanh_array(x, out):
 
 @numba.njit(**_OPTS)
 def _layer(src, W, bias, dst, m):
-    """dst (fo, m) = Wᵀ·src + bias for src (fi, m), W (fi, fo): data rows along the fast axis,
-    four inputs per pass over a unit's row."""
+    """dst (fo, m) = Wᵀ·src + bias for src (fi, m), W (fi, fo): data points along the fast
+    axis; two units at a time, four inputs per pass over their rows (an input row is read
+    once for both)."""
     fi, fo = W.shape
-    for j in range(fo):
-        bj = bias[j]
-        row = dst[j]
+    for j in range(0, fo - 1, 2):
+        d0 = dst[j]
+        d1 = dst[j + 1]
+        b0 = bias[j]
+        b1 = bias[j + 1]
         for r in range(m):
-            row[r] = bj
+            d0[r] = b0
+            d1[r] = b1
         i = 0
         while i + 4 <= fi:
-            w0 = W[i, j]
-            w1 = W[i + 1, j]
-            w2 = W[i + 2, j]
-            w3 = W[i + 3, j]
             s0 = src[i]
             s1 = src[i + 1]
             s2 = src[i + 2]
             s3 = src[i + 3]
+            a0, a1, a2, a3 = W[i, j], W[i + 1, j], W[i + 2, j], W[i + 3, j]
+            c0, c1, c2, c3 = W[i, j + 1], W[i + 1, j + 1], W[i + 2, j + 1], W[i + 3, j + 1]
             for r in range(m):
-                row[r] += (w0 * s0[r] + w1 * s1[r]) + (w2 * s2[r] + w3 * s3[r])
+                x0 = s0[r]
+                x1 = s1[r]
+                x2 = s2[r]
+                x3 = s3[r]
+                d0[r] += (a0 * x0 + a1 * x1) + (a2 * x2 + a3 * x3)
+                d1[r] += (c0 * x0 + c1 * x1) + (c2 * x2 + c3 * x3)
             i += 4
         while i < fi:
-            w0 = W[i, j]
             s0 = src[i]
+            a0 = W[i, j]
+            c0 = W[i, j + 1]
             for r in range(m):
-                row[r] += w0 * s0[r]
+                d0[r] += a0 * s0[r]
+                d1[r] += c0 * s0[r]
+            i += 1
+    if fo % 2 == 1:                             # the last unit of an odd layer on its own
+        j = fo - 1
+        d0 = dst[j]
+        b0 = bias[j]
+        for r in range(m):
+            d0[r] = b0
+        i = 0
+        while i + 4 <= fi:
+            s0 = src[i]
+            s1 = src[i + 1]
+            s2 = src[i + 2]
+            s3 = src[i + 3]
+            a0, a1, a2, a3 = W[i, j], W[i + 1, j], W[i + 2, j], W[i + 3, j]
+            for r in range(m):
+                d0[r] += (a0 * s0[r] + a1 * s1[r]) + (a2 * s2[r] + a3 * s3[r])
+            i += 4
+        while i < fi:
+            s0 = src[i]
+            a0 = W[i, j]
+            for r in range(m):
+                d0[r] += a0 * s0[r]
             i += 1
 
 
+@numba.njit(**_OPTS)
+def _layer_rows(src, W, rows, base, dst, m):
+    """dst (fo, m) = base + Σ over i in ``rows`` of W[i]ᵀ·src[i]: a layer whose weights are
+    fixed and whose inputs outside ``rows`` are too (their part is in ``base``)."""
+    fo = W.shape[1]
+    for j in range(fo):
+        row = dst[j]
+        b = base[j]
+        for r in range(m):
+            row[r] = b[r]
+        for q in range(rows.size):
+            w = W[rows[q], j]
+            s0 = src[rows[q]]
+            for r in range(m):
+                row[r] += w * s0[r]
+
+
 @numba.njit(nogil=True, **_OPTS)
-def plane_values(pts, i0, i1, out, origin, D, Yt, sizes, woff, boff, Z0, U, V, cols, A1, act,
-                 regression):
+def plane_values(pts, i0, i1, out, origin, D, Yt, sizes, woff, boff, Z0, U, V, cols, A1, Z2,
+                 act, regression):
     """out[p] = the loss at θ = origin + pts[p, 0]·D[0] + pts[p, 1]·D[1] for p in [i0, i1).
 
     Arrays hold one unit per row and the m data points along it. ``sizes`` (L+1,) the layer
     widths, ``woff``/``boff`` (L,) where each layer's W (row-major (fan_in, fan_out)) and b
     start in θ; Yt (k, m) the targets. First layer: the units ``cols`` (c,) that move have
     pre-activation Z0 + α·U + β·V (each (c, m)); ``A1`` (h1, m) holds the others' activations
-    (with no hidden layer: unused). ``act`` 0 tanh, 1 sigmoid, 2 relu; ``regression`` MSE,
-    else cross-entropy on the one logit."""
+    (with no hidden layer: unused). When the second layer's weights do not move and some
+    first-layer units do not, ``Z2`` (h2, m) is their fixed part of its pre-activation
+    (b2 + the sum over those units), else it has no rows. ``act`` 0 tanh, 1 sigmoid, 2 relu;
+    ``regression`` MSE, else cross-entropy on the one logit."""
     L = sizes.size - 1
     m = Yt.shape[1]
     k_out = sizes[L]
@@ -181,7 +231,10 @@ def plane_values(pts, i0, i1, out, origin, D, Yt, sizes, woff, boff, Z0, U, V, c
             buf = A if l % 2 == 1 else B
             dst = buf[:fo * m].reshape(fo, m)
             W = th[woff[l]:woff[l] + fi * fo].reshape(fi, fo)
-            _layer(src, W, th[boff[l]:boff[l] + fo], dst, m)
+            if l == 1 and Z2.shape[0] == fo:
+                _layer_rows(src, W, cols, Z2, dst, m)
+            else:
+                _layer(src, W, th[boff[l]:boff[l] + fo], dst, m)
             if l < L - 1:
                 _activate(buf, fo * m, act)
             src = dst

@@ -503,6 +503,23 @@ class MLPObjective(Objective):
         if (P2.ndim != 2 or P2.shape[1] != 2 or D.shape != (2, self.n_params) or o.size != self.n_params
                 or not (np.isfinite(P2).all() and np.isfinite(o).all() and np.isfinite(D).all())):
             return None
+        key = (o.tobytes(), D.tobytes())
+        prep = getattr(self, "_plane_prep", None)
+        if prep is None or prep[0] != key:      # a grid comes in many blocks on one plane
+            prep = (key, self._plane_arrays(o, D))
+            self._plane_prep = prep
+        out = np.empty(P2.shape[0])
+        args = (out, o, D, *prep[1])
+        _in_threads(lambda i0, i1: kernel(P2, i0, i1, *args), P2.shape[0])
+        return out
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_plane_prep", None)          # derived arrays: not shipped to workers
+        return state
+
+    def _plane_arrays(self, o: np.ndarray, D: np.ndarray) -> tuple:
+        """The plane kernel's arguments after (out, origin, D): see _mlp_kernel.plane_values."""
         X, Y = self._data(True)
         ws, (fi, fo), bs = self.layer_groups()[0]
         W0, b0 = o[ws].reshape(fi, fo), o[bs]
@@ -517,13 +534,17 @@ class MLPObjective(Objective):
         Z0 = np.ascontiguousarray((X @ W0[:, cols] + b0[cols]).T)
         U = np.ascontiguousarray((X @ DW[0][:, cols] + Db[0, cols]).T)
         V = np.ascontiguousarray((X @ DW[1][:, cols] + Db[1, cols]).T)
-        out = np.empty(P2.shape[0])
-        args = (out, o, D, np.ascontiguousarray(Y.T), np.array(self.sizes, np.int64),
+        Z2 = np.zeros((0, 1))
+        if self.n_layers > 1 and cols.size < fo:
+            ws2, (fi2, fo2), bs2 = self.layer_groups()[1]
+            if not (np.any(D[:, ws2]) or np.any(D[:, bs2])):   # the second layer's weights are fixed
+                rest = np.setdiff1d(np.arange(fo), cols)
+                W2 = o[ws2].reshape(fi2, fo2)
+                Z2 = np.ascontiguousarray(W2[rest].T @ A1[rest] + o[bs2][:, None])
+        return (np.ascontiguousarray(Y.T), np.array(self.sizes, np.int64),
                 np.array([s.start for s in self._w_slices], np.int64),
                 np.array([s.start for s in self._b_slices], np.int64),
-                Z0, U, V, cols.astype(np.int64), A1, _ACT_CODES[self.activation], self.task == "regression")
-        _in_threads(lambda i0, i1: kernel(P2, i0, i1, *args), P2.shape[0])
-        return out
+                Z0, U, V, cols.astype(np.int64), A1, Z2, _ACT_CODES[self.activation], self.task == "regression")
 
     # -- second derivatives ------------------------------------------------------------
     def _hvp_block(self, P: np.ndarray, V: np.ndarray, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
