@@ -5,7 +5,10 @@
 Moons data (n points), a 2-h1-h2-1 tanh classifier (hidden (16,16): 337 weights), a plane
 through seeded initial weights spanned by two filter-normalised random directions (Li et al.
 2018), the value on every grid point; then a 2-D PCA plane from a short descent, and the
-exact 2×2 Hessians on one grid row. Prints seconds for each.
+exact 2×2 Hessians on one grid row. Prints seconds for each. With numba installed a network's
+planes use a compiled kernel (core/models/_mlp_kernel.py); the one point evaluated before the
+first plane shows what loading it costs once a process (importing numba, reading the kernel
+from numba's cache, or compiling it the first time ever: about ten seconds).
 """
 
 from __future__ import annotations
@@ -47,11 +50,15 @@ def main(argv=None) -> None:
           f"n = {a.n} points, grid {g}×{g} = {g * g} evaluations")
 
     d1, d2 = random_directions(obj, theta, seed=1)
+    t = time.perf_counter()
+    PlaneObjective(obj, theta, d2, d1).full_value(np.zeros((1, 2)))  # the compiled kernel, once a process
+    t_load = time.perf_counter() - t
     plane = PlaneObjective(obj, theta, d1, d2)
     t = time.perf_counter()
     Z = compute_landscape(plane, xs, xs)
     t_plane = time.perf_counter() - t
-    print(f"random filter-normalised plane: {t_plane:.2f} s  (min {np.nanmin(Z):.3f}, max {np.nanmax(Z):.3f})")
+    print(f"random filter-normalised plane: {t_plane:.2f} s  (min {np.nanmin(Z):.3f}, max {np.nanmax(Z):.3f}; "
+          f"first, one point: {t_load:.2f} s)")
 
     sl = SliceObjective(obj, theta, 0, 1)
     t = time.perf_counter()

@@ -56,8 +56,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     app.setOrganizationName("gdstudio")
     app.setStyle("Fusion")
     _dark(app)
+    from ..core.models.mlp import use_compiled_planes
     from .main_window import MainWindow
 
+    # a network's landscape in this process stays on numpy: numba's import and its first
+    # compile of the plane kernel would hold the interpreter lock (Dask workers still use it)
+    use_compiled_planes(False)
     target = next((a for a in argv if not a.startswith("-")), None)
     kind, value = classify_target(target) if target is not None else ("function", None)
     # a preset named on the command line arrives as if chosen in the window: at its

@@ -194,3 +194,61 @@ def test_landscape_of_linreg_and_timing_budget():
     Z = compute_landscape(lin, xs, ys)
     A, B = np.meshgrid(xs, ys, indexing="ij")
     np.testing.assert_allclose(Z, lin.value(np.column_stack([A.ravel(), B.ravel()])).reshape(11, 13))
+
+
+@pytest.mark.parametrize("hidden", ["", "6", "5,4,3"])
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu"])
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_network_planes_and_slices_match_the_generic_evaluation(hidden, activation, task):
+    """A network's plane and slice landscapes (a compiled kernel when numba is installed) equal,
+    to rounding, the network's own full-data value at θ0 + α·d1 + β·d2 point by point, with
+    or without the kernel; and a value does not depend on the block it was computed in."""
+    from gdstudio.core.models.mlp import use_compiled_planes
+
+    X, y = make_moons(61, seed=2)
+    if task == "regression":
+        y = np.column_stack([np.sin(X[:, 0]), X[:, 1] ** 2]) if hidden == "5,4,3" else np.sin(X[:, 0]) + X[:, 1]
+    obj = MLPObjective(X, y, hidden=hidden, activation=activation, task=task, batch_size=16)
+    obj.on_step(2)                                        # landscapes use all the data anyway
+    rng = np.random.default_rng(7)
+    theta = obj.init_params(1, seed=1)[0] + 0.3 * rng.standard_normal(obj.dim)
+    d1, d2 = rng.standard_normal((2, obj.dim))
+    last = obj.dim - 1
+    views = [PlaneObjective(obj, theta, d1, d2),
+             SliceObjective(obj, theta, 0, 1),                # first-layer weights
+             SliceObjective(obj, theta, last - 1, last),      # output layer
+             SliceObjective(obj, theta, 2 if last > 2 else 0, last)]   # one of each
+    xs = np.linspace(-2.5, 2.5, 6)
+    ys = np.linspace(-1.0, 3.0, 5)
+    A, B = np.meshgrid(xs, ys, indexing="ij")
+    P2 = np.column_stack([A.ravel(), B.ravel()])
+    for view in views:
+        direct = np.array([obj.full_value(view.embed(p[None]))[0] for p in P2]).reshape(A.shape)
+        if isinstance(view, PlaneObjective):                  # θ0 + α·d1 + β·d2 spelled out
+            theta_ab = theta[None] + P2[:, :1] * d1[None] + P2[:, 1:] * d2[None]
+            np.testing.assert_allclose(obj.full_value(theta_ab).reshape(A.shape), direct, rtol=1e-13)
+        Z = compute_landscape(view, xs, ys, block_points=10)
+        np.testing.assert_allclose(Z, direct, rtol=1e-12, atol=0)
+        assert np.array_equal(compute_landscape(view, xs, ys, block_points=4), Z)
+        np.testing.assert_allclose(view.full_value(P2), direct.ravel(), rtol=1e-12, atol=0)
+        use_compiled_planes(False)
+        try:
+            np.testing.assert_allclose(compute_landscape(view, xs, ys), direct, rtol=1e-12, atol=0)
+        finally:
+            use_compiled_planes(True)
+
+
+def test_compiled_tanh_is_within_a_few_ulp_of_numpy():
+    pytest.importorskip("numba")
+    from gdstudio.core.models._mlp_kernel import tanh_array
+
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.standard_normal(20000) * s for s in (1e-3, 0.1, 0.5, 1.0, 3.0, 10.0)]
+                       + [np.linspace(-25, 25, 20001), [0.0, 1e-300, -1e-310, 0.173, 0.5493, 19.06, 19.07]])
+    out = np.empty_like(x)
+    tanh_array(x, out)
+    ref = np.tanh(x)
+    assert np.all(np.abs(out - ref) <= 4 * np.spacing(np.abs(ref)))
+    special = np.array([np.inf, -np.inf, np.nan, 40.0, -800.0])
+    tanh_array(special, out[:5])
+    assert out[0] == 1.0 and out[1] == -1.0 and np.isnan(out[2]) and out[3] == 1.0 and out[4] == -1.0

@@ -62,6 +62,7 @@ class _TwoD(Objective):
 
     full: Objective
     _D: np.ndarray
+    _o: np.ndarray  # embed(P2) = _o + P2 @ _D, exactly (for a slice, the base with θi = θj = 0)
 
     def _link_full(self, full: Objective) -> None:
         self.full = full
@@ -84,7 +85,15 @@ class _TwoD(Objective):
         return np.asarray(self.full.value(self.embed(P2)), float)
 
     def full_value(self, P2: np.ndarray) -> np.ndarray:
-        """The full-data value (mini-batch objectives), used by landscapes."""
+        """The full-data value (mini-batch objectives), used by landscapes. A full objective
+        with ``_plane_full_value(origin, D, P2)`` (a network: a compiled kernel, equal to
+        rounding) evaluates the plane itself; when it returns None, or for any other
+        objective, the points are embedded and passed to its ``full_value``."""
+        plane = getattr(self.full, "_plane_full_value", None)
+        if callable(plane):
+            Z = plane(self._o, self._D, P2)
+            if Z is not None:
+                return np.asarray(Z, float)
         return np.asarray(_full_value_fn(self.full)(self.embed(P2)), float)
 
     def hess(self, P2: np.ndarray) -> np.ndarray:
@@ -109,6 +118,8 @@ class SliceObjective(_TwoD):
             raise ValueError("choose two different parameters for a slice")
         self._link_full(full)
         self.base = base.copy()
+        self._o = base.copy()
+        self._o[[self.i, self.j]] = 0.0
         self._D = np.zeros((2, d))
         self._D[0, self.i] = 1.0
         self._D[1, self.j] = 1.0
@@ -164,6 +175,7 @@ class PlaneObjective(_TwoD):
             raise ValueError("the origin and directions must be finite")
         self._link_full(full)
         self.origin = o.copy()
+        self._o = self.origin
         self._D = D
         self.names = tuple(names)
         if len(self.names) != 2:

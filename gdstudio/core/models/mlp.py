@@ -49,20 +49,80 @@ the output layer Glorot uniform.
 from __future__ import annotations
 
 import math
-from typing import Optional, Sequence
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 
 from ..objective import Objective
+from ..tuning import engine_threads
 from ._common import minibatch_indices
 
-__all__ = ["ACTIVATIONS", "TASKS", "MLPObjective", "parse_hidden"]
+__all__ = ["ACTIVATIONS", "TASKS", "MLPObjective", "parse_hidden", "use_compiled_planes"]
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 TASKS = ("regression", "classification")
 
 #: runs × data points × widest layer processed at once (≈ 4 MB per float64 array: measured fastest, cache-friendly)
 _BUDGET = 1 << 19
+
+#: a thread of the compiled plane kernel gets at least this many points
+_MIN_POINTS_PER_THREAD = 16
+_ACT_CODES = {"tanh": 0, "sigmoid": 1, "relu": 2}
+_kernel_lock = threading.Lock()
+_kernel_state: dict = {"enabled": True}
+
+
+def use_compiled_planes(enabled: bool) -> None:
+    """Whether a network's loss on planes and slices (landscapes) may use the compiled kernel
+    (``_mlp_kernel.py``; on by default when numba is installed). Its first use in a process
+    imports numba and loads the kernel from numba's cache (about half a second), the first
+    use ever compiles it (about ten seconds), mostly holding the interpreter lock: the window
+    turns it off."""
+    with _kernel_lock:
+        _kernel_state.clear()
+        _kernel_state["enabled"] = bool(enabled)
+
+
+def _plane_kernel() -> Optional[Callable]:
+    """The compiled plane kernel, or None (turned off, no numba, or it failed to load)."""
+    with _kernel_lock:
+        if "kernel" not in _kernel_state:
+            kernel = None
+            if _kernel_state["enabled"]:
+                from ..fused import numba_available
+
+                if numba_available():
+                    try:
+                        from ._mlp_kernel import plane_values
+
+                        kernel = plane_values
+                    except Exception as err:  # an optimisation: numpy always works
+                        print(f"gdstudio: compiled landscape kernel unavailable "
+                              f"({type(err).__name__}: {err}); using numpy", file=sys.stderr)
+            _kernel_state["kernel"] = kernel
+        return _kernel_state["kernel"]
+
+
+def _in_threads(fn: Callable, n: int) -> None:
+    """fn(i0, i1) over [0, n) split into contiguous blocks, one per engine thread (at least
+    _MIN_POINTS_PER_THREAD each); the calling thread takes the first block."""
+    blocks = max(1, min(engine_threads(), n // _MIN_POINTS_PER_THREAD))
+    edges = [n * k // blocks for k in range(blocks + 1)]
+    if blocks == 1:
+        fn(0, n)
+        return
+    with _kernel_lock:
+        pool = _kernel_state.get("pool")
+        if pool is None or _kernel_state["pool_size"] < blocks - 1:
+            pool = ThreadPoolExecutor(max_workers=blocks - 1, thread_name_prefix="gdstudio-plane")
+            _kernel_state["pool"], _kernel_state["pool_size"] = pool, blocks - 1
+    futures = [pool.submit(fn, edges[k], edges[k + 1]) for k in range(1, blocks)]
+    fn(edges[0], edges[1])
+    for f in futures:
+        f.result()
 
 
 def parse_hidden(hidden) -> tuple[int, ...]:
@@ -426,6 +486,65 @@ class MLPObjective(Objective):
         """Loss and gradient on all the data (whatever the current mini-batch)."""
         P = np.ascontiguousarray(np.atleast_2d(np.asarray(P, float)))
         return self._run_chunked(self._value_grad, P, full=True)
+
+    def _plane_full_value(self, origin, D, P2) -> Optional[np.ndarray]:
+        """The full-data loss at θ = origin + P2 @ D for P2 (N, 2) and D (2, d), by the compiled
+        kernel (_mlp_kernel.py: a loop per point, the first layer linear in the plane's
+        coordinates, a vectorised tanh) on the engine's threads: what ``full_value(origin +
+        P2 @ D)`` gives, to rounding (about 1e-15 relative). None when there is no kernel or an
+        input is not finite; the caller then uses ``full_value``. Each point is computed on its
+        own, so a value does not depend on the batch it came in."""
+        kernel = _plane_kernel()
+        if kernel is None:
+            return None
+        o = np.require(np.asarray(origin, float).ravel(), np.float64, ["C", "W"])
+        D = np.require(np.asarray(D, float), np.float64, ["C", "W"])
+        P2 = np.require(np.atleast_2d(np.asarray(P2, float)), np.float64, ["C", "W"])
+        if (P2.ndim != 2 or P2.shape[1] != 2 or D.shape != (2, self.n_params) or o.size != self.n_params
+                or not (np.isfinite(P2).all() and np.isfinite(o).all() and np.isfinite(D).all())):
+            return None
+        key = (o.tobytes(), D.tobytes())
+        prep = getattr(self, "_plane_prep", None)
+        if prep is None or prep[0] != key:      # a grid comes in many blocks on one plane
+            prep = (key, self._plane_arrays(o, D))
+            self._plane_prep = prep
+        out = np.empty(P2.shape[0])
+        args = (out, o, D, *prep[1])
+        _in_threads(lambda i0, i1: kernel(P2, i0, i1, *args), P2.shape[0])
+        return out
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_plane_prep", None)          # derived arrays: not shipped to workers
+        return state
+
+    def _plane_arrays(self, o: np.ndarray, D: np.ndarray) -> tuple:
+        """The plane kernel's arguments after (out, origin, D): see _mlp_kernel.plane_values."""
+        X, Y = self._data(True)
+        ws, (fi, fo), bs = self.layer_groups()[0]
+        W0, b0 = o[ws].reshape(fi, fo), o[bs]
+        DW, Db = D[:, ws].reshape(2, fi, fo), D[:, bs]
+        if self.n_layers == 1:                 # the first layer is the output: all of it moves
+            cols = np.arange(fo)
+            A1 = np.zeros((fo, 1))
+        else:                                  # hidden units whose weights move; the others once
+            cols = np.flatnonzero(np.any(DW != 0, axis=(0, 1)) | np.any(Db != 0, axis=0))
+            A1 = np.ascontiguousarray(_act(self.activation, X @ W0 + b0).T)
+        # the first layer's pre-activation Z0 + α·U + β·V, one unit per row (c, m)
+        Z0 = np.ascontiguousarray((X @ W0[:, cols] + b0[cols]).T)
+        U = np.ascontiguousarray((X @ DW[0][:, cols] + Db[0, cols]).T)
+        V = np.ascontiguousarray((X @ DW[1][:, cols] + Db[1, cols]).T)
+        Z2 = np.zeros((0, 1))
+        if self.n_layers > 1 and cols.size < fo:
+            ws2, (fi2, fo2), bs2 = self.layer_groups()[1]
+            if not (np.any(D[:, ws2]) or np.any(D[:, bs2])):   # the second layer's weights are fixed
+                rest = np.setdiff1d(np.arange(fo), cols)
+                W2 = o[ws2].reshape(fi2, fo2)
+                Z2 = np.ascontiguousarray(W2[rest].T @ A1[rest] + o[bs2][:, None])
+        return (np.ascontiguousarray(Y.T), np.array(self.sizes, np.int64),
+                np.array([s.start for s in self._w_slices], np.int64),
+                np.array([s.start for s in self._b_slices], np.int64),
+                Z0, U, V, cols.astype(np.int64), A1, Z2, _ACT_CODES[self.activation], self.task == "regression")
 
     # -- second derivatives ------------------------------------------------------------
     def _hvp_block(self, P: np.ndarray, V: np.ndarray, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
