@@ -329,12 +329,36 @@ def _compiled(path: Path, key: str) -> bool:
 
 
 def _compile_elsewhere(path: Path, key: str) -> None:
-    done = subprocess.run([sys.executable, "-c", _COMPILE_SNIPPET, str(path), _module_name(key)],
-                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.PIPE, timeout=COMPILE_TIMEOUT, check=False)
+    _run_elsewhere([_COMPILE_SNIPPET, str(path), _module_name(key)])
+
+
+def _run_elsewhere(args: list) -> None:
+    """``python -c *args`` in a separate process that imports gdstudio from where this one did."""
+    root = str(Path(__file__).resolve().parents[2])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+    done = subprocess.run([sys.executable, "-c", *args], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, timeout=COMPILE_TIMEOUT, check=False, env=env)
     if done.returncode != 0:
         last = done.stderr.decode(errors="replace").strip().splitlines()[-1:]
         raise RuntimeError(f"the compiling process failed: {last[0] if last else done.returncode}")
+
+
+def load_compiled(module: str) -> bool:
+    """Import ``module`` (a gdstudio module of numba functions with ``cache=True`` and a
+    ``warm()`` that calls each signature it is used with) here, with its code compiled in a
+    separate process and only loaded in this one (see the module docstring). Blocks until
+    then: call it from a background thread. True when it is loaded; False (and a line on
+    stderr) when it could not be, so the caller carries on without it."""
+    if not numba_available():
+        return False
+    try:
+        _run_elsewhere(["import importlib, sys; importlib.import_module(sys.argv[1]).warm()", module])
+        importlib.import_module(module).warm()  # loads the compiled code from the disk cache
+        return True
+    except Exception as err:  # noqa: BLE001 (an optimisation: numpy always works)
+        print(f"gdstudio: {module} unavailable ({type(err).__name__}: {err}); using numpy", file=sys.stderr)
+        return False
 
 
 def warm_up() -> bool:

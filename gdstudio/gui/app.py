@@ -59,8 +59,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from ..core.models.mlp import use_compiled_planes
     from .main_window import MainWindow
 
-    # a network's landscape in this process stays on numpy: numba's import and its first
-    # compile of the plane kernel would hold the interpreter lock (Dask workers still use it)
+    # a network's landscape stays on numpy until the start-up warm-up has the plane kernel
+    # compiled in another process and loaded: numba's compile here would hold the interpreter
+    # lock for seconds (gui/startup.py)
     use_compiled_planes(False)
     target = next((a for a in argv if not a.startswith("-")), None)
     kind, value = classify_target(target) if target is not None else ("function", None)
@@ -74,7 +75,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from .startup import freeze_startup_objects, warm_up_in_background
 
     freeze_startup_objects()  # a full collection of the start-up objects took ~70 ms of the GUI thread
-    warm_up_in_background()  # numba, for big batches (its first load would stutter a descent)
+    warm_up_in_background()  # numba's kernels (their first load would stutter a descent)
     window.show()
     window.raise_()
     window.activateWindow()  # keys work at once, even on a bare X server without a window manager

@@ -8,9 +8,11 @@ Everything alive once the window is built lives for the whole session: ``gc.free
 it out of the collector's walks, which then cover only what was made since (0.0 ms for a full
 collection right after). Unreachable cycles made later are still collected.
 
-numba, which steps big batches on a fused kernel (core/fused.py), is loaded on a background
-thread right after start-up: its first load takes about 0.8 s and holds the interpreter lock
-30-60 ms at a time, which would stutter a descent on screen, but not a window just opened.
+numba, which steps big batches on a fused kernel (core/fused.py) and computes a network's
+landscapes (core/models/_mlp_kernel.py), is loaded on a background thread right after
+start-up: its first load takes about 0.8 s and holds the interpreter lock 30-60 ms at a time,
+which would stutter a descent on screen, but not a window just opened. The kernels are
+compiled in a separate process, never in the window's.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import gc
 
 from ..core.fused import warm_up
+from ..core.models.mlp import prepare_compiled_planes
 from ..worker.jobs import BackgroundThread
 
 
@@ -28,10 +31,12 @@ def freeze_startup_objects() -> None:
 
 
 def warm_up_in_background() -> BackgroundThread:
-    """Load numba on a background thread (core.fused.warm_up), then keep its objects out of
-    the collector's walks too. Returns the started thread."""
+    """Load numba on a background thread (core.fused.warm_up) and the landscapes' plane
+    kernel (core.models.mlp.prepare_compiled_planes), then keep their objects out of the
+    collector's walks too. Returns the started thread."""
     def work():
         warm_up()
+        prepare_compiled_planes()
         freeze_startup_objects()
 
     thread = BackgroundThread(work, "gdstudio-warm-up")

@@ -252,3 +252,26 @@ def test_compiled_tanh_is_within_a_few_ulp_of_numpy():
     special = np.array([np.inf, -np.inf, np.nan, 40.0, -800.0])
     tanh_array(special, out[:5])
     assert out[0] == 1.0 and out[1] == -1.0 and np.isnan(out[2]) and out[3] == 1.0 and out[4] == -1.0
+
+
+def test_the_plane_kernel_can_be_compiled_in_another_process_and_only_loaded_here(tmp_path):
+    """What the window does at start-up: numba's compile would hold its interpreter lock for
+    seconds, so the kernel is compiled by a separate process and this one loads it from the
+    disk cache. Run in a fresh process with an empty cache: a compile here would be a miss."""
+    import os
+    import subprocess
+    import sys
+
+    pytest.importorskip("numba")
+    code = (
+        "from gdstudio.core.models import mlp\n"
+        "mlp.use_compiled_planes(False)\n"
+        "assert mlp._plane_kernel() is None\n"
+        "assert mlp.prepare_compiled_planes()\n"
+        "k = mlp._plane_kernel()\n"
+        "assert not k.stats.cache_misses and sum(k.stats.cache_hits.values()) == 1, k.stats\n"
+        "print('loaded')\n"
+    )
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env=env)
+    assert done.returncode == 0 and done.stdout.strip() == "loaded", done.stderr[-2000:]

@@ -33,7 +33,7 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-__all__ = ["plane_values", "tanh_array"]
+__all__ = ["plane_values", "tanh_array", "warm"]
 
 _OPTS = dict(cache=True, error_model="numpy", fastmath={"contract"})
 
@@ -253,3 +253,14 @@ def plane_values(pts, i0, i1, out, origin, D, Yt, sizes, woff, boff, Z0, U, V, c
                 z = o[r]
                 s += (max(z, 0.0) + math.log1p(math.exp(-abs(z)))) - y[r] * z
         out[p] = s / m
+
+
+def warm() -> None:
+    """Compile (or load from numba's disk cache) the one signature ``MLPObjective`` calls
+    :func:`plane_values` with, on a 2-2-1 network, one data point and one plane point; the
+    window has this done in a separate process first (core/fused.py ``load_compiled``)."""
+    z = np.zeros
+    i = np.int64
+    plane_values(z((1, 2)), 0, 1, z(1), z(9), z((2, 9)), z((1, 1)), np.array([2, 2, 1], i), np.array([0, 6], i),
+                 np.array([4, 8], i), z((2, 1)), z((2, 1)), z((2, 1)), np.arange(2, dtype=i), z((2, 1)), z((0, 1)),
+                 0, False)

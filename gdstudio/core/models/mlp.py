@@ -60,7 +60,8 @@ from ..objective import Objective
 from ..tuning import engine_threads
 from ._common import minibatch_indices
 
-__all__ = ["ACTIVATIONS", "TASKS", "MLPObjective", "parse_hidden", "use_compiled_planes"]
+__all__ = ["ACTIVATIONS", "TASKS", "MLPObjective", "parse_hidden", "prepare_compiled_planes",
+           "use_compiled_planes"]
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 TASKS = ("regression", "classification")
@@ -80,10 +81,24 @@ def use_compiled_planes(enabled: bool) -> None:
     (``_mlp_kernel.py``; on by default when numba is installed). Its first use in a process
     imports numba and loads the kernel from numba's cache (about half a second), the first
     use ever compiles it (about ten seconds), mostly holding the interpreter lock: the window
-    turns it off."""
+    turns it off at start, and on again once :func:`prepare_compiled_planes` has it loaded."""
     with _kernel_lock:
         _kernel_state.clear()
         _kernel_state["enabled"] = bool(enabled)
+
+
+def prepare_compiled_planes() -> bool:
+    """Have the plane kernel compiled in a separate process, load it here, then turn it on
+    (:func:`use_compiled_planes`): what the window does on a background thread at start-up,
+    so that its landscapes use the kernel without ever compiling in its process. Blocks for
+    the compile (about 10 s the first time on a machine, then about a second). True when the
+    kernel is on."""
+    from ..fused import load_compiled
+
+    if not load_compiled("gdstudio.core.models._mlp_kernel"):
+        return False
+    use_compiled_planes(True)
+    return _plane_kernel() is not None
 
 
 def _plane_kernel() -> Optional[Callable]:
