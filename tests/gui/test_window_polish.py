@@ -326,3 +326,25 @@ def test_least_squares_label_does_not_cover_the_best_minimum(qtbot):
     star = QRectF(centre.x() - 13, centre.y() - 13, 26, 26)  # the 24-px star and its pen
     assert not text.intersects(star)
     mf.shutdown()
+
+
+@pytest.mark.parametrize("width, short", [(200, True), (520, False)])
+def test_loss_curve_titles_fit_a_narrow_dock(qtbot, width, short):
+    """In the docked curves at 1600×1000 "gradient norm" ran past the plot's right edge: a
+    narrow view gets the short titles, a wide one the long ones, and either fits."""
+    from gdstudio.gui.views.curves_view import CurvesView
+
+    view = CurvesView()
+    qtbot.addWidget(view)
+    view.resize(width, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    view._envelope_shown = True  # (as with more than 50 runs: the longest titles)
+    view._update_label()
+    qtbot.wait(50)
+    for plot in (view.value_plot, view.grad_plot):
+        label = plot.titleLabel
+        text_width = label.item.boundingRect().width()
+        assert label.mapRectToScene(label.boundingRect()).left() + text_width <= width + 1
+    title = view.grad_plot.titleLabel.text
+    assert ("‖∇f‖" in title) == short and ("gradient norm" in title) == (not short)

@@ -20,9 +20,14 @@ from ..geometry import finite_path
 
 #: pixels for the y axes' tick labels (1e-300 to 1e+300) and title
 AXIS_WIDTH = 62
+#: a plot narrower than this (pixels right of the axis) gets the short titles
+NARROW_PLOT = 170
 
 
 class CurvesView(pg.GraphicsLayoutWidget):
+    #: the short titles are shown (a narrow view); None until the labels exist
+    _narrow = None
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("lossPlot")
@@ -81,6 +86,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
         self._image = None  # a 1-pixel target for _prepare_axes
         self.floor = None  # grid minimum of the problem
         self.shift = None  # m used for f − m + ε, None when plotting f itself
+        self._narrow = False
 
     def set_problem(self, problem) -> None:
         Z = problem.grid.Z
@@ -92,8 +98,19 @@ class CurvesView(pg.GraphicsLayoutWidget):
             for it in self._items[p].values():
                 it.setPath(QPainterPath())
 
+    def resizeEvent(self, ev):  # noqa: N802 (Qt's name)
+        super().resizeEvent(ev)
+        narrow = self.width() - AXIS_WIDTH < NARROW_PLOT
+        if self._narrow is not None and narrow != self._narrow:
+            self._narrow = narrow
+            self._update_label()
+
     def _update_label(self) -> None:
-        every = "  (band: all runs)" if self._envelope_shown else ""
+        # in a narrow dock the long titles ran past the plot's right edge
+        if self._envelope_shown:
+            every = "  (band)" if self._narrow else "  (band: all runs)"
+        else:
+            every = ""
         if self.shift is None:
             self.value_plot.setLabel("left", "f (log)")
             self.value_plot.setTitle("value f" + every, size="9pt")
@@ -105,7 +122,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
                 f"f takes values ≤ 0, which a log axis cannot show: plotted is f − m + ε with "
                 f"m = {self.shift:.6g} (the lowest value on the map) and "
                 f"ε = {1e-12 * max(1.0, abs(self.shift)):.0e}")
-        self.grad_plot.setTitle("gradient norm" + every, size="9pt")
+        self.grad_plot.setTitle(("‖∇f‖" if self._narrow else "gradient norm") + every, size="9pt")
         self.setToolTip("With many runs, the band spans the lowest to the highest value of all "
                         "runs at each step and the line is their median; the selected run is white."
                         if self._envelope_shown else "")
