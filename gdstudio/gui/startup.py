@@ -33,11 +33,14 @@ def freeze_startup_objects() -> None:
 def warm_up_in_background() -> BackgroundThread:
     """Load numba on a background thread (core.fused.warm_up) and the landscapes' plane
     kernel (core.models.mlp.prepare_compiled_planes), then keep their objects out of the
-    collector's walks too. Returns the started thread."""
+    collector's walks too (what is garbage at that moment stays, once). Returns the started
+    thread."""
     def work():
         warm_up()
         prepare_compiled_planes()
-        freeze_startup_objects()
+        # freeze without collecting: a collection here would run the finalizers of any Qt
+        # wrappers in garbage cycles on this thread, and Qt objects die on the GUI thread
+        gc.freeze()
 
     thread = BackgroundThread(work, "gdstudio-warm-up")
     thread.start()

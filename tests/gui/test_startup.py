@@ -30,3 +30,25 @@ def test_startup_objects_leave_the_collectors_walks_and_later_cycles_are_still_c
         assert gone() is None
     finally:
         gc.unfreeze()  # the rest of the test session collects as usual
+
+
+def test_the_start_up_warm_up_loads_the_kernels_compiled_elsewhere():
+    """gdstudio's main starts it once the window is built: numba and the landscapes' plane
+    kernel are loaded on a background thread (compiled by another process), the plane kernel
+    is turned on only then, and the objects they bring are kept out of the collector's walks."""
+    import pytest
+
+    pytest.importorskip("numba")
+    from gdstudio.core.models import mlp
+    from gdstudio.gui.startup import warm_up_in_background
+
+    mlp.use_compiled_planes(False)  # as gdstudio's main does
+    assert mlp._plane_kernel() is None
+    try:
+        thread = warm_up_in_background()
+        assert thread.wait(600_000)
+        assert mlp._plane_kernel() is not None
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        mlp.use_compiled_planes(True)
