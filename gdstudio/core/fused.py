@@ -178,12 +178,26 @@ def _executor(threads: int) -> ThreadPoolExecutor:
         return _pool
 
 
-def run_ranges(n: int, threads: Optional[int] = None) -> list[tuple[int, int]]:
-    """Contiguous blocks of runs, one per thread, each at least MIN_RUNS_PER_THREAD long."""
+def run_ranges(n: int, threads: Optional[int] = None,
+               min_per_thread: int = MIN_RUNS_PER_THREAD) -> list[tuple[int, int]]:
+    """Contiguous blocks of [0, n), one per thread, each at least ``min_per_thread`` long."""
     threads = engine_threads() if threads is None else threads
-    blocks = max(1, min(threads, n // MIN_RUNS_PER_THREAD))
+    blocks = max(1, min(threads, n // min_per_thread))
     edges = [n * b // blocks for b in range(blocks + 1)]
     return list(zip(edges[:-1], edges[1:]))
+
+
+def run_in_threads(fn: Callable[[int, int], None], ranges: list[tuple[int, int]]) -> None:
+    """``fn(i0, i1)`` for every range at once: this thread takes the first, the engine's pool
+    the others (a nogil kernel really runs in parallel). Returns when all have ended."""
+    if len(ranges) > 1:
+        pool = _executor(len(ranges) - 1)
+        futures = [pool.submit(fn, *r) for r in ranges[1:]]
+        fn(*ranges[0])
+        for f in futures:
+            f.result()
+    else:
+        fn(*ranges[0])
 
 
 class BlockedKernel:
@@ -198,22 +212,14 @@ class BlockedKernel:
     def __call__(self, X, G, F, S, status, steps, last, AB, t0, k, max_steps, tol2, lo, hi,
                  RP, RF, RG, record, *hyper):
         ranges = run_ranges(X.shape[1])
-        lasts = [np.array([t0], np.int64) for _ in ranges]
+        lasts = {i0: np.array([t0], np.int64) for i0, _ in ranges}
 
-        def block(b):
-            i0, i1 = ranges[b]
-            self.kernel(X, G, F, S, status, steps, lasts[b], AB, t0, k, max_steps, tol2, lo, hi,
+        def block(i0, i1):
+            self.kernel(X, G, F, S, status, steps, lasts[i0], AB, t0, k, max_steps, tol2, lo, hi,
                         RP, RF, RG, record, i0, i1, *hyper)
 
-        if len(ranges) > 1:
-            pool = _executor(len(ranges) - 1)
-            futures = [pool.submit(block, b) for b in range(1, len(ranges))]
-            block(0)  # this thread takes the first block itself
-            for f in futures:
-                f.result()
-        else:
-            block(0)
-        last[0] = max(int(x[0]) for x in lasts)
+        run_in_threads(block, ranges)
+        last[0] = max(int(x[0]) for x in lasts.values())
 
 
 def _source_for(objective, optimizer: Optimizer) -> Optional[str]:
@@ -251,26 +257,40 @@ def _load_module(path: Path, key: str):
     return module
 
 
+def _keyed_source(objective, optimizer: Optimizer) -> Optional[tuple[str, str]]:
+    source = _source_for(objective, optimizer)
+    return None if source is None else (source, hashlib.sha256(source.encode()).hexdigest()[:24])
+
+
+def _build(source: str, key: str, compile_elsewhere: bool) -> Optional[BlockedKernel]:
+    """The kernel from its source file; with ``compile_elsewhere`` compiled by a separate
+    process first (unless cached) and loaded here at once (``warm()``), else compiled here on
+    its first call. None, and a line on stderr, when it fails: numpy always works."""
+    try:
+        path = _source_file(source, key)
+        if compile_elsewhere and not _compiled(path, key):
+            _compile_elsewhere(path, key)
+        module = _load_module(path, key)
+        if compile_elsewhere:
+            module.warm()  # loads the compiled code from the disk cache, in this thread
+        return BlockedKernel(module.kernel)
+    except Exception as err:  # noqa: BLE001 (a kernel is an optimisation)
+        print(f"gdstudio: fused kernel unavailable ({type(err).__name__}: {err}); using numpy",
+              file=sys.stderr)
+        return None
+
+
 def fused_kernel(objective, optimizer: Optimizer) -> Optional[Callable]:
     """The compiled kernel for this objective and optimizer, or None when there is none
     (no numba, no scalar gradient source, per-run hyper-parameters). Compiles in this
     process when the disk cache does not have it yet."""
-    source = _source_for(objective, optimizer)
-    if source is None:
+    keyed = _keyed_source(objective, optimizer)
+    if keyed is None:
         return None
-    key = hashlib.sha256(source.encode()).hexdigest()[:24]
     with _lock:
-        if key in _kernels:
-            return _kernels[key]
-        kernel = None
-        try:
-            kernel = BlockedKernel(_load_module(_source_file(source, key), key).kernel)
-        except Exception as err:  # a kernel is an optimisation: numpy always works
-            print(f"gdstudio: fused kernel unavailable ({type(err).__name__}: {err}); using numpy",
-                  file=sys.stderr)
-            kernel = None
-        _kernels[key] = kernel
-        return kernel
+        if keyed[1] not in _kernels:
+            _kernels[keyed[1]] = _build(*keyed, compile_elsewhere=False)
+        return _kernels[keyed[1]]
 
 
 #: what the compiling process runs: load the kernel's file under its module name, then warm()
@@ -293,28 +313,16 @@ def prepared_kernel(objective, optimizer: Optimizer) -> Optional[Callable]:
     thread calling this never holds the interpreter lock for long (see the module
     docstring). Blocks until the kernel is ready: call it from a background thread. None when
     there is no kernel or it could not be compiled; the caller carries on with numpy."""
-    source = _source_for(objective, optimizer)
-    if source is None:
+    keyed = _keyed_source(objective, optimizer)
+    if keyed is None:
         return None
-    key = hashlib.sha256(source.encode()).hexdigest()[:24]
     with _prepare_lock:  # one compile per kernel, however many threads ask
         with _lock:
-            if key in _kernels:
-                return _kernels[key]
-        try:
-            path = _source_file(source, key)
-            if not _compiled(path, key):
-                _compile_elsewhere(path, key)
-            module = _load_module(path, key)
-            module.warm()  # loads the compiled code from the disk cache, in this thread
-            kernel = BlockedKernel(module.kernel)
-        except Exception as err:  # noqa: BLE001 (an optimisation: numpy always works)
-            print(f"gdstudio: fused kernel unavailable ({type(err).__name__}: {err}); using numpy",
-                  file=sys.stderr)
-            kernel = None
+            if keyed[1] in _kernels:
+                return _kernels[keyed[1]]
+        kernel = _build(*keyed, compile_elsewhere=True)
         with _lock:
-            _kernels.setdefault(key, kernel)
-            return _kernels[key]
+            return _kernels.setdefault(keyed[1], kernel)
 
 
 def _compiled(path: Path, key: str) -> bool:

@@ -71,7 +71,6 @@ class _Job:
     finished: bool = False
     kernel_asked: bool = False  # a background thread is preparing the fused kernel
     kernel: object = None  # the fused kernel once ready (set by that thread)
-    kernel_adopted: bool = False
 
 
 class DescentWorker(QObject):
@@ -226,8 +225,7 @@ class DescentWorker(QObject):
                 # live changes are taken only when a chunk is really about to be stepped
                 lr, self._pending_lr = self._pending_lr, None
                 max_steps, self._pending_max_steps = self._pending_max_steps, None
-                kernel = None if job.kernel_adopted else job.kernel
-                job.kernel_adopted = job.kernel_adopted or kernel is not None
+                kernel = None if job.batch.fused else job.kernel
             gen = job.generation
             batch = job.batch
             try:
@@ -279,9 +277,8 @@ class DescentWorker(QObject):
         """Up to ``k`` steps in sub-chunks of about SUB_CHUNK_SECONDS. Before each one the
         worker gives way to the GUI thread: while the GUI's event loop is awake (handling
         events, painting) the worker waits without the GIL, so drawing never competes with
-        stepping for the interpreter. A batch on a fused kernel steps without the GIL, so it
-        goes on while the GUI works (on another core). Returns the sub-chunks and the compute
-        time."""
+        stepping for the interpreter (a fused kernel too: stepping faster than the views draw
+        only made their frames late). Returns the sub-chunks and the compute time."""
         batch = job.batch
         sub = max(1, int(SUB_CHUNK_SECONDS / max(self._step_seconds, 1e-7)))
         chunks = []

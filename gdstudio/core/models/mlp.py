@@ -51,13 +51,12 @@ from __future__ import annotations
 import math
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Optional, Sequence
 
 import numpy as np
 
+from ..fused import load_compiled, numba_available, run_in_threads, run_ranges
 from ..objective import Objective
-from ..tuning import engine_threads
 from ._common import minibatch_indices
 
 __all__ = ["ACTIVATIONS", "TASKS", "MLPObjective", "parse_hidden", "prepare_compiled_planes",
@@ -93,8 +92,6 @@ def prepare_compiled_planes() -> bool:
     so that its landscapes use the kernel without ever compiling in its process. Blocks for
     the compile (about 10 s the first time on a machine, then about a second). True when the
     kernel is on."""
-    from ..fused import load_compiled
-
     if not load_compiled("gdstudio.core.models._mlp_kernel"):
         return False
     use_compiled_planes(True)
@@ -107,8 +104,6 @@ def _plane_kernel() -> Optional[Callable]:
         if "kernel" not in _kernel_state:
             kernel = None
             if _kernel_state["enabled"]:
-                from ..fused import numba_available
-
                 if numba_available():
                     try:
                         from ._mlp_kernel import plane_values
@@ -119,25 +114,6 @@ def _plane_kernel() -> Optional[Callable]:
                               f"({type(err).__name__}: {err}); using numpy", file=sys.stderr)
             _kernel_state["kernel"] = kernel
         return _kernel_state["kernel"]
-
-
-def _in_threads(fn: Callable, n: int) -> None:
-    """fn(i0, i1) over [0, n) split into contiguous blocks, one per engine thread (at least
-    _MIN_POINTS_PER_THREAD each); the calling thread takes the first block."""
-    blocks = max(1, min(engine_threads(), n // _MIN_POINTS_PER_THREAD))
-    edges = [n * k // blocks for k in range(blocks + 1)]
-    if blocks == 1:
-        fn(0, n)
-        return
-    with _kernel_lock:
-        pool = _kernel_state.get("pool")
-        if pool is None or _kernel_state["pool_size"] < blocks - 1:
-            pool = ThreadPoolExecutor(max_workers=blocks - 1, thread_name_prefix="gdstudio-plane")
-            _kernel_state["pool"], _kernel_state["pool_size"] = pool, blocks - 1
-    futures = [pool.submit(fn, edges[k], edges[k + 1]) for k in range(1, blocks)]
-    fn(edges[0], edges[1])
-    for f in futures:
-        f.result()
 
 
 def parse_hidden(hidden) -> tuple[int, ...]:
@@ -525,7 +501,8 @@ class MLPObjective(Objective):
             self._plane_prep = prep
         out = np.empty(P2.shape[0])
         args = (out, o, D, *prep[1])
-        _in_threads(lambda i0, i1: kernel(P2, i0, i1, *args), P2.shape[0])
+        run_in_threads(lambda i0, i1: kernel(P2, i0, i1, *args),
+                       run_ranges(P2.shape[0], min_per_thread=_MIN_POINTS_PER_THREAD))
         return out
 
     def __getstate__(self):
