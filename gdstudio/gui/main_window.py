@@ -48,7 +48,7 @@ from .preferences import PreferencesDialog, load_compute_target
 from .surface import make_surface_view
 from .surface.feed import SurfaceFeed
 from .tooltips import apply_tooltips
-from .window_fit import clamp_to_screen, fit_to_screen, share_views
+from .window_fit import available_width, clamp_to_screen, fit_to_screen, same_kind_of_screen, share_views
 from .views.contour_view import ContourView
 from .views.curves_view import CurvesView
 from .views.inspector import Inspector
@@ -59,6 +59,8 @@ from .views.runs_table import RunsTable
 LAYOUT_VERSION = 3
 GEOMETRY_KEY = "window/geometry"
 STATE_KEY = "window/state"
+#: the available width of the screen the layout was saved on
+SCREEN_KEY = "window/screen_width"
 DOCK_FEATURES = (QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                  | QDockWidget.DockWidgetFeature.DockWidgetClosable)
 
@@ -338,6 +340,10 @@ class MainWindow(QMainWindow):
     # -- layout memory (QSettings) -------------------------------------------------------------
     def _restore_layout(self) -> None:
         st = settings_store()
+        if not same_kind_of_screen(st.value(SCREEN_KEY), available_width(self)):
+            # a layout saved on a wide screen squeezed the map on a narrow one (its right-hand
+            # docks took the room the narrow layout gives the views): keep this screen's
+            return
         geo, state = st.value(GEOMETRY_KEY), st.value(STATE_KEY)
         if isinstance(geo, QByteArray) and not geo.isEmpty():
             self.restoreGeometry(geo)
@@ -348,6 +354,7 @@ class MainWindow(QMainWindow):
         st = settings_store()
         st.setValue(GEOMETRY_KEY, self.saveGeometry())
         st.setValue(STATE_KEY, self.saveState(LAYOUT_VERSION))
+        st.setValue(SCREEN_KEY, available_width(self))
         st.sync()
 
     def reset_layout(self) -> None:

@@ -5,7 +5,8 @@ most 1600 × 1000, never more than the screen), centres it, and shares the room 
 and the contour map get equal, generous halves. On a narrow screen (below
 ``NARROW_SCREEN_PX``) the right-hand docks (Data, Brute force) become tabs beside the Setup
 panel, so the views keep their width. ``window.fills_screen`` tells the launcher to show the
-window maximised (a window manager then fits its frame too).
+window maximised (a window manager then fits its frame too). A layout remembered from a screen
+of the other kind (``same_kind_of_screen``) is not restored.
 """
 
 from __future__ import annotations
@@ -28,6 +29,20 @@ SHORT_TITLES = {"bruteForceDock": "Brute force"}
 def _available(window) -> QRect:
     screen = window.screen() or QGuiApplication.primaryScreen()
     return screen.availableGeometry() if screen is not None else QRect(0, 0, *PREFERRED)
+
+
+def available_width(window) -> int:
+    return _available(window).width()
+
+
+def same_kind_of_screen(saved_width, width: int) -> bool:
+    """True when a layout saved on a screen ``saved_width`` wide (None: not recorded) suits
+    one ``width`` wide: both narrow or both wide (``NARROW_SCREEN_PX``)."""
+    try:
+        saved = int(saved_width)
+    except (TypeError, ValueError):
+        return True
+    return (saved < NARROW_SCREEN_PX) == (width < NARROW_SCREEN_PX)
 
 
 def fit_to_screen(window, available: QRect | None = None) -> None:

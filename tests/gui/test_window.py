@@ -62,6 +62,30 @@ def test_geometry_and_dock_layout_are_remembered_between_launches(qtbot):
     again.close()
 
 
+def test_a_layout_saved_on_a_wide_screen_is_not_restored_on_a_narrow_one(qtbot):
+    """Saved at 1600 px wide with the Brute force dock on the right, restored at 1280: the
+    right-hand dock kept the room the narrow layout gives the views, and the map was cut
+    off. A layout from a screen of the other kind is left out; one from the same kind is
+    restored (the test above)."""
+    from gdstudio.gui.dialogs import settings_store
+    from gdstudio.gui.main_window import SCREEN_KEY
+    from gdstudio.gui.window_fit import NARROW_SCREEN_PX, available_width
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    w.brute_dock.close()
+    w.close()  # saves the layout, and the width of this (narrow, offscreen) screen
+    st = settings_store()
+    assert int(st.value(SCREEN_KEY)) == available_width(w) < NARROW_SCREEN_PX
+    st.setValue(SCREEN_KEY, 1920)  # as if it had been saved on a wide screen
+    again = MainWindow(restore_layout=True)
+    qtbot.addWidget(again)
+    assert not again.brute_dock.isHidden()  # this screen's default layout
+    assert again.dockWidgetArea(again.brute_dock) == again.dockWidgetArea(again.panel_dock)
+    again.close()
+
+
 def test_file_menu_actions_and_shortcuts(qtbot, tmp_path, monkeypatch):
     w = make_window(qtbot)
     shortcuts = {"actionOpenData": "Ctrl+Shift+O", "actionExportTrajectories": "Ctrl+E",
